@@ -1,0 +1,36 @@
+#include "ocspcache/result.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "ocspcache/clock.h"
+
+namespace ocspcache {
+namespace {
+
+enum class E { kBad };
+
+Result<std::string, E> half(int x) {
+  if (x % 2) return Err{E::kBad};
+  return std::to_string(x / 2);
+}
+
+TEST(Result, CarriesValueOrError) {
+  auto a = half(4);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(*a, "2");
+  auto b = half(3);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error(), E::kBad);
+}
+
+TEST(Clock, FakeNowOverridesAndRestores) {
+  set_fake_now_for_testing(1000);
+  EXPECT_EQ(now_unix(), 1000);
+  set_fake_now_for_testing(0);
+  EXPECT_GT(now_unix(), 1700000000);
+}
+
+}  // namespace
+}  // namespace ocspcache
