@@ -1,0 +1,64 @@
+// The real ocspcache daemon (OCSPCACHE_BINARY), started per test on free
+// loopback ports with a config written into the test's TempDir, and stopped
+// with SIGTERM when the test ends, expecting a clean drain (exit 0).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "harness/process.h"
+#include "harness/temp_dir.h"
+
+namespace ocspcache::it {
+
+struct IssuerEntry {
+  std::string name = "test intermediate";
+  std::filesystem::path cert{};           // empty: the Pki's intermediate
+  std::vector<std::string> responders{};  // tried in order
+};
+
+struct DaemonOptions {
+  std::vector<IssuerEntry> issuers;
+  std::string upstream_timeout = "2s";
+  unsigned threads = 2;
+  std::string log_level;  // [log] level; empty: the daemon default
+  // Appended verbatim: more [sections] for later features (cache, redis, ...).
+  std::string extra_toml;
+};
+
+class Daemon {
+ public:
+  // Writes the config and starts the daemon; throws (with its stderr) when it
+  // exits or does not listen on both ports within a few seconds.
+  explicit Daemon(DaemonOptions options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  uint16_t port() const { return port_; }
+  uint16_t admin_port() const { return admin_port_; }
+  std::string url() const;        // "http://127.0.0.1:PORT" (what openssl ocsp -url takes)
+  std::string admin_url() const;  // "http://127.0.0.1:ADMIN_PORT"
+  const std::filesystem::path& config_path() const { return config_path_; }
+  const TempDir& dir() const { return dir_; }
+
+  bool running();
+  // SIGTERM and wait up to GRACE; returns the exit status (0 is a clean drain).
+  int stop(std::chrono::milliseconds grace = 15s);
+  std::string log() const;  // everything it wrote to stderr
+
+  static std::string config_text(const DaemonOptions& options, uint16_t port, uint16_t admin_port);
+
+ private:
+  TempDir dir_{"ocspcache-daemon"};
+  uint16_t port_;
+  uint16_t admin_port_;
+  std::filesystem::path config_path_;
+  std::unique_ptr<Process> process_;
+};
+
+}  // namespace ocspcache::it
