@@ -20,8 +20,9 @@ constexpr uint64_t kMinute = 60 * kSecond;
 constexpr uint64_t kHour = 60 * kMinute;
 constexpr uint64_t kDay = 24 * kHour;
 
-constexpr std::array<std::string_view, 8> kTables = {"server",   "admin",  "cache",    "redis",
-                                                     "upstream", "issuer", "stapling", "log"};
+// [[issuer]] comes last so that more of them can simply be appended.
+constexpr std::array<std::string_view, 8> kTables = {"server",   "admin",    "cache", "redis",
+                                                     "upstream", "stapling", "log",   "issuer"};
 
 using C = Config;
 using K = Kind;
