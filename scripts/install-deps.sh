@@ -13,6 +13,8 @@ build_pkgs=(
 test_pkgs=(
   googletest libgtest-dev libbenchmark-dev
   curl               # GET client in integration tests
+  prometheus         # promtool check metrics on /metrics in integration tests
+  python3            # python3 -m json.tool on /status in integration tests
 )
 
 want=("${build_pkgs[@]}")
