@@ -87,7 +87,7 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
     return;
   }
 
-  conn.set_pending(method, start);
+  conn.set_pending(method, start, ctx.head);
   const uint64_t conn_id = conn.id();
   Worker* w = &worker;
   auto waiter = [w, conn_id](const FetchOutcome& outcome) {
