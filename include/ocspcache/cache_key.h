@@ -34,8 +34,9 @@ struct CacheKeyHash {
   }
 };
 
-// Largest canonical CertID we build (SHA-512 hashes, 64-byte serial).
-constexpr size_t kMaxCanonicalCertId = 200;
+// Largest canonical CertID we build: a 32-byte OID, 64-byte hashes and a
+// 64-byte serial make 236 content bytes plus a 3-byte header.
+constexpr size_t kMaxCanonicalCertId = 240;
 
 // Writes the canonical DER of `id` into `out`; returns its length, or 0 if
 // a field is out of range (hash > 64 bytes, serial > 64 bytes, OID > 32).

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ocspcache {
@@ -25,6 +26,7 @@ struct HostPort {
   std::string host;  // literal IPv4/IPv6 address or name; IPv6 without brackets
   uint16_t port = 0;
   std::string to_string() const;  // "[::1]:80" for IPv6
+  bool operator==(const HostPort&) const = default;
 };
 
 // An http:// responder URL split for the upstream client.
@@ -33,6 +35,7 @@ struct HttpUrl {
   std::string host;
   uint16_t port = 80;
   std::string path = "/";  // always starts with '/'
+  bool operator==(const HttpUrl&) const = default;
 };
 
 struct ServerConfig {
@@ -45,10 +48,12 @@ struct ServerConfig {
   size_t max_connections = 10'000;       // per process; beyond it accept pauses
   Millis max_age_cap{86'400'000};        // Cache-Control max-age never exceeds this
   Millis drain_timeout{10'000};          // SIGTERM: wait this long for in-flight requests
+  bool operator==(const ServerConfig&) const = default;
 };
 
 struct AdminConfig {
   std::optional<HostPort> listen = HostPort{"127.0.0.1", 9080};  // "" disables
+  bool operator==(const AdminConfig&) const = default;
 };
 
 struct CacheConfig {
@@ -56,11 +61,13 @@ struct CacheConfig {
   size_t max_bytes = 512ull * 1024 * 1024;
   double refresh_ahead = 0.5;
   std::string snapshot;
+  bool operator==(const CacheConfig&) const = default;
 };
 
 struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379/0";
   std::string key_prefix = "ocspcache:";
+  bool operator==(const RedisConfig&) const = default;
 };
 
 struct UpstreamConfig {
@@ -68,6 +75,7 @@ struct UpstreamConfig {
   std::vector<std::string> allow_hosts;
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew
+  bool operator==(const UpstreamConfig&) const = default;
 };
 
 struct IssuerConfig {
@@ -75,6 +83,7 @@ struct IssuerConfig {
   std::string cert_path;  // PEM; readability and parse checked at load
   std::vector<HttpUrl> responders;
   int line = 0;  // where the [[issuer]] table starts, for later messages
+  bool operator==(const IssuerConfig&) const = default;
 };
 
 struct StaplingConfig {
@@ -83,10 +92,12 @@ struct StaplingConfig {
   std::string dir;
   std::vector<std::string> haproxy_sockets;
   std::string after_update;
+  bool operator==(const StaplingConfig&) const = default;
 };
 
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
@@ -99,6 +110,8 @@ struct Config {
   std::vector<IssuerConfig> issuers;
   StaplingConfig stapling;
   LogConfig log;
+  // Lets a reload tell what changed, and tests compare with the defaults.
+  bool operator==(const Config&) const = default;
 };
 
 // Reads, parses and validates FILE. Throws ConfigError naming file, line,
@@ -111,5 +124,12 @@ std::optional<Millis> parse_duration(std::string_view text);
 std::optional<size_t> parse_size(std::string_view text);
 std::optional<HostPort> parse_host_port(std::string_view text);
 std::optional<HttpUrl> parse_http_url(std::string_view text);
+
+// The sample config (every key with its default and a comment) and the
+// Markdown key reference, both rendered from the schema table that drives
+// parsing, so conf/ocspcache.toml and docs/configuration.md cannot drift from
+// the code (a unit test compares them).
+std::string render_sample_config();
+std::string render_config_reference();
 
 }  // namespace ocspcache

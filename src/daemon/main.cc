@@ -1,6 +1,87 @@
-// Placeholder until the daemon lands: prints the version.
+// ocspcache entry point: command line only; run_daemon assembles the rest.
 #include <cstdio>
-int main() {
-  std::puts("ocspcache " OCSPCACHE_VERSION);
-  return 0;
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+
+#include "ocspcache/config.h"
+#include "ocspcache/daemon.h"
+#include "ocspcache/issuer.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: ocspcache --config FILE      run in the foreground, log to stderr\n"
+    "       ocspcache --check-config FILE  validate FILE (and its issuer certificates), exit 0/1\n"
+    "       ocspcache --version\n"
+    "       ocspcache --help\n"
+    "\n"
+    "A caching OCSP proxy. Signals: SIGTERM/SIGINT drain and exit 0.\n"
+    "Configuration reference: docs/configuration.md; sample: conf/ocspcache.toml\n";
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "ocspcache: %s\n%s", msg.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string config_path;
+  bool check_only = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--version" || arg == "-V") {
+      std::printf("ocspcache %s\n", OCSPCACHE_VERSION);
+      return 0;
+    }
+    std::string value;
+    bool is_config = false;
+    for (std::string_view flag : {"--config", "-c", "--check-config"}) {
+      if (arg == flag) {
+        if (i + 1 >= argc) return usage_error(std::string(flag) + " needs a FILE argument");
+        value = argv[++i];
+        is_config = true;
+      } else if (arg.starts_with(std::string(flag) + "=")) {
+        value = std::string(arg.substr(flag.size() + 1));
+        is_config = true;
+      }
+      if (is_config) {
+        if (flag == "--check-config") check_only = true;
+        break;
+      }
+    }
+    if (!is_config) return usage_error("unknown argument '" + std::string(arg) + "'");
+    if (!config_path.empty()) return usage_error("only one config file may be given");
+    config_path = value;
+  }
+  if (config_path.empty()) return usage_error("no config file given (--config FILE)");
+
+  ocspcache::Config config;
+  try {
+    config = ocspcache::load_config(config_path);
+    // Issuer certificates are parsed here too so --check-config catches a
+    // bad PEM, not only a missing file.
+    auto registry = ocspcache::ocsp::IssuerRegistry::load(config.issuers);
+    if (check_only) {
+      std::printf("%s: OK (%zu issuer%s, %zu listen address%s)\n", config_path.c_str(),
+                  registry.issuers().size(), registry.issuers().size() == 1 ? "" : "s",
+                  config.server.listen.size(), config.server.listen.size() == 1 ? "" : "es");
+      return 0;
+    }
+  } catch (const ocspcache::ConfigError& e) {
+    std::fprintf(stderr, "ocspcache: config error: %s\n", e.what());
+    return 1;
+  }
+  try {
+    return ocspcache::run_daemon(config);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ocspcache: cannot start: %s\n", e.what());
+    return 1;
+  }
 }

@@ -1,0 +1,34 @@
+// A validated OCSP response as the cache holds it: the DER to send and the
+// few facts the hot path needs to write headers without re-parsing it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "ocspcache/ocsp_response.h"
+
+namespace ocspcache {
+
+struct CachedResponse {
+  std::vector<uint8_t> der;
+  int64_t this_update = 0;  // Last-Modified
+  int64_t next_update = 0;  // Expires; never served at or after this
+  int64_t produced_at = 0;
+  int64_t revoked_at = 0;   // first CertID's, when revoked
+  uint64_t etag = 0;        // first 8 bytes of SHA-256(der)
+  ocsp::CertStatus status = ocsp::CertStatus::kUnknown;  // first CertID's
+
+  // Builds the entry from a response validate_response accepted.
+  static std::shared_ptr<const CachedResponse> make(std::vector<uint8_t> der,
+                                                    const ocsp::ValidatedResponse& v);
+
+  // Bytes charged against cache.max_bytes: the DER plus what we measured an
+  // entry to cost around it (map slot, LRU node, control block, this struct).
+  size_t charge() const { return der.size() + kOverheadBytes; }
+  static constexpr size_t kOverheadBytes = 192;
+};
+
+using EntryPtr = std::shared_ptr<const CachedResponse>;
+
+}  // namespace ocspcache

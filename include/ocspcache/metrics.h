@@ -1,0 +1,55 @@
+// The metric catalogue (names and help of DESIGN.md in one place) and the
+// /metrics renderer. Rare-path metrics live in a prometheus-cpp registry;
+// hot-path ones are summed from WorkerStats at scrape time.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ocspcache/worker_stats.h"
+
+namespace ocspcache {
+
+class MemoryCache;
+
+// Outcome label of ocspcache_upstream_requests_total.
+enum class UpstreamOutcome : uint8_t {
+  kGood, kRevoked, kUnknown, kTryLater, kUnauthorized, kMalformed, kInvalid,
+  kTimeout, kHttpError, kConnectError,
+};
+constexpr size_t kUpstreamOutcomes = 10;
+const char* to_label(UpstreamOutcome o);
+
+class Metrics {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Start-up wiring (before workers run).
+  void add_worker(const WorkerStats* stats) { workers_.push_back(stats); }
+  void set_cache(const MemoryCache* cache) { cache_ = cache; }
+
+  // Thread-safe; called once per upstream exchange.
+  void upstream_result(std::string_view responder, UpstreamOutcome outcome, double seconds);
+
+  // Prometheus text exposition of everything.
+  std::string render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>* upstream_requests_;
+  prometheus::Family<prometheus::Histogram>* upstream_duration_;
+  std::vector<const WorkerStats*> workers_;
+  const MemoryCache* cache_ = nullptr;
+};
+
+}  // namespace ocspcache

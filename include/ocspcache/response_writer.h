@@ -1,0 +1,40 @@
+// Serialises HTTP answers straight into a connection's output buffer: no
+// allocation once the buffer has grown to its working size, one write(2)
+// for a whole pipelined batch. Headers follow RFC 5019 §6 for OCSP answers.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "ocspcache/cached_response.h"
+#include "ocspcache/ocsp_response.h"
+
+namespace ocspcache {
+
+struct ReplyContext {
+  int64_t now = 0;
+  int64_t max_age_cap = 86400;  // seconds
+  bool keep_alive = true;
+  bool http10 = false;  // client spoke HTTP/1.0: say "Connection: keep-alive" explicitly
+  bool head = false;    // HEAD: headers only
+};
+
+// 200 with the cached DER, Cache-Control max-age = min(nextUpdate - now, cap).
+void append_ocsp_hit(std::vector<char>& out, const CachedResponse& e, const ReplyContext& ctx);
+
+// 304 for a matching If-None-Match / If-Modified-Since.
+void append_not_modified(std::vector<char>& out, const CachedResponse& e, const ReplyContext& ctx);
+
+// 200 carrying an OCSPResponse with only a status (malformedRequest,
+// tryLater, unauthorized, internalError); never cacheable.
+void append_ocsp_error(std::vector<char>& out, ocsp::ResponseCode code, const ReplyContext& ctx);
+
+// A plain HTTP error for non-OCSP misuse (400, 405, 408, 413, 431, 503).
+void append_http_error(std::vector<char>& out, int status, const ReplyContext& ctx,
+                       std::string_view extra_headers = {});
+
+// True when If-None-Match lists the entry's ETag (or "*").
+bool etag_matches(std::string_view if_none_match, const CachedResponse& e);
+
+}  // namespace ocspcache

@@ -1,0 +1,26 @@
+// What every worker shares: read-only config, the cache, the issuer
+// registry, the single-flight table and the metrics. Built by the daemon;
+// all outlive the workers.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+
+#include "ocspcache/config.h"
+#include "ocspcache/issuer.h"
+#include "ocspcache/memory_cache.h"
+#include "ocspcache/metrics.h"
+#include "ocspcache/single_flight.h"
+
+namespace ocspcache {
+
+struct Services {
+  const Config* config = nullptr;
+  MemoryCache* cache = nullptr;
+  const ocsp::IssuerRegistry* issuers = nullptr;
+  SingleFlight* flights = nullptr;
+  Metrics* metrics = nullptr;
+  std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections
+};
+
+}  // namespace ocspcache

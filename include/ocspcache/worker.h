@@ -1,0 +1,100 @@
+// A front-end worker: one thread, one libevent loop, its own SO_REUSEPORT
+// listening sockets, its connections, and its upstream client. Workers
+// share only Services; anything crossing threads goes through post().
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ocspcache/fetcher.h"
+#include "ocspcache/services.h"
+#include "ocspcache/upstream_client.h"
+#include "ocspcache/worker_stats.h"
+
+struct event_base;
+struct event;
+
+namespace ocspcache {
+
+class Connection;
+
+class Worker {
+ public:
+  Worker(int index, Services& services);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Start-up, before start(): takes ownership of a listening socket.
+  void add_listener(int fd);
+  void start();  // spawns the thread
+  void join();
+
+  // Thread-safe: runs fn on this worker's loop.
+  void post(std::function<void()> fn);
+  // Thread-safe: stop accepting, finish what is in progress, then stop.
+  void begin_drain();
+  // Thread-safe: stop now (after the drain timeout).
+  void stop_now();
+
+  // Loop-thread only.
+  event_base* base() { return base_.get(); }
+  Services& services() { return services_; }
+  WorkerStats& stats() { return stats_; }
+  Fetcher& fetcher() { return *fetcher_; }
+  int64_t now() const { return now_; }
+  void refresh_now();
+  void close_connection(uint64_t id);
+  Connection* find_connection(uint64_t id);
+  bool draining() const { return draining_; }
+  // Thread-safe: the loop has returned.
+  bool finished() const { return finished_.load(); }
+  int index() const { return index_; }
+
+ private:
+  static void on_accept(int fd, short what, void* arg);
+  static void on_mailbox(int fd, short what, void* arg);
+  static void on_sweep(int fd, short what, void* arg);
+  static void on_cleanup(int fd, short what, void* arg);
+  void accept_all(int listen_fd);
+  void run_mailbox();
+  void sweep();
+  void maybe_finish_drain();
+
+  struct BaseDeleter {
+    void operator()(event_base* b) const;
+  };
+  struct EventDeleter {
+    void operator()(event* e) const;
+  };
+  using EventPtr = std::unique_ptr<event, EventDeleter>;
+
+  const int index_;
+  Services& services_;
+  std::unique_ptr<event_base, BaseDeleter> base_;
+  std::vector<int> listen_fds_;
+  std::vector<EventPtr> listen_events_;
+  EventPtr mailbox_event_;
+  EventPtr sweep_event_;
+  EventPtr cleanup_event_;
+  std::vector<std::unique_ptr<Connection>> graveyard_;
+  std::mutex mailbox_mu_;
+  std::vector<std::function<void()>> mailbox_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  uint64_t next_conn_id_ = 1;
+  int64_t now_ = 0;
+  bool draining_ = false;
+  WorkerStats stats_;
+  std::unique_ptr<UpstreamClient> upstream_;
+  std::unique_ptr<Fetcher> fetcher_;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace ocspcache

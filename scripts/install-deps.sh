@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages ocspcache needs to build, run and test.
+# Idempotent and quiet: prints nothing and touches nothing when all are there.
+# Usage: scripts/install-deps.sh [build|test]   (default: test = everything)
+set -euo pipefail
+
+build_pkgs=(
+  build-essential cmake pkg-config
+  libevent-dev libssl-dev libhiredis-dev prometheus-cpp-dev libtomlplusplus-dev
+  libhttp-parser-dev libabsl-dev
+  openssl iproute2   # the demo: make-test-pki.sh and its responder, ss(8)
+)
+test_pkgs=(
+  googletest libgtest-dev libbenchmark-dev
+  curl               # GET client in integration tests
+)
+
+want=("${build_pkgs[@]}")
+[[ ${1:-test} == test ]] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ $status == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+sudo=()
+((EUID == 0)) || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq >/dev/null
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,100 @@
+#include "ocspcache/admin_server.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace ocspcache {
+
+AdminServer::AdminServer(const HostPort& addr, Metrics& metrics, Readiness& readiness)
+    : metrics_(metrics), readiness_(readiness) {
+  base_ = event_base_new();
+  http_ = evhttp_new(base_);
+  evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+  evhttp_set_max_headers_size(http_, 8192);
+  evhttp_set_max_body_size(http_, 0);
+  evhttp_set_timeout(http_, 10);
+  evhttp_set_gencb(http_, &AdminServer::on_request, this);
+  evhttp_bound_socket* sock = evhttp_bind_socket_with_handle(http_, addr.host.c_str(), addr.port);
+  if (sock == nullptr) {
+    evhttp_free(http_);
+    event_base_free(base_);
+    throw std::runtime_error("cannot listen on admin address " + addr.to_string());
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  getsockname(evhttp_bound_socket_get_fd(sock), reinterpret_cast<sockaddr*>(&ss), &len);
+  char host[INET6_ADDRSTRLEN] = {};
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    bound_ = HostPort{host, ntohs(a->sin6_port)};
+  } else {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    bound_ = HostPort{host, ntohs(a->sin_port)};
+  }
+}
+
+AdminServer::~AdminServer() {
+  stop();
+  if (http_ != nullptr) evhttp_free(http_);
+  if (base_ != nullptr) event_base_free(base_);
+}
+
+void AdminServer::start() {
+  thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
+}
+
+void AdminServer::stop() {
+  if (thread_.joinable()) {
+    event_base_loopexit(base_, nullptr);  // thread-safe with evthread_use_pthreads
+    thread_.join();
+  }
+}
+
+namespace {
+void reply(evhttp_request* req, int code, const char* reason, std::string_view content_type,
+           std::string_view body) {
+  evkeyvalq* h = evhttp_request_get_output_headers(req);
+  evhttp_add_header(h, "Content-Type", std::string(content_type).c_str());
+  evhttp_add_header(h, "Cache-Control", "no-store");
+  evbuffer* out = evbuffer_new();
+  evbuffer_add(out, body.data(), body.size());
+  evhttp_send_reply(req, code, reason, out);
+  evbuffer_free(out);
+}
+}  // namespace
+
+void AdminServer::on_request(evhttp_request* req, void* arg) {
+  auto* self = static_cast<AdminServer*>(arg);
+  const evhttp_uri* uri = evhttp_request_get_evhttp_uri(req);
+  const char* p = uri != nullptr ? evhttp_uri_get_path(uri) : nullptr;
+  const std::string_view path = p != nullptr ? p : "";
+  if (path == "/healthz") {
+    reply(req, 200, "OK", "text/plain", "ok\n");
+  } else if (path == "/readyz") {
+    if (self->readiness_.draining.load()) {
+      reply(req, 503, "Service Unavailable", "text/plain", "not ready: draining for shutdown\n");
+    } else if (!self->readiness_.listening.load()) {
+      reply(req, 503, "Service Unavailable", "text/plain", "not ready: not listening yet\n");
+    } else {
+      reply(req, 200, "OK", "text/plain", "ready\n");
+    }
+  } else if (path == "/metrics") {
+    reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", self->metrics_.render());
+  } else {
+    reply(req, 404, "Not Found", "text/plain",
+          "not found; try /healthz, /readyz or /metrics\n");
+  }
+}
+
+}  // namespace ocspcache

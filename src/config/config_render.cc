@@ -1,0 +1,151 @@
+// Renders conf/ocspcache.toml and the key reference in
+// docs/configuration.md from the schema rows, so the sample, the docs and
+// the parser share one source (STYLE.md: one table drives all three).
+// config_docs_test compares the checked-in files with this output.
+#include <sstream>
+
+#include "values.h"
+
+namespace ocspcache {
+namespace {
+
+using namespace config_schema;
+
+constexpr std::string_view kRegenerate =
+    "OCSPCACHE_UPDATE_GOLDEN=1 ./build/tests/unit_tests --gtest_filter='ConfigDocs.*'";
+
+template <class Target>
+void sample_rows(std::ostringstream& out, std::string_view table,
+                 std::span<const KeySpec<Target>> rows) {
+  for (const auto& row : rows) {
+    if (row.table != table) continue;
+    out << "# " << row.doc << (row.required ? " (required)" : "")
+        << (row.not_yet.empty() ? "" : " [not yet supported: keep the default]") << "\n"
+        << row.name << " = " << row.default_toml << "\n";
+  }
+}
+
+// Markdown table cells: '|' ends a cell and '<x>' reads as an HTML tag.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string bounds(uint64_t min, uint64_t max, std::string (*format)(uint64_t)) {
+  if (max == std::numeric_limits<uint64_t>::max()) return ", at least " + format(min);
+  return ", " + format(min) + " to " + format(max);
+}
+
+template <class Target>
+std::string type_text(const KeySpec<Target>& row) {
+  switch (row.kind) {
+    case Kind::kBool:
+      return "boolean";
+    case Kind::kUInt:
+      return "integer" + bounds(row.min, row.max, [](uint64_t v) { return std::to_string(v); });
+    case Kind::kFraction:
+      return "float, 0 < x < 1";
+    case Kind::kString:
+      return "string";
+    case Kind::kChoice: {
+      std::string out = "one of";
+      std::string_view rest = row.choices;
+      while (!rest.empty()) {
+        auto choice = rest.substr(0, rest.find('|'));
+        out += " `\"" + std::string(choice) + "\"`";
+        rest.remove_prefix(std::min(rest.size(), choice.size() + 1));
+      }
+      return out;
+    }
+    case Kind::kPath:
+      return "path";
+    case Kind::kReadableFile:
+      return "path of a readable file";
+    case Kind::kStringList:
+      return "array of strings";
+    case Kind::kDuration:
+      return "duration" + bounds(row.min, row.max, format_duration);
+    case Kind::kSize:
+      return "size" + bounds(row.min, row.max, format_size);
+    case Kind::kListenList:
+      return "array of `\"host:port\"` (or one string)";
+    case Kind::kOptionalListen:
+      return "`\"host:port\"` or `\"\"`";
+    case Kind::kHttpUrlList:
+      return "array of http:// URLs, at least one";
+    case Kind::kRedisUrl:
+      return "Redis URL";
+  }
+  return "";
+}
+
+template <class Target>
+void reference_rows(std::ostringstream& out, std::string_view table,
+                    std::span<const KeySpec<Target>> rows) {
+  out << "| Key | Type | Default | Meaning |\n|---|---|---|---|\n";
+  for (const auto& row : rows) {
+    if (row.table != table) continue;
+    std::string fallback = row.required ? "required, e.g. `" + std::string(row.default_toml) + "`"
+                                        : "`" + std::string(row.default_toml) + "`";
+    out << "| `" << row.name << "` | " << cell(type_text(row)) << " | " << cell(fallback) << " | "
+        << cell(row.doc)
+        << (row.not_yet.empty() ? "" : ". *Not yet supported: only the default is accepted.*")
+        << " |\n";
+  }
+}
+
+}  // namespace
+
+std::string render_sample_config() {
+  std::ostringstream out;
+  out << "# ocspcache sample configuration: every key, set to its default.\n"
+         "# Reference: docs/configuration.md. Check a config: ocspcache --check-config FILE\n"
+         "# Durations: \"250ms\" \"3s\" \"5m\" \"1h\" \"1d\". Sizes: bytes, or \"64KiB\" "
+         "\"512MiB\" \"1GiB\".\n"
+         "#\n"
+         "# Generated from src/config/config_schema.cc; after changing the schema run\n"
+         "#   "
+      << kRegenerate << "\n";
+  for (std::string_view table : table_names()) {
+    out << "\n# " << table_doc(table) << "\n";
+    if (table == "issuer") {
+      out << "# This one is the demo CA that scripts/demo.sh creates under .demo/pki/.\n"
+             "[[issuer]]\n";
+      sample_rows(out, table, issuer_keys());
+    } else {
+      out << "[" << table << "]\n";
+      sample_rows(out, table, global_keys());
+    }
+  }
+  return out.str();
+}
+
+std::string render_config_reference() {
+  std::ostringstream out;
+  out << "<!-- Generated from src/config/config_schema.cc; refresh with\n     " << kRegenerate
+      << " -->\n";
+  for (std::string_view table : table_names()) {
+    bool issuer = table == "issuer";
+    out << "\n### " << (issuer ? "[[issuer]]" : "[" + std::string(table) + "]") << "\n\n"
+        << table_doc(table) << "\n\n";
+    if (issuer) {
+      reference_rows(out, table, issuer_keys());
+    } else {
+      reference_rows(out, table, global_keys());
+    }
+  }
+  return out.str();
+}
+
+}  // namespace ocspcache

@@ -1,0 +1,275 @@
+// Every config key, once: name, kind, default, bounds, doc and the field it
+// sets. Adding a key means adding a row here and a field in config.h; the
+// parser, the sample config and docs/configuration.md follow from the row
+// (config_docs_test fails until the generated files are refreshed).
+//
+// Bounds are sanity limits that catch unit slips ("16MiB" of headers, a
+// timeout of "3ms" meant as "3m"), not tuning advice. Timeouts go down to
+// 1ms because tests run with very short ones.
+#include <array>
+
+#include "schema.h"
+
+namespace ocspcache::config_schema {
+namespace {
+
+constexpr uint64_t kKiB = 1024;
+constexpr uint64_t kMiB = 1024 * kKiB;
+constexpr uint64_t kSecond = 1000;
+constexpr uint64_t kMinute = 60 * kSecond;
+constexpr uint64_t kHour = 60 * kMinute;
+constexpr uint64_t kDay = 24 * kHour;
+
+constexpr std::array<std::string_view, 8> kTables = {"server",   "admin",  "cache",    "redis",
+                                                     "upstream", "issuer", "stapling", "log"};
+
+using C = Config;
+using K = Kind;
+
+const KeySpec<Config> kGlobalKeys[] = {
+    // [server]
+    {.table = "server",
+     .name = "listen",
+     .kind = K::kListenList,
+     .default_toml = R"(["127.0.0.1:8080"])",
+     .doc = R"(OCSP front end addresses, "host:port" or "[v6]:port"; port 0 = ephemeral)",
+     .set = assign<&C::server, &ServerConfig::listen>},
+    {.table = "server",
+     .name = "threads",
+     .kind = K::kUInt,
+     .default_toml = "0",
+     .doc = "worker threads, each with its own event loop; 0 = number of cores",
+     .max = 256,
+     .set = assign<&C::server, &ServerConfig::threads>},
+    {.table = "server",
+     .name = "max_body",
+     .kind = K::kSize,
+     .default_toml = R"("16KiB")",
+     .doc = "largest POST request body accepted",
+     .min = kKiB,
+     .max = kMiB,
+     .set = assign<&C::server, &ServerConfig::max_body_bytes>},
+    {.table = "server",
+     .name = "max_header",
+     .kind = K::kSize,
+     .default_toml = R"("8KiB")",
+     .doc = "largest request line plus headers accepted",
+     .min = kKiB,
+     .max = kMiB,
+     .set = assign<&C::server, &ServerConfig::max_header_bytes>},
+    {.table = "server",
+     .name = "read_timeout",
+     .kind = K::kDuration,
+     .default_toml = R"("10s")",
+     .doc = "a request, once started, must arrive completely within this",
+     .min = 1,
+     .max = kHour,
+     .set = assign<&C::server, &ServerConfig::read_timeout>},
+    {.table = "server",
+     .name = "idle_timeout",
+     .kind = K::kDuration,
+     .default_toml = R"("60s")",
+     .doc = "a keep-alive connection idle this long is closed",
+     .min = 1,
+     .max = kDay,
+     .set = assign<&C::server, &ServerConfig::idle_timeout>},
+    {.table = "server",
+     .name = "max_connections",
+     .kind = K::kUInt,
+     .default_toml = "10000",
+     .doc = "open client connections per process; beyond it accepting pauses",
+     .min = 1,
+     .max = 1'000'000,
+     .set = assign<&C::server, &ServerConfig::max_connections>},
+    {.table = "server",
+     .name = "max_age_cap",
+     .kind = K::kDuration,
+     .default_toml = R"("1d")",
+     .doc = "Cache-Control max-age never exceeds this (otherwise: time until nextUpdate)",
+     .max = 30 * kDay,
+     .set = assign<&C::server, &ServerConfig::max_age_cap>},
+    {.table = "server",
+     .name = "drain_timeout",
+     .kind = K::kDuration,
+     .default_toml = R"("10s")",
+     .doc = "on SIGTERM, wait this long for in-flight requests",
+     .max = kHour,
+     .set = assign<&C::server, &ServerConfig::drain_timeout>},
+    // [admin]
+    {.table = "admin",
+     .name = "listen",
+     .kind = K::kOptionalListen,
+     .default_toml = R"("127.0.0.1:9080")",
+     .doc = R"(address of /metrics /healthz /readyz /status; "" disables it)",
+     .set = assign<&C::admin, &AdminConfig::listen>},
+    // [cache]
+    {.table = "cache",
+     .name = "backend",
+     .kind = K::kChoice,
+     .default_toml = R"("memory")",
+     .doc = R"(shared store behind the in-process cache: "memory" or "redis")",
+     .choices = "memory|redis",
+     .not_yet = "the redis backend",
+     .set = assign<&C::cache, &CacheConfig::backend>},
+    {.table = "cache",
+     .name = "max_bytes",
+     .kind = K::kSize,
+     .default_toml = R"("512MiB")",
+     .doc = "memory budget for cached responses",
+     .min = kMiB,
+     .set = assign<&C::cache, &CacheConfig::max_bytes>},
+    {.table = "cache",
+     .name = "refresh_ahead",
+     .kind = K::kFraction,
+     .default_toml = "0.5",
+     .doc = "refresh at thisUpdate + this fraction of (nextUpdate - thisUpdate); 0 < x < 1",
+     .set = assign<&C::cache, &CacheConfig::refresh_ahead>},
+    {.table = "cache",
+     .name = "snapshot",
+     .kind = K::kPath,
+     .default_toml = R"("")",
+     .doc = R"(memory backend: file to persist the cache to and warm it from; "" = none)",
+     .not_yet = "cache snapshots",
+     .set = assign<&C::cache, &CacheConfig::snapshot>},
+    // [redis]
+    {.table = "redis",
+     .name = "url",
+     .kind = K::kRedisUrl,
+     .default_toml = R"("redis://127.0.0.1:6379/0")",
+     .doc = "redis://[:password@]host[:port][/db] or unix:/path",
+     .set = assign<&C::redis, &RedisConfig::url>},
+    {.table = "redis",
+     .name = "key_prefix",
+     .kind = K::kString,
+     .default_toml = R"("ocspcache:")",
+     .doc = "prefix of every Redis key ocspcache uses",
+     .set = assign<&C::redis, &RedisConfig::key_prefix>},
+    // [upstream]
+    {.table = "upstream",
+     .name = "timeout",
+     .kind = K::kDuration,
+     .default_toml = R"("3s")",
+     .doc = "one responder request, connect to last byte",
+     .min = 1,
+     .max = 5 * kMinute,
+     .set = assign<&C::upstream, &UpstreamConfig::timeout>},
+    {.table = "upstream",
+     .name = "allow_hosts",
+     .kind = K::kStringList,
+     .default_toml = "[]",
+     .doc = "forward-proxy mode: responder hosts clients may ask for; empty = off",
+     .not_yet = "forward-proxy mode",
+     .set = assign<&C::upstream, &UpstreamConfig::allow_hosts>},
+    {.table = "upstream",
+     .name = "max_response",
+     .kind = K::kSize,
+     .default_toml = R"("64KiB")",
+     .doc = "largest responder answer accepted",
+     .min = kKiB,
+     .max = 16 * kMiB,
+     .set = assign<&C::upstream, &UpstreamConfig::max_response_bytes>},
+    {.table = "upstream",
+     .name = "clock_skew",
+     .kind = K::kDuration,
+     .default_toml = R"("5m")",
+     .doc = "how far in the future a response's thisUpdate may lie",
+     .max = kDay,
+     .set = assign<&C::upstream, &UpstreamConfig::clock_skew>},
+    // [stapling]
+    {.table = "stapling",
+     .name = "certs",
+     .kind = K::kStringList,
+     .default_toml = "[]",
+     .doc = "globs of PEM chain files (leaf first) to keep stapled",
+     .not_yet = "stapling",
+     .set = assign<&C::stapling, &StaplingConfig::certs>},
+    {.table = "stapling",
+     .name = "ocsp_files",
+     .kind = K::kBool,
+     .default_toml = "true",
+     .doc = "write <chain file>.ocsp beside each chain (HAProxy's convention)",
+     .set = assign<&C::stapling, &StaplingConfig::ocsp_files>},
+    {.table = "stapling",
+     .name = "dir",
+     .kind = K::kPath,
+     .default_toml = R"("")",
+     .doc = R"(also write <dir>/<name>.der for nginx ssl_stapling_file; "" = off)",
+     .not_yet = "stapling",
+     .set = assign<&C::stapling, &StaplingConfig::dir>},
+    {.table = "stapling",
+     .name = "haproxy_sockets",
+     .kind = K::kStringList,
+     .default_toml = "[]",
+     .doc = "HAProxy runtime APIs to push responses to: unix:/path or host:port",
+     .not_yet = "stapling",
+     .set = assign<&C::stapling, &StaplingConfig::haproxy_sockets>},
+    {.table = "stapling",
+     .name = "after_update",
+     .kind = K::kString,
+     .default_toml = R"("")",
+     .doc = R"(command run after staple files change, e.g. an nginx reload; "" = none)",
+     .not_yet = "stapling",
+     .set = assign<&C::stapling, &StaplingConfig::after_update>},
+    // [log]
+    {.table = "log",
+     .name = "level",
+     .kind = K::kChoice,
+     .default_toml = R"("info")",
+     .doc = "least severe level written to stderr: debug, info, warn or error",
+     .choices = "debug|info|warn|error",
+     .set = assign<&C::log, &LogConfig::level>},
+};
+
+// Required keys have no default; default_toml is what the sample config
+// shows, pointing at the demo PKI that scripts/demo.sh creates.
+const KeySpec<IssuerConfig> kIssuerKeys[] = {
+    {.table = "issuer",
+     .name = "name",
+     .kind = K::kString,
+     .default_toml = R"("Demo Intermediate CA")",
+     .doc = "label of this CA in metrics and logs; non-empty and unique",
+     .required = true,
+     .set = assign<&IssuerConfig::name>},
+    {.table = "issuer",
+     .name = "cert",
+     .kind = K::kReadableFile,
+     .default_toml = R"("../.demo/pki/intermediate.pem")",
+     .doc = "PEM certificate of the CA; a relative path is relative to this config file",
+     .required = true,
+     .set = assign<&IssuerConfig::cert_path>},
+    {.table = "issuer",
+     .name = "responders",
+     .kind = K::kHttpUrlList,
+     .default_toml = R"(["http://127.0.0.1:8888/"])",
+     .doc = "OCSP responder URLs (http:// only), tried in order",
+     .required = true,
+     .set = assign<&IssuerConfig::responders>},
+};
+
+}  // namespace
+
+std::span<const std::string_view> table_names() {
+  return kTables;
+}
+std::span<const KeySpec<Config>> global_keys() {
+  return kGlobalKeys;
+}
+std::span<const KeySpec<IssuerConfig>> issuer_keys() {
+  return kIssuerKeys;
+}
+
+std::string_view table_doc(std::string_view table) {
+  if (table == "server") return "The OCSP front end: listeners, worker threads, request limits.";
+  if (table == "admin") return "Admin endpoint: /metrics, /healthz, /readyz, /status.";
+  if (table == "cache") return "Response cache: in-process L1 and the shared store behind it.";
+  if (table == "redis") return "Redis connection, used when cache.backend = \"redis\".";
+  if (table == "upstream") return "Requests to the CAs' OCSP responders.";
+  if (table == "issuer") {
+    return "One [[issuer]] per issuing CA: requests are routed by issuer, responses verified.";
+  }
+  if (table == "stapling") return "Staples written for web servers.";
+  if (table == "log") return "Logging to stderr.";
+  return "";
+}
+
+}  // namespace ocspcache::config_schema

@@ -1,0 +1,379 @@
+#include "ocspcache/connection.h"
+
+#include <event2/event.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include "ocspcache/ocsp_handler.h"
+#include "ocspcache/response_writer.h"
+#include "ocspcache/worker.h"
+
+namespace ocspcache {
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+}  // namespace
+
+const http_parser_settings Connection::kSettings = [] {
+  http_parser_settings s{};
+  s.on_message_begin = &Connection::on_message_begin;
+  s.on_url = &Connection::on_url;
+  s.on_header_field = &Connection::on_header_field;
+  s.on_header_value = &Connection::on_header_value;
+  s.on_headers_complete = &Connection::on_headers_complete;
+  s.on_body = &Connection::on_body;
+  s.on_message_complete = &Connection::on_message_complete;
+  return s;
+}();
+
+Connection::Connection(Worker& worker, uint64_t id, int fd) : worker_(worker), id_(id), fd_(fd) {
+  http_parser_init(&parser_, HTTP_REQUEST);
+  parser_.data = this;
+  in_.reserve(kReadChunk);
+  out_.reserve(4096);
+  url_.reserve(512);
+  last_activity_ = worker_.now();
+}
+
+Connection::~Connection() {
+  if (ev_ != nullptr) event_free(ev_);
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void Connection::start() {
+  ev_ = event_new(worker_.base(), fd_, EV_READ | EV_PERSIST, &Connection::on_io, this);
+  update_events();
+}
+
+// ---- http_parser callbacks: collect only what the handler needs ----
+
+int Connection::on_message_begin(http_parser* p) {
+  auto* c = static_cast<Connection*>(p->data);
+  c->url_.clear();
+  c->field_.clear();
+  c->value_.clear();
+  c->if_none_match_.clear();
+  c->if_modified_since_.clear();
+  c->body_.clear();
+  c->header_bytes_ = 0;
+  c->in_value_ = false;
+  c->in_message_ = true;
+  c->expect_continue_ = false;
+  c->request_start_ = c->worker_.now();
+  return 0;
+}
+
+bool Connection::add_header_bytes(size_t n) {
+  header_bytes_ += n;
+  if (header_bytes_ > worker_.services().config->server.max_header_bytes) {
+    pending_status_ = url_.size() == header_bytes_ ? 414 : 431;
+    return false;
+  }
+  return true;
+}
+
+int Connection::on_url(http_parser* p, const char* at, size_t len) {
+  auto* c = static_cast<Connection*>(p->data);
+  if (!c->add_header_bytes(len)) return 1;
+  c->url_.append(at, len);
+  return 0;
+}
+
+// Field and value callbacks may arrive in pieces; a field following a value
+// means the previous header is complete.
+static void finish_header(std::string& field, std::string& value, std::string& inm,
+                          std::string& ims, bool& expect_continue) {
+  if (iequals(field, "if-none-match")) {
+    if (!inm.empty()) inm += ", ";
+    inm += value;
+  } else if (iequals(field, "if-modified-since")) {
+    ims = value;
+  } else if (iequals(field, "expect")) {
+    expect_continue = iequals(value, "100-continue");
+  }
+  field.clear();
+  value.clear();
+}
+
+int Connection::on_header_field(http_parser* p, const char* at, size_t len) {
+  auto* c = static_cast<Connection*>(p->data);
+  if (!c->add_header_bytes(len)) return 1;
+  if (c->in_value_) {
+    finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_,
+                  c->expect_continue_);
+    c->in_value_ = false;
+  }
+  c->field_.append(at, len);
+  return 0;
+}
+
+int Connection::on_header_value(http_parser* p, const char* at, size_t len) {
+  auto* c = static_cast<Connection*>(p->data);
+  if (!c->add_header_bytes(len)) return 1;
+  c->in_value_ = true;
+  c->value_.append(at, len);
+  return 0;
+}
+
+int Connection::on_headers_complete(http_parser* p) {
+  auto* c = static_cast<Connection*>(p->data);
+  if (c->in_value_) {
+    finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_,
+                  c->expect_continue_);
+    c->in_value_ = false;
+  }
+  const auto& server = c->worker_.services().config->server;
+  // content_length is ULLONG_MAX when absent (chunked or no body).
+  if (p->content_length != ULLONG_MAX && p->content_length > server.max_body_bytes) {
+    c->pending_status_ = 413;
+    return 1;
+  }
+  if (c->expect_continue_ && p->method == HTTP_POST) {
+    static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+    c->out_.insert(c->out_.end(), k100.begin(), k100.end());
+  }
+  return 0;
+}
+
+int Connection::on_body(http_parser* p, const char* at, size_t len) {
+  auto* c = static_cast<Connection*>(p->data);
+  if (c->body_.size() + len > c->worker_.services().config->server.max_body_bytes) {
+    c->pending_status_ = 413;
+    return 1;
+  }
+  c->body_.insert(c->body_.end(), at, at + len);
+  return 0;
+}
+
+int Connection::on_message_complete(http_parser* p) {
+  auto* c = static_cast<Connection*>(p->data);
+  c->message_complete_ = true;
+  c->in_message_ = false;
+  // Stop here so the request is dispatched outside the parser and a
+  // pending answer can hold back the pipelined ones behind it.
+  http_parser_pause(p, 1);
+  return 0;
+}
+
+// ---- I/O ----
+
+void Connection::on_io(int, short what, void* arg) {
+  auto* c = static_cast<Connection*>(arg);
+  c->worker_.refresh_now();
+  if (what & EV_WRITE) c->handle_writable();
+  if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
+}
+
+void Connection::handle_readable() {
+  // Compact so the buffer does not creep: unparsed bytes move to the front.
+  if (in_start_ > 0) {
+    in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(in_start_));
+    in_start_ = 0;
+  }
+  const size_t old = in_.size();
+  in_.resize(old + kReadChunk);
+  const ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
+  if (n <= 0) {
+    in_.resize(old);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
+    peer_closed_ = true;
+    // Close once answers already queued (or pending upstream) are written.
+    flush();
+    return;
+  }
+  in_.resize(old + static_cast<size_t>(n));
+  last_activity_ = worker_.now();
+  process_input();
+}
+
+void Connection::process_input() {
+  while (!pending_ && !closing_ && fd_ >= 0 && in_start_ < in_.size()) {
+    const size_t avail = in_.size() - in_start_;
+    const size_t used = http_parser_execute(&parser_, &kSettings, in_.data() + in_start_, avail);
+    in_start_ += used;
+    const auto err = HTTP_PARSER_ERRNO(&parser_);
+    if (err == HPE_PAUSED) {
+      http_parser_pause(&parser_, 0);
+      if (message_complete_) {
+        message_complete_ = false;
+        dispatch();
+      }
+      continue;
+    }
+    if (err != HPE_OK) {
+      fail(pending_status_ != 0 ? pending_status_ : 400);
+      break;
+    }
+    if (used < avail) {  // should not happen without an error; be safe
+      fail(400);
+      break;
+    }
+  }
+  // Requests beyond what one read brought stay buffered; cap what we hold
+  // while paused so a pipelining client cannot grow it without bound.
+  const auto& server = worker_.services().config->server;
+  if (in_.size() - in_start_ > server.max_header_bytes + server.max_body_bytes + kReadChunk) {
+    fail(431);
+  }
+  flush();
+}
+
+void Connection::dispatch() {
+  keep_alive_ = http_should_keep_alive(&parser_) != 0 && !draining_ && !peer_closed_;
+  http10_ = parser_.http_major == 1 && parser_.http_minor == 0;
+  HttpRequest req;
+  req.method = static_cast<http_method>(parser_.method);
+  req.target = url_;
+  req.body = body_;
+  req.if_none_match = if_none_match_;
+  req.if_modified_since = if_modified_since_;
+  handle_ocsp_request(worker_, *this, req);
+  if (!keep_alive_ && !pending_) closing_ = true;
+}
+
+void Connection::set_pending(ReqMethod m, uint64_t start_ns) {
+  pending_ = true;
+  pending_method_ = m;
+  pending_start_ns_ = start_ns;
+  update_events();
+}
+
+void Connection::resume(const FetchOutcome& outcome) {
+  if (!pending_ || fd_ < 0) return;
+  pending_ = false;
+  ReplyContext ctx;
+  ctx.now = worker_.now();
+  ctx.max_age_cap = worker_.services().config->server.max_age_cap.count() / 1000;
+  ctx.keep_alive = keep_alive_ && !draining_;
+  ctx.http10 = http10_;
+  ctx.head = false;
+  if (outcome.entry) {
+    append_ocsp_hit(out_, *outcome.entry, ctx);
+  } else {
+    append_ocsp_error(out_, outcome.code, ctx);
+  }
+  worker_.stats().count_request(pending_method_,
+                                outcome.entry ? ReqResult::kMiss : ReqResult::kError,
+                                monotonic_ns() - pending_start_ns_);
+  if (!ctx.keep_alive || peer_closed_) closing_ = true;
+  last_activity_ = worker_.now();
+  process_input();
+}
+
+void Connection::fail(int http_status) {
+  ReplyContext ctx;
+  ctx.now = worker_.now();
+  ctx.keep_alive = false;
+  ctx.http10 = http10_;
+  append_http_error(out_, http_status, ctx);
+  worker_.stats().count_request(ReqMethod::kOther, ReqResult::kError, 0);
+  closing_ = true;
+  in_start_ = in_.size();  // discard the rest
+}
+
+void Connection::flush() {
+  while (fd_ >= 0 && out_sent_ < out_.size()) {
+    const ssize_t n = ::send(fd_, out_.data() + out_sent_, out_.size() - out_sent_, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      close();
+      return;
+    }
+    out_sent_ += static_cast<size_t>(n);
+  }
+  if (fd_ < 0) return;
+  if (out_sent_ == out_.size()) {
+    out_.clear();
+    out_sent_ = 0;
+    if (closing_ || (peer_closed_ && !pending_)) {
+      close();
+      return;
+    }
+  }
+  update_events();
+}
+
+void Connection::handle_writable() {
+  last_activity_ = worker_.now();
+  flush();
+  if (fd_ >= 0 && out_.empty() && !pending_) process_input();
+}
+
+void Connection::update_events() {
+  if (ev_ == nullptr || fd_ < 0) return;
+  short want = EV_PERSIST;
+  const bool writing = out_sent_ < out_.size();
+  if (writing) want |= EV_WRITE;
+  // Read only when we can act on it: not while waiting upstream or while
+  // the client is not taking our answers (backpressure).
+  if (!pending_ && !writing && !closing_ && !peer_closed_) want |= EV_READ;
+  if (want == ev_flags_) return;
+  event_del(ev_);
+  event_assign(ev_, worker_.base(), fd_, want, &Connection::on_io, this);
+  if (want != EV_PERSIST) event_add(ev_, nullptr);
+  ev_flags_ = want;
+}
+
+bool Connection::idle() const {
+  return !pending_ && !in_message_ && out_sent_ == out_.size() && in_start_ == in_.size();
+}
+
+bool Connection::timed_out(int64_t now) const {
+  if (fd_ < 0 || pending_) return false;  // a pending request is bounded by upstream.timeout
+  const auto& server = worker_.services().config->server;
+  if (in_message_) return now - request_start_ >= server.read_timeout.count() / 1000;
+  return now - last_activity_ >= server.idle_timeout.count() / 1000;
+}
+
+void Connection::expire() {
+  if (fd_ < 0) return;
+  if (in_message_) {
+    fail(408);  // a request started but did not complete in server.read_timeout
+    flush();
+    if (fd_ < 0) return;
+  }
+  close();
+}
+
+void Connection::drain() {
+  draining_ = true;
+  keep_alive_ = false;
+  if (idle()) {
+    close();
+  }
+}
+
+void Connection::close() {
+  if (fd_ < 0) return;
+  if (ev_ != nullptr) {
+    event_free(ev_);
+    ev_ = nullptr;
+  }
+  ::close(fd_);
+  fd_ = -1;
+  worker_.close_connection(id_);
+}
+
+}  // namespace ocspcache

@@ -1,0 +1,184 @@
+#include "ocspcache/worker.h"
+
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "ocspcache/clock.h"
+#include "ocspcache/connection.h"
+#include "ocspcache/log.h"
+
+namespace ocspcache {
+
+void Worker::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
+void Worker::EventDeleter::operator()(event* e) const { event_free(e); }
+
+Worker::Worker(int index, Services& services)
+    : index_(index), services_(services), base_(event_base_new()) {
+  if (!base_) throw std::runtime_error("event_base_new failed");
+  mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_mailbox, this));
+  sweep_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_sweep, this));
+  const timeval one_second{1, 0};
+  event_add(sweep_event_.get(), &one_second);
+  const auto& up = services_.config->upstream;
+  upstream_ = std::make_unique<UpstreamClient>(base_.get(), up.timeout, up.max_response_bytes);
+  fetcher_ = std::make_unique<Fetcher>(*upstream_, *services_.cache, *services_.flights,
+                                       *services_.metrics, up.clock_skew);
+  refresh_now();
+}
+
+Worker::~Worker() {
+  join();
+  conns_.clear();
+  graveyard_.clear();
+  listen_events_.clear();
+  for (int fd : listen_fds_) ::close(fd);
+  fetcher_.reset();
+  upstream_.reset();
+  mailbox_event_.reset();
+  sweep_event_.reset();
+  cleanup_event_.reset();
+}
+
+void Worker::add_listener(int fd) {
+  listen_fds_.push_back(fd);
+  EventPtr ev(event_new(base_.get(), fd, EV_READ | EV_PERSIST, &Worker::on_accept, this));
+  event_add(ev.get(), nullptr);
+  listen_events_.push_back(std::move(ev));
+}
+
+void Worker::start() {
+  cleanup_event_.reset(event_new(base_.get(), -1, 0, &Worker::on_cleanup, this));
+  thread_ = std::thread([this] {
+    event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
+    finished_ = true;
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::refresh_now() { now_ = now_unix(); }
+
+void Worker::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mailbox_mu_);
+    mailbox_.push_back(std::move(fn));
+  }
+  // event_active is thread-safe once evthread_use_pthreads() ran (daemon main).
+  event_active(mailbox_event_.get(), EV_READ, 0);
+}
+
+void Worker::on_mailbox(int, short, void* arg) { static_cast<Worker*>(arg)->run_mailbox(); }
+
+void Worker::run_mailbox() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(mailbox_mu_);
+    batch.swap(mailbox_);
+  }
+  refresh_now();
+  for (auto& fn : batch) fn();
+}
+
+void Worker::on_accept(int fd, short, void* arg) { static_cast<Worker*>(arg)->accept_all(fd); }
+
+void Worker::accept_all(int listen_fd) {
+  refresh_now();
+  const size_t max_conns = services_.config->server.max_connections;
+  // Bounded batch so one busy listener cannot starve the connections.
+  for (int i = 0; i < 64; ++i) {
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EMFILE || errno == ENFILE) {
+        log::warn("accept_failed", "reason=\"out of file descriptors\"");
+      }
+      return;
+    }
+    if (draining_ ||
+        services_.open_connections.fetch_add(1, std::memory_order_relaxed) >= max_conns) {
+      if (!draining_) services_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      stats_.connection_rejected();
+      ::close(fd);
+      continue;
+    }
+    const int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const uint64_t id = next_conn_id_++;
+    auto conn = std::make_unique<Connection>(*this, id, fd);
+    Connection* raw = conn.get();
+    conns_.emplace(id, std::move(conn));
+    stats_.connection_opened();
+    raw->start();
+  }
+}
+
+Connection* Worker::find_connection(uint64_t id) {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second.get();
+}
+
+// Called from inside the connection's own callbacks: the object must live
+// until the callback returns, so it is parked and freed on the next turn.
+void Worker::close_connection(uint64_t id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  graveyard_.push_back(std::move(it->second));
+  conns_.erase(it);
+  services_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+  stats_.connection_closed();
+  if (cleanup_event_) event_active(cleanup_event_.get(), 0, 0);
+}
+
+void Worker::on_cleanup(int, short, void* arg) {
+  auto* self = static_cast<Worker*>(arg);
+  self->graveyard_.clear();
+  self->maybe_finish_drain();
+}
+
+void Worker::on_sweep(int, short, void* arg) { static_cast<Worker*>(arg)->sweep(); }
+
+void Worker::sweep() {
+  refresh_now();
+  std::vector<uint64_t> expired;
+  for (auto& [id, conn] : conns_) {
+    if (conn->timed_out(now_)) expired.push_back(id);
+  }
+  for (uint64_t id : expired) {
+    if (Connection* c = find_connection(id)) c->expire();
+  }
+  maybe_finish_drain();
+}
+
+void Worker::begin_drain() {
+  post([this] {
+    draining_ = true;
+    listen_events_.clear();  // stop accepting; the sockets close with the worker
+    std::vector<uint64_t> ids;
+    ids.reserve(conns_.size());
+    for (auto& [id, conn] : conns_) ids.push_back(id);
+    for (uint64_t id : ids) {
+      if (Connection* c = find_connection(id)) c->drain();
+    }
+    maybe_finish_drain();
+  });
+}
+
+void Worker::maybe_finish_drain() {
+  if (draining_ && conns_.empty() && upstream_->in_flight() == 0) {
+    event_base_loopexit(base_.get(), nullptr);
+  }
+}
+
+void Worker::stop_now() {
+  post([this] { event_base_loopexit(base_.get(), nullptr); });
+}
+
+}  // namespace ocspcache

@@ -1,0 +1,161 @@
+#include "ocspcache/metrics.h"
+
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include "ocspcache/memory_cache.h"
+
+namespace ocspcache {
+
+const char* to_label(ReqMethod m) {
+  switch (m) {
+    case ReqMethod::kGet: return "GET";
+    case ReqMethod::kPost: return "POST";
+    case ReqMethod::kOther: return "other";
+  }
+  return "other";
+}
+
+const char* to_label(ReqResult r) {
+  switch (r) {
+    case ReqResult::kHit: return "hit";
+    case ReqResult::kMiss: return "miss";
+    case ReqResult::kStale: return "stale";
+    case ReqResult::kError: return "error";
+  }
+  return "error";
+}
+
+const char* to_label(UpstreamOutcome o) {
+  static constexpr const char* kNames[kUpstreamOutcomes] = {
+      "good",    "revoked",  "unknown",    "try_later", "unauthorized",
+      "malformed", "invalid", "timeout", "http_error", "connect_error"};
+  return kNames[static_cast<size_t>(o)];
+}
+
+Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  upstream_requests_ = &prometheus::BuildCounter()
+                            .Name("ocspcache_upstream_requests_total")
+                            .Help("OCSP requests sent to responders, by responder and outcome.")
+                            .Register(*registry_);
+  upstream_duration_ = &prometheus::BuildHistogram()
+                            .Name("ocspcache_upstream_duration_seconds")
+                            .Help("Time from sending a request to a responder to its answer.")
+                            .Register(*registry_);
+}
+
+void Metrics::upstream_result(std::string_view responder, UpstreamOutcome outcome,
+                              double seconds) {
+  const std::string r(responder);
+  upstream_requests_->Add({{"responder", r}, {"outcome", to_label(outcome)}}).Increment();
+  upstream_duration_
+      ->Add({{"responder", r}},
+            prometheus::Histogram::BucketBoundaries(kLatencyBuckets.begin(), kLatencyBuckets.end()))
+      .Observe(seconds);
+}
+
+namespace {
+
+prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+prometheus::ClientMetric gauge_value(double v) {
+  prometheus::ClientMetric m;
+  m.gauge.value = v;
+  return m;
+}
+
+}  // namespace
+
+std::string Metrics::render() const {
+  std::vector<prometheus::MetricFamily> out = registry_->Collect();
+
+  auto requests = family("ocspcache_requests_total",
+                         "OCSP requests answered, by HTTP method and cache result.",
+                         prometheus::MetricType::Counter);
+  for (size_t m = 0; m < kReqMethods; ++m) {
+    for (size_t r = 0; r < kReqResults; ++r) {
+      uint64_t total = 0;
+      for (const auto* w : workers_) total += w->requests(ReqMethod(m), ReqResult(r));
+      prometheus::ClientMetric cm;
+      cm.label = {{"method", to_label(ReqMethod(m))}, {"result", to_label(ReqResult(r))}};
+      cm.counter.value = static_cast<double>(total);
+      requests.metric.push_back(std::move(cm));
+    }
+  }
+  out.push_back(std::move(requests));
+
+  auto duration = family("ocspcache_request_duration_seconds",
+                         "Time from a complete request to its answer being queued for writing.",
+                         prometheus::MetricType::Histogram);
+  {
+    prometheus::ClientMetric cm;
+    uint64_t cumulative = 0;
+    uint64_t sum_ns = 0;
+    for (size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+      for (const auto* w : workers_) cumulative += w->bucket(i);
+      prometheus::ClientMetric::Bucket b;
+      b.cumulative_count = cumulative;
+      b.upper_bound = i < kLatencyBuckets.size() ? kLatencyBuckets[i]
+                                                 : std::numeric_limits<double>::infinity();
+      cm.histogram.bucket.push_back(b);
+    }
+    for (const auto* w : workers_) sum_ns += w->sum_ns();
+    cm.histogram.sample_count = cumulative;
+    cm.histogram.sample_sum = static_cast<double>(sum_ns) * 1e-9;
+    duration.metric.push_back(std::move(cm));
+  }
+  out.push_back(std::move(duration));
+
+  uint64_t accepted = 0, rejected = 0;
+  int64_t open = 0;
+  for (const auto* w : workers_) {
+    accepted += w->accepted();
+    rejected += w->rejected();
+    open += w->open();
+  }
+  auto conns = family("ocspcache_connections_accepted_total", "Client connections accepted.",
+                      prometheus::MetricType::Counter);
+  prometheus::ClientMetric acc;
+  acc.counter.value = static_cast<double>(accepted);
+  conns.metric.push_back(acc);
+  out.push_back(std::move(conns));
+  auto rej = family("ocspcache_connections_rejected_total",
+                    "Client connections closed at once because server.max_connections was reached.",
+                    prometheus::MetricType::Counter);
+  prometheus::ClientMetric rj;
+  rj.counter.value = static_cast<double>(rejected);
+  rej.metric.push_back(rj);
+  out.push_back(std::move(rej));
+  auto open_f = family("ocspcache_connections_open", "Client connections open now.",
+                       prometheus::MetricType::Gauge);
+  open_f.metric.push_back(gauge_value(static_cast<double>(open)));
+  out.push_back(std::move(open_f));
+
+  if (cache_ != nullptr) {
+    auto entries = family("ocspcache_cache_entries", "Responses held in the in-memory cache.",
+                          prometheus::MetricType::Gauge);
+    entries.metric.push_back(gauge_value(static_cast<double>(cache_->entries())));
+    out.push_back(std::move(entries));
+    auto bytes = family("ocspcache_cache_bytes",
+                        "Bytes charged to the in-memory cache (DER plus per-entry overhead).",
+                        prometheus::MetricType::Gauge);
+    bytes.metric.push_back(gauge_value(static_cast<double>(cache_->bytes())));
+    out.push_back(std::move(bytes));
+    auto ev = family("ocspcache_cache_evictions_total",
+                     "Entries evicted to stay within cache.max_bytes.",
+                     prometheus::MetricType::Counter);
+    prometheus::ClientMetric e;
+    e.counter.value = static_cast<double>(cache_->evictions());
+    ev.metric.push_back(e);
+    out.push_back(std::move(ev));
+  }
+  return prometheus::TextSerializer().Serialize(out);
+}
+
+}  // namespace ocspcache

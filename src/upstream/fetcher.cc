@@ -1,0 +1,107 @@
+#include "ocspcache/fetcher.h"
+
+#include <string>
+
+#include "ocspcache/clock.h"
+#include "ocspcache/log.h"
+
+namespace ocspcache {
+
+struct Fetcher::Job {
+  ocsp::CacheKey key;
+  std::vector<uint8_t> request_der;
+  const ocsp::Issuer* issuer;
+  size_t next = 0;
+  ocsp::ResponseCode final_code = ocsp::ResponseCode::kTryLater;
+};
+
+namespace {
+
+UpstreamOutcome outcome_of(const ocsp::ResponseFailure& f) {
+  if (f.error != ocsp::ResponseError::kNotSuccessful) return UpstreamOutcome::kInvalid;
+  switch (f.upstream_code) {
+    case ocsp::ResponseCode::kTryLater: return UpstreamOutcome::kTryLater;
+    case ocsp::ResponseCode::kUnauthorized: return UpstreamOutcome::kUnauthorized;
+    case ocsp::ResponseCode::kMalformedRequest: return UpstreamOutcome::kMalformed;
+    default: return UpstreamOutcome::kInvalid;
+  }
+}
+
+UpstreamOutcome outcome_of(ocsp::CertStatus s) {
+  switch (s) {
+    case ocsp::CertStatus::kGood: return UpstreamOutcome::kGood;
+    case ocsp::CertStatus::kRevoked: return UpstreamOutcome::kRevoked;
+    case ocsp::CertStatus::kUnknown: return UpstreamOutcome::kUnknown;
+  }
+  return UpstreamOutcome::kUnknown;
+}
+
+}  // namespace
+
+void Fetcher::start(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
+                    const ocsp::Issuer& issuer) {
+  auto job = std::make_shared<Job>();
+  job->key = key;
+  job->request_der = std::move(request_der);
+  job->issuer = &issuer;
+  try_next(std::move(job));
+}
+
+void Fetcher::try_next(std::shared_ptr<Job> job) {
+  const auto& responders = job->issuer->responders();
+  if (job->next >= responders.size()) {
+    log::warn("upstream_exhausted", "issuer=\"" + job->issuer->name() + "\" key=" +
+                                        job->key.hex().substr(0, 16) + " answer=tryLater");
+    flights_.complete(job->key, FetchOutcome{nullptr, job->final_code});
+    return;
+  }
+  const HttpUrl& url = responders[job->next++];
+  client_.post(url, job->request_der, [this, job, &url](UpstreamReply reply) {
+    UpstreamOutcome outcome = UpstreamOutcome::kInvalid;
+    std::string why;
+    switch (reply.transport) {
+      case TransportStatus::kTimeout: outcome = UpstreamOutcome::kTimeout; why = "timeout"; break;
+      case TransportStatus::kConnectError:
+        outcome = UpstreamOutcome::kConnectError;
+        why = "connect failed or closed before an answer";
+        break;
+      case TransportStatus::kHttpError:
+        outcome = UpstreamOutcome::kHttpError;
+        why = "malformed HTTP or answer over upstream.max_response";
+        break;
+      case TransportStatus::kOk: break;
+    }
+    if (reply.transport == TransportStatus::kOk) {
+      if (reply.http_status != 200) {
+        outcome = UpstreamOutcome::kHttpError;
+        why = "HTTP " + std::to_string(reply.http_status);
+      } else {
+        auto decoded = ocsp::decode_request(job->request_der);
+        auto v = decoded.ok() ? ocsp::validate_response(reply.body, *decoded, job->issuer,
+                                                        now_unix(), skew_.count() / 1000)
+                              : Result<ocsp::ValidatedResponse, ocsp::ResponseFailure>(
+                                    Err{ocsp::ResponseFailure{ocsp::ResponseError::kNotDer, ocsp::ResponseCode::kSuccessful, "request re-decode failed"}});
+        if (v.ok()) {
+          outcome = outcome_of(v->singles.empty() ? ocsp::CertStatus::kUnknown
+                                                  : v->singles.front().status);
+          metrics_.upstream_result(url.original, outcome, reply.seconds);
+          EntryPtr entry = CachedResponse::make(std::move(reply.body), *v);
+          cache_.insert(job->key, entry);
+          log::debug("upstream_ok", "responder=" + url.original + " status=" +
+                                        std::string(ocsp::to_string(entry->status)));
+          flights_.complete(job->key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
+          return;
+        }
+        outcome = outcome_of(v.error());
+        why = std::string(ocsp::to_string(v.error().error));
+        if (!v.error().detail.empty()) why += ": " + v.error().detail;
+      }
+    }
+    metrics_.upstream_result(url.original, outcome, reply.seconds);
+    log::warn("upstream_failed", "responder=" + url.original + " outcome=" + to_label(outcome) +
+                                     " reason=\"" + why + "\"");
+    try_next(job);
+  });
+}
+
+}  // namespace ocspcache

@@ -1,0 +1,81 @@
+#include "ocspcache/memory_cache.h"
+
+#include <gtest/gtest.h>
+
+namespace ocspcache {
+namespace {
+
+ocsp::CacheKey key(uint32_t n) {
+  ocsp::CacheKey k;
+  for (size_t i = 0; i < k.bytes.size(); ++i) k.bytes[i] = static_cast<uint8_t>((n * 2654435761u) >> (i % 4 * 8));
+  k.bytes[0] = static_cast<uint8_t>(n);
+  k.bytes[1] = static_cast<uint8_t>(n >> 8);
+  k.bytes[8] = static_cast<uint8_t>(n);
+  return k;
+}
+
+EntryPtr entry(size_t der_bytes, int64_t this_update, int64_t next_update) {
+  auto e = std::make_shared<CachedResponse>();
+  e->der.assign(der_bytes, 0x30);
+  e->this_update = this_update;
+  e->next_update = next_update;
+  return e;
+}
+
+TEST(MemoryCache, HitUntilNextUpdateAndNeverAfter) {
+  MemoryCache c(1 << 20, 4);
+  ASSERT_TRUE(c.insert(key(1), entry(100, 1000, 2000)));
+  EXPECT_NE(c.lookup(key(1), 1999), nullptr);
+  EXPECT_EQ(c.lookup(key(1), 2000), nullptr);  // at nextUpdate: gone
+  EXPECT_EQ(c.entries(), 0u);                  // and dropped
+  EXPECT_EQ(c.bytes(), 0u);
+}
+
+TEST(MemoryCache, MissForUnknownKey) {
+  MemoryCache c(1 << 20, 4);
+  EXPECT_EQ(c.lookup(key(7), 0), nullptr);
+}
+
+TEST(MemoryCache, StaysWithinMaxBytesEvictingLeastRecentlyUsed) {
+  const size_t per_entry = 1000 + CachedResponse::kOverheadBytes;
+  MemoryCache c(per_entry * 8, 1);  // one shard: exact LRU order
+  for (uint32_t i = 0; i < 8; ++i) ASSERT_TRUE(c.insert(key(i), entry(1000, 1, 1'000'000)));
+  EXPECT_EQ(c.entries(), 8u);
+  ASSERT_NE(c.lookup(key(0), 10), nullptr);  // 0 is now most recent; 1 is oldest
+  ASSERT_TRUE(c.insert(key(100), entry(1000, 1, 1'000'000)));
+  EXPECT_LE(c.bytes(), c.max_bytes());
+  EXPECT_EQ(c.entries(), 8u);
+  EXPECT_EQ(c.evictions(), 1u);
+  EXPECT_NE(c.lookup(key(0), 10), nullptr);
+  EXPECT_EQ(c.lookup(key(1), 10), nullptr);
+  EXPECT_NE(c.lookup(key(100), 10), nullptr);
+}
+
+TEST(MemoryCache, ManyInsertsNeverExceedBound) {
+  MemoryCache c(64 * 1024, 8);
+  for (uint32_t i = 0; i < 5000; ++i) {
+    c.insert(key(i), entry(200 + i % 300, 1, 1'000'000));
+    ASSERT_LE(c.bytes(), c.max_bytes());
+  }
+  EXPECT_GT(c.entries(), 0u);
+}
+
+TEST(MemoryCache, RejectsEntryLargerThanAShard) {
+  MemoryCache c(4096, 4);
+  EXPECT_FALSE(c.insert(key(1), entry(2000, 1, 100)));
+  EXPECT_EQ(c.entries(), 0u);
+}
+
+TEST(MemoryCache, OlderResponseNeverReplacesNewer) {
+  MemoryCache c(1 << 20, 2);
+  ASSERT_TRUE(c.insert(key(1), entry(10, 500, 5000)));
+  EXPECT_FALSE(c.insert(key(1), entry(20, 400, 6000)));
+  EXPECT_EQ(c.lookup(key(1), 600)->der.size(), 10u);
+  EXPECT_TRUE(c.insert(key(1), entry(30, 700, 7000)));
+  EXPECT_EQ(c.lookup(key(1), 800)->der.size(), 30u);
+  EXPECT_EQ(c.entries(), 1u);
+  EXPECT_EQ(c.bytes(), 30 + CachedResponse::kOverheadBytes);
+}
+
+}  // namespace
+}  // namespace ocspcache
