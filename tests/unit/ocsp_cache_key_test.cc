@@ -59,16 +59,19 @@ TEST(OcspCacheKey, AbsentParamsShareTheKeyOfNullParams) {
 }
 
 TEST(OcspCacheKey, NonceNeverReachesTheKey) {
-  auto a = decode_request(testpki::make_request({{pki().leaf.get(), pki().ca.get()}}, true));
-  auto b = decode_request(testpki::make_request({{pki().leaf.get(), pki().ca.get()}}, false));
+  const auto der_a = testpki::make_request({{pki().leaf.get(), pki().ca.get()}}, true);
+  const auto der_b = testpki::make_request({{pki().leaf.get(), pki().ca.get()}}, false);
+  auto a = decode_request(der_a);  // views into der_a
+  auto b = decode_request(der_b);
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(make_cache_key(*a), make_cache_key(*b));
   EXPECT_EQ(CacheKeyHash{}(make_cache_key(*a)), CacheKeyHash{}(make_cache_key(*b)));
 }
 
 TEST(OcspCacheKey, MultiCertIdKeyHashesTheConcatenation) {
-  auto r = decode_request(testpki::make_request(
-      {{pki().leaf.get(), pki().ca.get()}, {pki().leaf2.get(), pki().ca.get()}}));
+  const auto der = testpki::make_request(
+      {{pki().leaf.get(), pki().ca.get()}, {pki().leaf2.get(), pki().ca.get()}});
+  auto r = decode_request(der);
   ASSERT_TRUE(r.ok());
   std::vector<uint8_t> both = canonical(r->ids[0]);
   const auto second = canonical(r->ids[1]);
@@ -113,15 +116,17 @@ TEST(OcspCacheKey, SerialHexAsOpenSslPrintsIt) {
   EXPECT_EQ(serial_hex(zero), "00");
   EXPECT_EQ(serial_hex({}), "00");
   EXPECT_EQ(serial_hex(small), "0102");
-  auto r = decode_request(testpki::make_request({{pki().leaf.get(), pki().ca.get()}}));
+  const auto der = testpki::make_request({{pki().leaf.get(), pki().ca.get()}});
+  auto r = decode_request(der);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(serial_hex(r->ids[0].serial), "8F3A00112233445566778899AABBCCDDEEFF0011");
 }
 
 TEST(OcspUpstreamRequest, RoundTripsThroughOpenSsl) {
-  auto r = decode_request(testpki::make_request(
+  const auto client_der = testpki::make_request(
       {{pki().leaf.get(), pki().ca.get()}, {pki().leaf2.get(), pki().ca.get(), EVP_sha256()}},
-      true));
+      true);
+  auto r = decode_request(client_der);
   ASSERT_TRUE(r.ok());
   const std::vector<uint8_t> der = build_upstream_request(*r);
   const unsigned char* p = der.data();

@@ -1,0 +1,196 @@
+// Validation of responder answers before they are cached (DESIGN.md request
+// path step 6, RFC 6960 §3.2 and §4.2.2.2). A response that fails here is
+// never cached and never replaces a good one, so every check that a client
+// would make must be made here first: one bad answer would otherwise be
+// served to every client until nextUpdate.
+#include <openssl/err.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <optional>
+
+#include "ocspcache/cache_key.h"
+#include "ocspcache/issuer.h"
+#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ssl_handles.h"
+
+namespace ocspcache::ocsp {
+namespace {
+
+using Failure = Err<ResponseFailure>;
+
+Failure fail(ResponseError e, std::string detail) {
+  return Failure{ResponseFailure{e, ResponseCode::kSuccessful, std::move(detail)}};
+}
+
+// The OpenSSL error queue is per thread; leave it empty for whoever runs next.
+struct ErrorQueueGuard {
+  ~ErrorQueueGuard() { ERR_clear_error(); }
+};
+
+std::optional<int64_t> to_unix(const ASN1_TIME* t) {
+  if (t == nullptr) return std::nullopt;
+  tm parts{};
+  if (ASN1_TIME_to_tm(t, &parts) != 1) return std::nullopt;
+  return static_cast<int64_t>(timegm(&parts));
+}
+
+ResponseCode upstream_code(int status) {
+  switch (status) {
+    case OCSP_RESPONSE_STATUS_MALFORMEDREQUEST:
+      return ResponseCode::kMalformedRequest;
+    case OCSP_RESPONSE_STATUS_TRYLATER:
+      return ResponseCode::kTryLater;
+    case OCSP_RESPONSE_STATUS_SIGREQUIRED:
+      return ResponseCode::kSigRequired;
+    case OCSP_RESPONSE_STATUS_UNAUTHORIZED:
+      return ResponseCode::kUnauthorized;
+    default:
+      return ResponseCode::kInternalError;  // internalError and undefined values
+  }
+}
+
+X509StackPtr stack_of(X509* cert) {
+  X509StackPtr s(sk_X509_new_null());
+  if (s && X509_up_ref(cert) == 1 && sk_X509_push(s.get(), cert) == 0) X509_free(cert);
+  return s;
+}
+
+// The ResponderID names the issuer itself (by key hash or by name). Checked
+// before the response's own certificates so that an extra certificate with
+// the issuer's name cannot shadow the real issuer.
+bool responder_is(const OCSP_BASICRESP* bs, X509* cert) {
+  const ASN1_OCTET_STRING* key_id = nullptr;
+  const X509_NAME* name = nullptr;
+  if (OCSP_resp_get0_id(bs, &key_id, &name) != 1) return false;
+  if (name != nullptr) return X509_NAME_cmp(name, X509_get_subject_name(cert)) == 0;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  return key_id != nullptr && X509_pubkey_digest(cert, EVP_sha1(), md, &len) == 1 &&
+         static_cast<int>(len) == ASN1_STRING_length(key_id) &&
+         std::memcmp(md, ASN1_STRING_get0_data(key_id), len) == 0;
+}
+
+// RFC 6960 §4.2.2.2: a delegated responder is issued directly by the CA,
+// and carries id-kp-OCSPSigning. We also require it to be valid now: an
+// expired delegate's key may no longer be protected. Empty when authorised.
+std::optional<std::string> delegate_problem(X509* signer, X509* issuer, int64_t now) {
+  if (X509_check_issued(issuer, signer) != X509_V_OK) return "signer not issued by the issuer";
+  EVP_PKEY* issuer_key = X509_get0_pubkey(issuer);
+  if (issuer_key == nullptr || X509_verify(signer, issuer_key) != 1)
+    return "signer certificate not signed by the issuer";
+  if ((X509_get_extension_flags(signer) & EXFLAG_XKUSAGE) == 0 ||
+      (X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0)
+    return "signer lacks id-kp-OCSPSigning";
+  const auto not_before = to_unix(X509_get0_notBefore(signer));
+  const auto not_after = to_unix(X509_get0_notAfter(signer));
+  if (!not_before || !not_after || now < *not_before || now > *not_after)
+    return "signer certificate outside its validity period";
+  return std::nullopt;
+}
+
+std::optional<ResponseFailure> check_signature(OCSP_BASICRESP* bs, X509* issuer, int64_t now) {
+  X509* signer = nullptr;
+  if (responder_is(bs, issuer)) {
+    signer = issuer;
+  } else {
+    X509StackPtr extra = stack_of(issuer);
+    if (!extra || OCSP_resp_get0_signer(bs, &signer, extra.get()) != 1 || signer == nullptr)
+      return ResponseFailure{ResponseError::kSignerNotFound, ResponseCode::kSuccessful,
+                             "no certificate matches the ResponderID"};
+  }
+  if (X509_cmp(signer, issuer) != 0) {
+    if (auto problem = delegate_problem(signer, issuer, now))
+      return ResponseFailure{ResponseError::kUnauthorizedSigner, ResponseCode::kSuccessful,
+                             std::move(*problem)};
+  }
+  // Authorisation is decided above, so OpenSSL only checks the signature:
+  // with OCSP_NOVERIFY no chain is built and the store stays empty, and
+  // with OCSP_NOINTERN the key checked is the signer we just authorised.
+  X509StackPtr certs = stack_of(signer);
+  X509StorePtr store(X509_STORE_new());
+  if (!certs || !store ||
+      OCSP_basic_verify(bs, certs.get(), store.get(), OCSP_NOVERIFY | OCSP_NOINTERN) != 1)
+    return ResponseFailure{ResponseError::kBadSignature, ResponseCode::kSuccessful,
+                           "signature does not verify"};
+  return std::nullopt;
+}
+
+CertStatus cert_status(int status) {
+  switch (status) {
+    case V_OCSP_CERTSTATUS_GOOD:
+      return CertStatus::kGood;
+    case V_OCSP_CERTSTATUS_REVOKED:
+      return CertStatus::kRevoked;
+    default:
+      return CertStatus::kUnknown;
+  }
+}
+
+}  // namespace
+
+Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uint8_t> der,
+                                                             const DecodedRequest& req,
+                                                             const Issuer* issuer, int64_t now,
+                                                             int64_t skew_seconds) {
+  ErrorQueueGuard clear_errors;
+  const unsigned char* p = der.data();
+  OcspResponsePtr resp(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+  if (!resp) return fail(ResponseError::kNotDer, "not a DER OCSPResponse");
+  if (p != der.data() + der.size()) return fail(ResponseError::kNotDer, "trailing bytes");
+
+  const int status = OCSP_response_status(resp.get());
+  if (status != OCSP_RESPONSE_STATUS_SUCCESSFUL) {
+    return Failure{
+        ResponseFailure{ResponseError::kNotSuccessful, upstream_code(status),
+                        std::string("responseStatus ") + OCSP_response_status_str(status)}};
+  }
+  OcspBasicRespPtr bs(OCSP_response_get1_basic(resp.get()));
+  if (!bs) return fail(ResponseError::kNotBasic, "no BasicOCSPResponse");
+
+  ValidatedResponse out;
+  out.singles.reserve(req.count);
+  for (size_t i = 0; i < req.count; ++i) {
+    // OCSP_resp_find_status compares CertIDs by OID, hashes and serial, so
+    // a responder that drops (or adds) the NULL parameters still matches.
+    uint8_t buf[kMaxCanonicalCertId];
+    const size_t n = encode_canonical_cert_id(req.ids[i], buf);
+    const unsigned char* q = buf;
+    OcspCertIdPtr id(n ? d2i_OCSP_CERTID(nullptr, &q, static_cast<long>(n)) : nullptr);
+    const std::string which =
+        "CertID " + std::to_string(i) + " (serial " + serial_hex(req.ids[i].serial) + ")";
+    int st = 0, reason = 0;
+    ASN1_GENERALIZEDTIME *revoked = nullptr, *this_upd = nullptr, *next_upd = nullptr;
+    if (!id || OCSP_resp_find_status(bs.get(), id.get(), &st, &reason, &revoked, &this_upd,
+                                     &next_upd) != 1)
+      return fail(ResponseError::kMissingCertId, "no SingleResponse for " + which);
+    SingleStatus s;
+    s.status = cert_status(st);
+    const auto this_update = to_unix(this_upd);
+    const auto next_update = to_unix(next_upd);
+    if (!this_update) return fail(ResponseError::kNotDer, "bad thisUpdate for " + which);
+    if (!next_update) return fail(ResponseError::kNoNextUpdate, "no nextUpdate for " + which);
+    if (*this_update > now + skew_seconds)
+      return fail(ResponseError::kNotYetValid,
+                  "thisUpdate " + std::to_string(*this_update - now) + "s ahead for " + which);
+    if (*next_update <= now)
+      return fail(ResponseError::kExpired,
+                  "nextUpdate " + std::to_string(now - *next_update) + "s ago for " + which);
+    s.this_update = *this_update;
+    s.next_update = *next_update;
+    if (s.status == CertStatus::kRevoked) s.revoked_at = to_unix(revoked).value_or(0);
+    out.this_update = i == 0 ? s.this_update : std::max(out.this_update, s.this_update);
+    out.next_update = i == 0 ? s.next_update : std::min(out.next_update, s.next_update);
+    out.singles.push_back(s);
+  }
+  out.produced_at = to_unix(OCSP_resp_get0_produced_at(bs.get())).value_or(0);
+
+  if (issuer != nullptr) {
+    if (auto failure = check_signature(bs.get(), issuer->cert(), now))
+      return Failure{std::move(*failure)};
+  }
+  return out;
+}
+
+}  // namespace ocspcache::ocsp
