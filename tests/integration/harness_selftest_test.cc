@@ -11,6 +11,7 @@
 #include "harness/pki.h"
 #include "harness/ports.h"
 #include "harness/process.h"
+#include "harness/prometheus_text.h"
 #include "harness/response_forge.h"
 #include "harness/temp_dir.h"
 
@@ -172,6 +173,20 @@ TEST(HarnessSelfTest, ForgedResponsesParseAsSpecified) {
 
   EXPECT_EQ(response_status_of(error_response(kTryLater)), kTryLater);
   EXPECT_EQ(error_response(kMalformedRequest), std::string("\x30\x03\x0a\x01\x01", 5));
+}
+
+TEST(HarnessSelfTest, PrometheusTextSamples) {
+  const char* text =
+      "# HELP x_total help\n# TYPE x_total counter\n"
+      "x_total{method=\"GET\",result=\"hit\"} 3\n"
+      "x_total{method=\"POST\",result=\"hit\"} 4 1700000000\n"
+      "y{label=\"a \\\"q\\\" b\"} 1.5e3\n"
+      "z 7\n";
+  EXPECT_EQ(metric_value(text, "x_total", {{"method", "POST"}}), 4);
+  EXPECT_EQ(metric_sum(text, "x_total", {{"result", "hit"}}), 7);
+  EXPECT_EQ(metric_value(text, "y", {{"label", "a \"q\" b"}}), 1500);
+  EXPECT_EQ(metric_value(text, "z"), 7);
+  EXPECT_FALSE(metric_value(text, "x_total", {{"method", "PUT"}}));
 }
 
 TEST(HarnessSelfTest, DaemonConfigText) {

@@ -11,6 +11,7 @@
 #include "harness/openssl_responder.h"
 #include "harness/ports.h"
 #include "harness/process.h"
+#include "harness/prometheus_text.h"
 #include "harness/temp_dir.h"
 #include "proxy_fixture.h"
 
@@ -197,6 +198,34 @@ TEST_F(ProxyBasicTest, UnknownIssuerIsUnauthorized) {
   EXPECT_EQ(response_status_of(res.body), kUnauthorized);
 }
 
+TEST_F(ProxyBasicTest, AdminEndpointsAndRequestCounters) {
+  HttpClient admin(daemon->admin_port());
+  EXPECT_EQ(admin.get("/healthz").status, 200);
+  EXPECT_EQ(admin.get("/readyz").status, 200);
+
+  EXPECT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);  // miss
+  EXPECT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);  // hit
+  HttpClient http(daemon->port());
+  std::string path = "/" + url_escape(base64(make_request_der(pki.good(), pki.intermediate())));
+  EXPECT_EQ(parse(http.get(path), pki.good()).cert_status, kGood);  // hit
+
+  auto m = admin.get("/metrics");
+  ASSERT_EQ(m.status, 200) << m.error;
+  EXPECT_NE(m.header("content-type").find("text/plain"), std::string::npos);
+  const std::string& text = m.body;
+  EXPECT_EQ(
+      metric_value(text, "ocspcache_requests_total", {{"method", "POST"}, {"result", "miss"}}), 1);
+  EXPECT_EQ(metric_value(text, "ocspcache_requests_total", {{"method", "POST"}, {"result", "hit"}}),
+            1);
+  EXPECT_EQ(metric_value(text, "ocspcache_requests_total", {{"method", "GET"}, {"result", "hit"}}),
+            1);
+  EXPECT_EQ(metric_value(text, "ocspcache_upstream_requests_total",
+                         {{"responder", responder->url()}, {"outcome", "good"}}),
+            1)
+      << text;
+  EXPECT_EQ(metric_value(text, "ocspcache_cache_entries"), 1);
+}
+
 // 200 clients ask at once for one CertID nobody has asked before: one
 // upstream fetch (DESIGN step 5), 200 good answers.
 TEST(ProxySingleFlightTest, ConcurrentMissesFetchOnce) {
@@ -229,6 +258,10 @@ TEST(ProxySingleFlightTest, ConcurrentMissesFetchOnce) {
   }
   EXPECT_EQ(good, kClients);
   EXPECT_EQ(slow.request_count(), 1u);
+  HttpClient admin(daemon.admin_port());
+  std::string text = admin.get("/metrics").body;
+  EXPECT_EQ(metric_sum(text, "ocspcache_upstream_requests_total"), 1) << text;
+  EXPECT_EQ(metric_sum(text, "ocspcache_requests_total"), kClients) << text;
   int status = daemon.stop();
   EXPECT_EQ(status, 0);
   if (::testing::Test::HasFailure()) std::cerr << daemon.log();

@@ -35,6 +35,12 @@ class ProxyTest : public ::testing::Test {
     return openssl_client(daemon->url(), cert, pki.intermediate(), pki.root(), options);
   }
 
+  // The admin /metrics body ("" when it cannot be fetched).
+  std::string metrics() {
+    HttpClient admin(daemon->admin_port());
+    return admin.get("/metrics").body;
+  }
+
   HttpResponse post(const std::string& body) {
     HttpClient http(daemon->port());
     return http.post("/", body);
