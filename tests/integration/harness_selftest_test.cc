@@ -68,6 +68,13 @@ TEST(HarnessSelfTest, ProcessReportsExitAndStops) {
   EXPECT_TRUE(slow.timed_out);
 }
 
+TEST(HarnessSelfTest, ReservedPortRefusesAndIsNotHandedOut) {
+  PortReservation reserved;
+  EXPECT_FALSE(is_listening(reserved.port()));
+  EXPECT_LT(connect_loopback(reserved.port()), 0);
+  for (int i = 0; i < 200; ++i) ASSERT_NE(free_loopback_port(), reserved.port());
+}
+
 TEST(HarnessSelfTest, OpensslResponderAnswersEachStatus) {
   OpensslResponder responder;
   EXPECT_TRUE(is_listening(responder.port()));

@@ -97,8 +97,8 @@ TEST_F(UpstreamFaultTest, ValidForgedResponseIsServed) {
 
 TEST_F(UpstreamFaultTest, FailsOverFromAClosedPort) {
   OpensslResponder good;
-  uint16_t closed = free_loopback_port();
-  start_daemon({"http://127.0.0.1:" + std::to_string(closed) + "/", good.url()});
+  PortReservation closed;  // bound, never listening: connections are refused
+  start_daemon({"http://127.0.0.1:" + std::to_string(closed.port()) + "/", good.url()});
   auto r = ask(pki.good());
   EXPECT_EQ(r.cert_status, "good") << r.out << r.err;
   EXPECT_EQ(ask(pki.revoked()).cert_status, "revoked");
@@ -137,9 +137,10 @@ TEST_F(UpstreamFaultTest, AllRespondersFailingGivesTryLaterWithinTheTimeout) {
   FaultServer broken, hanging;
   broken.reply_status(500);
   hanging.hang();
-  uint16_t closed = free_loopback_port();
-  start_daemon({"http://127.0.0.1:" + std::to_string(closed) + "/", broken.url(), hanging.url()},
-               "1s");
+  PortReservation closed;  // bound, never listening: connections are refused
+  start_daemon(
+      {"http://127.0.0.1:" + std::to_string(closed.port()) + "/", broken.url(), hanging.url()},
+      "1s");
   auto started = Clock::now();
   HttpClient http(daemon->port(), false, 10s);
   auto r = http.post("/", make_request_der(pki.good(), pki.intermediate()));
