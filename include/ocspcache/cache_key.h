@@ -42,7 +42,7 @@ constexpr size_t kMaxCanonicalCertId = 240;
 // a field is out of range (hash > 64 bytes, serial > 64 bytes, OID > 32).
 size_t encode_canonical_cert_id(const CertIdView& id, std::span<uint8_t> out);
 
-// No allocation: hashes with a per-thread digest context.
+// No allocation: low-level SHA-256 on the stack (see sha256.h).
 CacheKey make_cache_key(const DecodedRequest& req);
 
 // The request we send upstream: the same CertIDs (canonical), no nonce, no

@@ -53,7 +53,7 @@ class Connection {
   bool keep_alive() const { return keep_alive_; }
   bool http10() const { return http10_; }
   // The request is waiting on a flight; the answer comes through resume().
-  void set_pending(ReqMethod m, uint64_t start_ns);
+  void set_pending(ReqMethod m, uint64_t start_ns, bool head);
   void resume(const FetchOutcome& outcome);
 
  private:
@@ -109,6 +109,7 @@ class Connection {
   bool closing_ = false;   // close once out_ is flushed
   bool peer_closed_ = false;
   bool draining_ = false;
+  bool pending_head_ = false;
   ReqMethod pending_method_ = ReqMethod::kOther;
   uint64_t pending_start_ns_ = 0;
   int64_t last_activity_ = 0;

@@ -20,7 +20,7 @@ void sample_rows(std::ostringstream& out, std::string_view table,
   for (const auto& row : rows) {
     if (row.table != table) continue;
     out << "# " << row.doc << (row.required ? " (required)" : "")
-        << (row.not_yet.empty() ? "" : " [not yet supported: keep the default]") << "\n"
+        << (row.not_yet.empty() ? "" : " (not yet supported)") << "\n"
         << row.name << " = " << row.default_toml << "\n";
   }
 }
@@ -145,6 +145,7 @@ std::string render_config_reference() {
       reference_rows(out, table, global_keys());
     }
   }
+  out << "\n";  // a blank line ends the last Markdown table before the end marker
   return out.str();
 }
 

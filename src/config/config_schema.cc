@@ -20,8 +20,9 @@ constexpr uint64_t kMinute = 60 * kSecond;
 constexpr uint64_t kHour = 60 * kMinute;
 constexpr uint64_t kDay = 24 * kHour;
 
-constexpr std::array<std::string_view, 8> kTables = {"server",   "admin",  "cache",    "redis",
-                                                     "upstream", "issuer", "stapling", "log"};
+// [[issuer]] comes last so that more of them can simply be appended.
+constexpr std::array<std::string_view, 8> kTables = {"server",   "admin",    "cache", "redis",
+                                                     "upstream", "stapling", "log",   "issuer"};
 
 using C = Config;
 using K = Kind;
@@ -77,7 +78,7 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "max_connections",
      .kind = K::kUInt,
      .default_toml = "10000",
-     .doc = "open client connections per process; beyond it accepting pauses",
+     .doc = "open client connections per process; beyond it new connections are closed at once",
      .min = 1,
      .max = 1'000'000,
      .set = assign<&C::server, &ServerConfig::max_connections>},

@@ -252,8 +252,9 @@ void Connection::dispatch() {
   if (!keep_alive_ && !pending_) closing_ = true;
 }
 
-void Connection::set_pending(ReqMethod m, uint64_t start_ns) {
+void Connection::set_pending(ReqMethod m, uint64_t start_ns, bool head) {
   pending_ = true;
+  pending_head_ = head;
   pending_method_ = m;
   pending_start_ns_ = start_ns;
   update_events();
@@ -267,7 +268,7 @@ void Connection::resume(const FetchOutcome& outcome) {
   ctx.max_age_cap = worker_.services().config->server.max_age_cap.count() / 1000;
   ctx.keep_alive = keep_alive_ && !draining_;
   ctx.http10 = http10_;
-  ctx.head = false;
+  ctx.head = pending_head_;
   if (outcome.entry) {
     append_ocsp_hit(out_, *outcome.entry, ctx);
   } else {

@@ -3,31 +3,15 @@
 // never round-trips through d2i/i2d; tests pin it to i2d_OCSP_CERTID.
 #include "ocspcache/cache_key.h"
 
-#include <openssl/evp.h>
-
 #include <cassert>
 
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/sha256.h"
 
 namespace ocspcache::ocsp {
 namespace {
 
 constexpr char kHexLower[] = "0123456789abcdef";
 constexpr char kHexUpper[] = "0123456789ABCDEF";
-
-// Fetched once: handing EVP_DigestInit_ex a fetched method (not EVP_sha256())
-// lets OpenSSL 3 reuse the context's provider state instead of looking the
-// algorithm up, and allocating, on every key. Never freed: it lives as
-// long as the process.
-const EVP_MD* sha256_md() {
-  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  return md;
-}
-
-EVP_MD_CTX* thread_digest_ctx() {
-  thread_local EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-  return ctx.get();
-}
 
 uint8_t* put_tlv_header(uint8_t* p, uint8_t tag, size_t len) {
   *p++ = tag;
@@ -77,19 +61,16 @@ size_t encode_canonical_cert_id(const CertIdView& id, std::span<uint8_t> out) {
 }
 
 CacheKey make_cache_key(const DecodedRequest& req) {
-  CacheKey key;
-  EVP_MD_CTX* ctx = thread_digest_ctx();
+  Sha256 digest;
   uint8_t buf[kMaxCanonicalCertId];
-  bool ok = ctx != nullptr && EVP_DigestInit_ex(ctx, sha256_md(), nullptr) == 1;
   for (const CertIdView& id : req.cert_ids()) {
     // decode_request enforces the same bounds, so encoding cannot fail.
     const size_t n = encode_canonical_cert_id(id, buf);
-    ok = ok && n != 0 && EVP_DigestUpdate(ctx, buf, n) == 1;
+    assert(n != 0);
+    digest.update(std::span<const uint8_t>(buf, n));
   }
-  unsigned int len = 0;
-  ok = ok && EVP_DigestFinal_ex(ctx, key.bytes.data(), &len) == 1 && len == key.bytes.size();
-  assert(ok);
-  (void)ok;
+  CacheKey key;
+  key.bytes = digest.finish();
   return key;
 }
 

@@ -1,6 +1,11 @@
 // The canonical CertID must be byte-for-byte what OpenSSL encodes: the
 // Redis key names of DESIGN.md depend on it, and other tools compute them.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <cstring>
+
+#include "ocspcache/sha256.h"
 
 #include "ocspcache/cache_key.h"
 #include "test_pki.h"
@@ -150,3 +155,24 @@ TEST(OcspUpstreamRequest, RoundTripsThroughOpenSsl) {
 
 }  // namespace
 }  // namespace ocspcache::ocsp
+
+namespace ocspcache {
+namespace {
+
+TEST(Sha256, MatchesEvpAcrossSplitUpdates) {
+  std::vector<uint8_t> data(1000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 7);
+  for (size_t split : {0ul, 1ul, 63ul, 64ul, 500ul, 1000ul}) {
+    Sha256 h;
+    h.update(std::span<const uint8_t>(data.data(), split));
+    h.update(std::span<const uint8_t>(data.data() + split, data.size() - split));
+    const auto got = h.finish();
+    unsigned char want[32];
+    unsigned int len = 0;
+    ASSERT_EQ(EVP_Digest(data.data(), data.size(), want, &len, EVP_sha256(), nullptr), 1);
+    EXPECT_EQ(0, std::memcmp(got.data(), want, 32)) << "split " << split;
+  }
+}
+
+}  // namespace
+}  // namespace ocspcache
