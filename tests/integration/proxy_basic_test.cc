@@ -162,6 +162,24 @@ TEST_F(ProxyBasicTest, GetAnswerIsCacheableAndRevalidates) {
   EXPECT_EQ(parse(other_tag, pki.good()).cert_status, kGood);
 }
 
+// HEAD gets GET's headers and no body, on a miss and on a hit; the next GET
+// on the same connection proves the framing (no stray body bytes).
+TEST_F(ProxyBasicTest, HeadHasHeadersButNoBody) {
+  std::string path = "/" + request_path_segment(pki, pki.revoked());
+  HttpClient http(daemon->port(), /*keep_alive=*/true);
+  for (int i = 0; i < 2; ++i) {
+    auto head = http.request("HEAD", path, "");
+    ASSERT_EQ(head.status, 200) << head.error;
+    EXPECT_TRUE(head.body.empty());
+    EXPECT_EQ(head.header("content-type"), "application/ocsp-response");
+    EXPECT_FALSE(head.header("etag").empty());
+  }
+  auto get = http.get(path);
+  ASSERT_EQ(get.status, 200) << get.error;
+  EXPECT_EQ(parse(get, pki.revoked()).cert_status, kRevoked);
+  EXPECT_EQ(http.connections(), 1);
+}
+
 TEST_F(ProxyBasicTest, KeepAliveServesSeveralRequestsOnOneConnection) {
   HttpClient http(daemon->port(), /*keep_alive=*/true);
   for (int i = 0; i < 3; ++i) {
