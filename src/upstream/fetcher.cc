@@ -11,6 +11,7 @@ namespace ocspcache {
 struct Fetcher::Job {
   ocsp::CacheKey key;
   std::vector<uint8_t> request_der;
+  std::shared_ptr<const ocsp::IssuerRegistry> registry;
   const ocsp::Issuer* issuer;
   size_t next = 0;
   ocsp::ResponseCode final_code = ocsp::ResponseCode::kTryLater;
@@ -52,10 +53,12 @@ void warn_limited(std::string_view key, std::string_view event, std::string fiel
 }  // namespace
 
 void Fetcher::start(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
+                    std::shared_ptr<const ocsp::IssuerRegistry> registry,
                     const ocsp::Issuer& issuer) {
   auto job = std::make_shared<Job>();
   job->key = key;
   job->request_der = std::move(request_der);
+  job->registry = std::move(registry);
   job->issuer = &issuer;
   if (auto decoded = ocsp::decode_request(job->request_der); decoded.ok()) {
     for (const auto& id : decoded->cert_ids()) job->serials.push_back(ocsp::serial_hex(id.serial));
