@@ -50,9 +50,17 @@ class CertTracker {
   using Options = CertTrackerOptions;
 
   // A copy of one record, taken under the lock and formatted without it.
-  struct Row {
+  // Immutable and shared, so copying a row under the lock costs an atomic
+  // increment instead of two string allocations (10k rows per scrape).
+  struct Labels {
     std::string issuer;
     std::string serial;
+  };
+
+  struct Row {
+    std::shared_ptr<const Labels> labels;
+    const std::string& issuer() const { return labels->issuer; }
+    const std::string& serial() const { return labels->serial; }
     TrackedStatus status = TrackedStatus::kUnavailable;
     bool has_answer = false;  // a validated answer was seen: the times below are set
     ocsp::CertStatus answer_status = ocsp::CertStatus::kUnknown;

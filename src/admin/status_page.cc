@@ -30,10 +30,10 @@ void append_error(std::string& out, const std::string& text, int64_t at) {
 void append_cert(std::string& out, const CertTracker::Row& r) {
   out.append("{");
   key(out, "issuer");
-  json::append_string(out, r.issuer);
+  json::append_string(out, r.issuer());
   out.append(",");
   key(out, "serial");
-  json::append_string(out, r.serial);
+  json::append_string(out, r.serial());
   out.append(",");
   key(out, "status");
   json::append_string(out, to_string(r.status));

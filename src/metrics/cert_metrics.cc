@@ -1,62 +1,100 @@
 // The per-certificate families, named and valued as ribbybibby/ssl_exporter
 // names them so its alert rules (SslCertificateOscpStatusUnknown:
 // ssl_ocsp_response_status == 2) and dashboards work unchanged.
+//
+// Written as exposition text directly rather than through prometheus-cpp's
+// ClientMetric/TextSerializer: with 10k certificates that path builds 50k
+// label vectors and formats every value through an ostringstream; measured
+// ten times slower (280 ms against 20-30 ms per scrape, on a loaded 2-core
+// box) than this one pass into one string.
+#include <cinttypes>
+#include <cstdio>
+
 #include "families.h"
 
 namespace ocspcache::metric_families {
 namespace {
 
-using prometheus::MetricType;
-
-std::vector<prometheus::ClientMetric::Label> labels(const CertTracker::Row& r) {
-  return {{"issuer", r.issuer}, {"serial", r.serial}};
+// Label value escaping of the text format: backslash, double quote, newline.
+void append_label_value(std::string& out, const std::string& v) {
+  for (char c : v) {
+    if (c == '\\') {
+      out.append("\\\\");
+    } else if (c == '"') {
+      out.append("\\\"");
+    } else if (c == '\n') {
+      out.append("\\n");
+    } else {
+      out.push_back(c);
+    }
+  }
 }
+
+void header(std::string& out, const char* name, const char* help, const char* type) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, const char* name, const CertTracker::Row& r, int64_t value) {
+  out.append(name).append("{issuer=\"");
+  append_label_value(out, r.issuer());
+  out.append("\",serial=\"");
+  append_label_value(out, r.serial());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "\"} %" PRId64 "\n", value);
+  out.append(buf);
+}
+
+struct TimeFamily {
+  const char* name;
+  const char* help;
+  int64_t CertTracker::Row::*field;
+  bool revoked_only;
+};
+
+constexpr TimeFamily kTimes[] = {
+    {"ssl_ocsp_response_this_update", "thisUpdate of the last valid OCSP response, unix seconds.",
+     &CertTracker::Row::this_update, false},
+    {"ssl_ocsp_response_next_update", "nextUpdate of the last valid OCSP response, unix seconds.",
+     &CertTracker::Row::next_update, false},
+    {"ssl_ocsp_response_produced_at", "producedAt of the last valid OCSP response, unix seconds.",
+     &CertTracker::Row::produced_at, false},
+    {"ssl_ocsp_response_revoked_at", "revocationTime of a revoked certificate, unix seconds.",
+     &CertTracker::Row::revoked_at, true},
+};
 
 }  // namespace
 
-void append_cert_families(std::vector<prometheus::MetricFamily>& out,
-                          const std::vector<CertTracker::Row>& rows, uint64_t dropped) {
-  auto status = family("ssl_ocsp_response_status",
-                       "OCSP status of the certificate: 0 good, 1 revoked, 2 unknown or no valid "
-                       "response obtainable (every responder failed, no valid copy cached).",
-                       MetricType::Gauge);
-  auto this_update =
-      family("ssl_ocsp_response_this_update",
-             "thisUpdate of the last valid OCSP response, unix seconds.", MetricType::Gauge);
-  auto next_update =
-      family("ssl_ocsp_response_next_update",
-             "nextUpdate of the last valid OCSP response, unix seconds.", MetricType::Gauge);
-  auto produced_at =
-      family("ssl_ocsp_response_produced_at",
-             "producedAt of the last valid OCSP response, unix seconds.", MetricType::Gauge);
-  auto revoked_at =
-      family("ssl_ocsp_response_revoked_at",
-             "revocationTime of a revoked certificate, unix seconds.", MetricType::Gauge);
-  for (const auto& r : rows) {
-    status.metric.push_back(gauge_value(metric_value(r.status), labels(r)));
+void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& rows,
+                      uint64_t dropped) {
+  out.reserve(out.size() + 512 + rows.size() * 600);
+  // An empty family would be HELP/TYPE lines with no sample; leave it out.
+  if (!rows.empty()) {
+    header(out, "ssl_ocsp_response_status",
+           "OCSP status of the certificate: 0 good, 1 revoked, 2 unknown or no valid response "
+           "obtainable (every responder failed, no valid copy cached).",
+           "gauge");
+    for (const auto& r : rows) sample(out, "ssl_ocsp_response_status", r, metric_value(r.status));
+  }
+  for (const auto& f : kTimes) {
     // Times only from a real answer: a certificate that never had one has
     // its status (2) and nothing else, never a made-up 0.
-    if (!r.has_answer) continue;
-    this_update.metric.push_back(gauge_value(static_cast<double>(r.this_update), labels(r)));
-    next_update.metric.push_back(gauge_value(static_cast<double>(r.next_update), labels(r)));
-    produced_at.metric.push_back(gauge_value(static_cast<double>(r.produced_at), labels(r)));
-    if (r.answer_status == ocsp::CertStatus::kRevoked) {
-      revoked_at.metric.push_back(gauge_value(static_cast<double>(r.revoked_at), labels(r)));
+    auto wanted = [&f](const CertTracker::Row& r) {
+      return r.has_answer && (!f.revoked_only || r.answer_status == ocsp::CertStatus::kRevoked);
+    };
+    bool any = false;
+    for (const auto& r : rows) {
+      if (!wanted(r)) continue;
+      if (!any) header(out, f.name, f.help, "gauge");
+      any = true;
+      sample(out, f.name, r, r.*f.field);
     }
   }
-  // An empty family would be HELP/TYPE lines with no sample; leave it out.
-  for (auto* f : {&status, &this_update, &next_update, &produced_at, &revoked_at}) {
-    if (!f->metric.empty()) out.push_back(std::move(*f));
-  }
-
-  auto drops = family("ocspcache_cert_series_dropped_total",
-                      "Certificates that lost (or never got) their ssl_ocsp_response_* series "
-                      "because metrics.max_series was reached.",
-                      MetricType::Counter);
-  prometheus::ClientMetric d;
-  d.counter.value = static_cast<double>(dropped);
-  drops.metric.push_back(d);
-  out.push_back(std::move(drops));
+  header(out, "ocspcache_cert_series_dropped_total",
+         "Certificates that lost (or never got) their ssl_ocsp_response_* series because "
+         "metrics.max_series was reached.",
+         "counter");
+  out.append("ocspcache_cert_series_dropped_total ").append(std::to_string(dropped)).append("\n");
 }
 
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,
@@ -65,7 +103,7 @@ void append_responder_families(std::vector<prometheus::MetricFamily>& out,
   auto up = family("ocspcache_responder_up",
                    "1 if the last exchange with this responder gave a valid answer in time, 0 if "
                    "it failed. No series before the first exchange.",
-                   MetricType::Gauge);
+                   prometheus::MetricType::Gauge);
   for (const auto& r : rows) up.metric.push_back(gauge_value(r.up ? 1 : 0, {{"responder", r.url}}));
   out.push_back(std::move(up));
 }

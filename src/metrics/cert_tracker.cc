@@ -54,8 +54,7 @@ constexpr int64_t kPruneEverySeconds = 5;
 // Every field but `mark` is guarded by CertTracker::mu_. Cache entries own a
 // Record through an aliasing shared_ptr to its mark and never read the rest.
 struct CertTracker::Record {
-  std::string issuer;
-  std::string serial;
+  std::shared_ptr<const Labels> labels;
   AskedMark mark;
   bool has_status = false;
   TrackedStatus status = TrackedStatus::kUnavailable;
@@ -105,8 +104,7 @@ std::shared_ptr<const AskedMark> CertTracker::answered(std::string_view issuer,
   auto [rec, active] = lookup(id);
   if (!rec) {
     rec = std::make_shared<Record>();
-    rec->issuer = issuer;
-    rec->serial = serial;
+    rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
   }
   // As the cache does: an answer older than the one we hold never replaces it.
   if (!rec->has_answer || single.this_update >= rec->answer.this_update) {
@@ -144,8 +142,7 @@ void CertTracker::exhausted(std::string_view issuer, std::string_view serial,
   auto [rec, active] = lookup(id);
   if (!rec) {
     rec = std::make_shared<Record>();
-    rec->issuer = issuer;
-    rec->serial = serial;
+    rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
   }
   if (!error.empty()) {
     rec->last_error = error;
@@ -168,8 +165,7 @@ void CertTracker::set_pinned(std::string_view issuer, std::string_view serial, b
   if (!rec) {
     if (!pinned) return;
     rec = std::make_shared<Record>();
-    rec->issuer = issuer;
-    rec->serial = serial;
+    rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
   }
   rec->pinned = pinned;
   if (!active && !admit(id, rec, now)) dormant_[id] = rec;
@@ -281,8 +277,7 @@ std::vector<CertTracker::Row> CertTracker::snapshot(int64_t now) {
     for (const auto& [id, rec] : active_) {
       if (!rec->has_status) continue;
       Row r;
-      r.issuer = rec->issuer;
-      r.serial = rec->serial;
+      r.labels = rec->labels;
       r.status = rec->status;
       r.has_answer = rec->has_answer;
       r.answer_status = rec->answer.status;
@@ -298,7 +293,7 @@ std::vector<CertTracker::Row> CertTracker::snapshot(int64_t now) {
     }
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return a.issuer != b.issuer ? a.issuer < b.issuer : a.serial < b.serial;
+    return a.issuer() != b.issuer() ? a.issuer() < b.issuer() : a.serial() < b.serial();
   });
   return rows;
 }

@@ -32,9 +32,9 @@ inline prometheus::ClientMetric gauge_value(
 }
 
 // ssl_ocsp_response_* (ssl_exporter's names and values) and
-// ocspcache_cert_series_dropped_total.
-void append_cert_families(std::vector<prometheus::MetricFamily>& out,
-                          const std::vector<CertTracker::Row>& rows, uint64_t dropped);
+// ocspcache_cert_series_dropped_total, appended as exposition text.
+void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& rows,
+                      uint64_t dropped);
 
 // ocspcache_responder_up{responder}.
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,

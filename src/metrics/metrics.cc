@@ -71,9 +71,6 @@ std::string Metrics::render(int64_t now) {
                       prometheus::MetricType::Gauge);
   build.metric.push_back(gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
   out.push_back(std::move(build));
-  // Copies under the tracker's and the health table's locks; formatting
-  // below holds none, so a scrape never stalls the upstream path for long.
-  metric_families::append_cert_families(out, certs_.snapshot(now), certs_.dropped());
   metric_families::append_responder_families(out, responders_.snapshot());
 
   auto requests =
@@ -156,7 +153,12 @@ std::string Metrics::render(int64_t now) {
     ev.metric.push_back(e);
     out.push_back(std::move(ev));
   }
-  return prometheus::TextSerializer().Serialize(out);
+  std::string text = prometheus::TextSerializer().Serialize(out);
+  // Copied under the tracker's lock (an atomic increment per row), formatted
+  // without it, so a scrape holds up the upstream path only for the copy.
+  const auto rows = certs_.snapshot(now);
+  metric_families::append_cert_text(text, rows, certs_.dropped());
+  return text;
 }
 
 }  // namespace ocspcache

@@ -24,7 +24,7 @@ ocsp::SingleStatus answer(ocsp::CertStatus s, int64_t now = kT, int64_t valid_fo
 
 std::optional<CertTracker::Row> row(CertTracker& t, const std::string& serial, int64_t now) {
   for (auto& r : t.snapshot(now)) {
-    if (r.serial == serial) return r;
+    if (r.serial() == serial) return r;
   }
   return std::nullopt;
 }
@@ -122,7 +122,7 @@ TEST(CertTracker, CapDropsLeastRecentlyAskedGoodFirstAndCounts) {
   EXPECT_EQ(t.dropped(), 4u);
   auto rows = t.snapshot(kT + 6);
   ASSERT_EQ(rows.size(), 3u);
-  for (const auto& r : rows) EXPECT_NE(r.status, TrackedStatus::kGood) << r.serial;
+  for (const auto& r : rows) EXPECT_NE(r.status, TrackedStatus::kGood) << r.serial();
   EXPECT_EQ(t.tracked(), 3u);
 }
 
@@ -134,8 +134,8 @@ TEST(CertTracker, LoweredCapShrinksAtTheNextPruneGoodFirst) {
   t.configure({.idle_seconds = 3600, .max_series = 2});  // SIGHUP with a lower cap
   auto rows = t.snapshot(kT + 3);
   ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].serial, "A");
-  EXPECT_EQ(rows[1].serial, "C");
+  EXPECT_EQ(rows[0].serial(), "A");
+  EXPECT_EQ(rows[1].serial(), "C");
   EXPECT_EQ(t.dropped(), 1u);
 }
 
