@@ -23,9 +23,10 @@ class Fetcher {
       : client_(client), cache_(cache), flights_(flights), metrics_(metrics), skew_(clock_skew) {}
 
   // Starts the fetch for `key`; `request_der` is the nonce-free request
-  // (build_upstream_request). `issuer` must outlive the fetch.
+  // (build_upstream_request). `issuer` belongs to `registry`, which the
+  // fetch holds so a reload cannot free it midway.
   void start(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
-             const ocsp::Issuer& issuer);
+             std::shared_ptr<const ocsp::IssuerRegistry> registry, const ocsp::Issuer& issuer);
 
  private:
   struct Job;

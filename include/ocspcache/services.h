@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <memory>
 
 #include "ocspcache/config.h"
 #include "ocspcache/issuer.h"
@@ -17,7 +18,9 @@ namespace ocspcache {
 struct Services {
   const Config* config = nullptr;
   MemoryCache* cache = nullptr;
-  const ocsp::IssuerRegistry* issuers = nullptr;
+  // Swapped whole by a SIGHUP reload; a fetch keeps the registry it started
+  // with alive through its shared_ptr. Read on misses only.
+  std::atomic<std::shared_ptr<const ocsp::IssuerRegistry>> issuers;
   SingleFlight* flights = nullptr;
   Metrics* metrics = nullptr;
   std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <memory>
 #include <ctime>
 
 #include "ocspcache/ocsp_handler.h"
@@ -21,6 +23,9 @@ uint64_t monotonic_ns() {
 }
 
 namespace {
+// A typical OCSP request is a few hundred bytes: start small (memory per
+// idle connection) and grow only for pipelined batches or large bodies.
+constexpr size_t kInitialInput = 4 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -50,7 +55,8 @@ const http_parser_settings Connection::kSettings = [] {
 Connection::Connection(Worker& worker, uint64_t id, int fd) : worker_(worker), id_(id), fd_(fd) {
   http_parser_init(&parser_, HTTP_REQUEST);
   parser_.data = this;
-  in_.reserve(kReadChunk);
+  in_buf_ = std::make_unique_for_overwrite<char[]>(kInitialInput);
+  in_cap_ = kInitialInput;
   out_.reserve(4096);
   url_.reserve(512);
   last_activity_ = worker_.now();
@@ -187,30 +193,37 @@ void Connection::on_io(int, short what, void* arg) {
 
 void Connection::handle_readable() {
   // Compact so the buffer does not creep: unparsed bytes move to the front.
-  if (in_start_ > 0) {
-    in_.erase(in_.begin(), in_.begin() + static_cast<ptrdiff_t>(in_start_));
+  if (in_start_ == in_len_) {
+    in_start_ = in_len_ = 0;
+  } else if (in_start_ > 0) {
+    std::memmove(in_buf_.get(), in_buf_.get() + in_start_, in_len_ - in_start_);
+    in_len_ -= in_start_;
     in_start_ = 0;
   }
-  const size_t old = in_.size();
-  in_.resize(old + kReadChunk);
-  const ssize_t n = ::recv(fd_, in_.data() + old, kReadChunk, 0);
+  if (in_cap_ - in_len_ < 512) {  // the buffer is (almost) full of one unfinished request
+    const size_t cap = std::max(in_cap_ * 2, in_len_ + kReadChunk);
+    auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+    std::memcpy(bigger.get(), in_buf_.get(), in_len_);
+    in_buf_ = std::move(bigger);
+    in_cap_ = cap;
+  }
+  const ssize_t n = ::recv(fd_, in_buf_.get() + in_len_, in_cap_ - in_len_, 0);
   if (n <= 0) {
-    in_.resize(old);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
     peer_closed_ = true;
     // Close once answers already queued (or pending upstream) are written.
     flush();
     return;
   }
-  in_.resize(old + static_cast<size_t>(n));
+  in_len_ += static_cast<size_t>(n);
   last_activity_ = worker_.now();
   process_input();
 }
 
 void Connection::process_input() {
-  while (!pending_ && !closing_ && fd_ >= 0 && in_start_ < in_.size()) {
-    const size_t avail = in_.size() - in_start_;
-    const size_t used = http_parser_execute(&parser_, &kSettings, in_.data() + in_start_, avail);
+  while (!pending_ && !closing_ && fd_ >= 0 && in_start_ < in_len_) {
+    const size_t avail = in_len_ - in_start_;
+    const size_t used = http_parser_execute(&parser_, &kSettings, in_buf_.get() + in_start_, avail);
     in_start_ += used;
     const auto err = HTTP_PARSER_ERRNO(&parser_);
     if (err == HPE_PAUSED) {
@@ -233,7 +246,7 @@ void Connection::process_input() {
   // Requests beyond what one read brought stay buffered; cap what we hold
   // while paused so a pipelining client cannot grow it without bound.
   const auto& server = worker_.services().config->server;
-  if (in_.size() - in_start_ > server.max_header_bytes + server.max_body_bytes + kReadChunk) {
+  if (in_len_ - in_start_ > server.max_header_bytes + server.max_body_bytes + kReadChunk) {
     fail(431);
   }
   flush();
@@ -252,8 +265,9 @@ void Connection::dispatch() {
   if (!keep_alive_ && !pending_) closing_ = true;
 }
 
-void Connection::set_pending(ReqMethod m, uint64_t start_ns) {
+void Connection::set_pending(ReqMethod m, uint64_t start_ns, bool head) {
   pending_ = true;
+  pending_head_ = head;
   pending_method_ = m;
   pending_start_ns_ = start_ns;
   update_events();
@@ -267,7 +281,7 @@ void Connection::resume(const FetchOutcome& outcome) {
   ctx.max_age_cap = worker_.services().config->server.max_age_cap.count() / 1000;
   ctx.keep_alive = keep_alive_ && !draining_;
   ctx.http10 = http10_;
-  ctx.head = false;
+  ctx.head = pending_head_;
   if (outcome.entry) {
     append_ocsp_hit(out_, *outcome.entry, ctx);
   } else {
@@ -289,7 +303,7 @@ void Connection::fail(int http_status) {
   append_http_error(out_, http_status, ctx);
   worker_.stats().count_request(ReqMethod::kOther, ReqResult::kError, 0);
   closing_ = true;
-  in_start_ = in_.size();  // discard the rest
+  in_start_ = in_len_;  // discard the rest
 }
 
 void Connection::flush() {
@@ -337,7 +351,7 @@ void Connection::update_events() {
 }
 
 bool Connection::idle() const {
-  return !pending_ && !in_message_ && out_sent_ == out_.size() && in_start_ == in_.size();
+  return !pending_ && !in_message_ && out_sent_ == out_.size() && in_start_ == in_len_;
 }
 
 bool Connection::timed_out(int64_t now) const {

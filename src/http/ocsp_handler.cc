@@ -76,7 +76,8 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
 
   // Every CertID of one request must belong to one configured issuer: that
   // issuer's responders are asked and its key checks the answer.
-  const ocsp::Issuer* issuer = svc.issuers->find(decoded->ids[0]);
+  std::shared_ptr<const ocsp::IssuerRegistry> registry = svc.issuers.load();
+  const ocsp::Issuer* issuer = registry->find(decoded->ids[0]);
   for (size_t i = 1; issuer != nullptr && i < decoded->count; ++i) {
     if (!issuer->matches(decoded->ids[i])) issuer = nullptr;
   }
@@ -86,7 +87,7 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
     return;
   }
 
-  conn.set_pending(method, start);
+  conn.set_pending(method, start, ctx.head);
   const uint64_t conn_id = conn.id();
   Worker* w = &worker;
   auto waiter = [w, conn_id](const FetchOutcome& outcome) {
@@ -100,7 +101,8 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
     if (EntryPtr entry = svc.cache->lookup(key, ctx.now)) {
       svc.flights->complete(key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
     } else {
-      worker.fetcher().start(key, ocsp::build_upstream_request(*decoded), *issuer);
+      worker.fetcher().start(key, ocsp::build_upstream_request(*decoded), std::move(registry),
+                             *issuer);
     }
   }
 }

@@ -10,6 +10,7 @@ namespace ocspcache {
 struct Fetcher::Job {
   ocsp::CacheKey key;
   std::vector<uint8_t> request_der;
+  std::shared_ptr<const ocsp::IssuerRegistry> registry;
   const ocsp::Issuer* issuer;
   size_t next = 0;
   ocsp::ResponseCode final_code = ocsp::ResponseCode::kTryLater;
@@ -39,10 +40,12 @@ UpstreamOutcome outcome_of(ocsp::CertStatus s) {
 }  // namespace
 
 void Fetcher::start(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
+                    std::shared_ptr<const ocsp::IssuerRegistry> registry,
                     const ocsp::Issuer& issuer) {
   auto job = std::make_shared<Job>();
   job->key = key;
   job->request_der = std::move(request_der);
+  job->registry = std::move(registry);
   job->issuer = &issuer;
   try_next(std::move(job));
 }

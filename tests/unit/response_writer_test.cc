@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <string>
 
 #include "ocspcache/http_date.h"
@@ -100,6 +101,25 @@ TEST(ResponseWriter, NotModifiedHasValidatorsAndNoBody) {
   EXPECT_NE(r.find("ETag: \"0123456789abcdef\"\r\n"), std::string::npos);
   EXPECT_EQ(r.find("Content-Length"), std::string::npos);
   EXPECT_EQ(r.substr(r.size() - 4), "\r\n\r\n");
+}
+
+}  // namespace
+}  // namespace ocspcache
+
+namespace ocspcache {
+namespace {
+
+TEST(HttpDate, AgreesWithGmtimeOverFourCenturies) {
+  for (int64_t t = -2208988800; t < 32503680000; t += 86400 * 37 + 3671) {  // 1900..3000
+    char got[kHttpDateLen];
+    format_http_date(t, got);
+    const time_t tt = static_cast<time_t>(t);
+    tm g{};
+    gmtime_r(&tt, &g);
+    char want[64];
+    strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &g);
+    ASSERT_EQ(std::string(got, kHttpDateLen), std::string(want)) << t;
+  }
 }
 
 }  // namespace
