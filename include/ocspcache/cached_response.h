@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "ocspcache/asked_mark.h"
 #include "ocspcache/ocsp_response.h"
 
 namespace ocspcache {
@@ -18,10 +19,19 @@ struct CachedResponse {
   int64_t revoked_at = 0;   // first CertID's, when revoked
   uint64_t etag = 0;        // first 8 bytes of SHA-256(der)
   ocsp::CertStatus status = ocsp::CertStatus::kUnknown;  // first CertID's
+  // One per CertID answered: the CertTracker's "last asked" of each (see
+  // asked_mark.h). Set when the entry is built, never changed after.
+  std::vector<std::shared_ptr<const AskedMark>> asked;
 
   // Builds the entry from a response validate_response accepted.
-  static std::shared_ptr<const CachedResponse> make(std::vector<uint8_t> der,
-                                                    const ocsp::ValidatedResponse& v);
+  static std::shared_ptr<const CachedResponse> make(
+      std::vector<uint8_t> der, const ocsp::ValidatedResponse& v,
+      std::vector<std::shared_ptr<const AskedMark>> asked = {});
+
+  // The hot path's only word to the metrics: lock-free, allocation-free.
+  void mark_asked(int64_t now) const {
+    for (const auto& m : asked) m->touch(now);
+  }
 
   // Bytes charged against cache.max_bytes: the DER plus what we measured an
   // entry to cost around it (map slot, LRU node, control block, this struct).

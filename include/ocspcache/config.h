@@ -95,8 +95,15 @@ struct StaplingConfig {
   bool operator==(const StaplingConfig&) const = default;
 };
 
+struct MetricsConfig {
+  Millis track_idle{3'600'000};  // a proxied certificate not asked this long loses its series
+  size_t max_series = 10'000;    // certificates with ssl_ocsp_response_* series at most
+  bool operator==(const MetricsConfig&) const = default;
+};
+
 struct LogConfig {
   std::string level = "info";  // debug | info | warn | error
+  Millis upstream_error_interval{10'000};  // same (responder, outcome) logged once per this
   bool operator==(const LogConfig&) const = default;
 };
 
@@ -104,6 +111,7 @@ struct Config {
   std::string path;  // file it was loaded from
   ServerConfig server;
   AdminConfig admin;
+  MetricsConfig metrics;
   CacheConfig cache;
   RedisConfig redis;
   UpstreamConfig upstream;

@@ -1,6 +1,8 @@
 // The metric catalogue (names and help of DESIGN.md in one place) and the
 // /metrics renderer. Rare-path metrics live in a prometheus-cpp registry;
-// hot-path ones are summed from WorkerStats at scrape time.
+// hot-path ones are summed from WorkerStats at scrape time; per-certificate
+// and per-responder state lives in the CertTracker and ResponderHealth this
+// object owns, copied out under their locks and formatted after.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -14,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ocspcache/cert_tracker.h"
+#include "ocspcache/responder_health.h"
 #include "ocspcache/worker_stats.h"
 
 namespace ocspcache {
@@ -41,8 +45,15 @@ class Metrics {
   // Thread-safe; called once per upstream exchange.
   void upstream_result(std::string_view responder, UpstreamOutcome outcome, double seconds);
 
-  // Prometheus text exposition of everything.
-  std::string render() const;
+  // Thread-safe sources of the ssl_ocsp_response_* series, responder_up and /status.
+  CertTracker& certs() { return certs_; }
+  ResponderHealth& responders() { return responders_; }
+  const ResponderHealth& responders() const { return responders_; }
+  const MemoryCache* cache() const { return cache_; }
+
+  // Prometheus text exposition of everything. Not const: the tracker prunes
+  // idle certificates as it is read.
+  std::string render(int64_t now);
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -50,6 +61,8 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
   std::vector<const WorkerStats*> workers_;
   const MemoryCache* cache_ = nullptr;
+  CertTracker certs_;
+  ResponderHealth responders_;
 };
 
 }  // namespace ocspcache

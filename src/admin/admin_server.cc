@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "ocspcache/clock.h"
+
 namespace ocspcache {
 
 AdminServer::AdminServer(const HostPort& addr, Metrics& metrics, Readiness& readiness)
@@ -90,7 +92,7 @@ void AdminServer::on_request(evhttp_request* req, void* arg) {
       reply(req, 200, "OK", "text/plain", "ready\n");
     }
   } else if (path == "/metrics") {
-    reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", self->metrics_.render());
+    reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", self->metrics_.render(now_unix()));
   } else {
     reply(req, 404, "Not Found", "text/plain",
           "not found; try /healthz, /readyz or /metrics\n");

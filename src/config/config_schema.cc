@@ -21,8 +21,8 @@ constexpr uint64_t kHour = 60 * kMinute;
 constexpr uint64_t kDay = 24 * kHour;
 
 // [[issuer]] comes last so that more of them can simply be appended.
-constexpr std::array<std::string_view, 8> kTables = {"server",   "admin",    "cache", "redis",
-                                                     "upstream", "stapling", "log",   "issuer"};
+constexpr std::array<std::string_view, 9> kTables = {
+    "server", "admin", "metrics", "cache", "redis", "upstream", "stapling", "log", "issuer"};
 
 using C = Config;
 using K = Kind;
@@ -103,6 +103,23 @@ const KeySpec<Config> kGlobalKeys[] = {
      .default_toml = R"("127.0.0.1:9080")",
      .doc = R"(address of /metrics /healthz /readyz /status; "" disables it)",
      .set = assign<&C::admin, &AdminConfig::listen>},
+    // [metrics]
+    {.table = "metrics",
+     .name = "track_idle",
+     .kind = K::kDuration,
+     .default_toml = R"("1h")",
+     .doc = "a proxied certificate not asked for this long loses its ssl_ocsp_response_* series",
+     .min = kSecond,
+     .max = 30 * kDay,
+     .set = assign<&C::metrics, &MetricsConfig::track_idle>},
+    {.table = "metrics",
+     .name = "max_series",
+     .kind = K::kUInt,
+     .default_toml = "10000",
+     .doc = "most certificates with ssl_ocsp_response_* series; when full, idle good ones go first",
+     .min = 1,
+     .max = 1'000'000,
+     .set = assign<&C::metrics, &MetricsConfig::max_series>},
     // [cache]
     {.table = "cache",
      .name = "backend",
@@ -219,6 +236,13 @@ const KeySpec<Config> kGlobalKeys[] = {
      .doc = "least severe level written to stderr: debug, info, warn or error",
      .choices = "debug|info|warn|error",
      .set = assign<&C::log, &LogConfig::level>},
+    {.table = "log",
+     .name = "upstream_error_interval",
+     .kind = K::kDuration,
+     .default_toml = R"("10s")",
+     .doc = "an upstream error (responder, outcome) is logged once per this at most; 0s = always",
+     .max = kHour,
+     .set = assign<&C::log, &LogConfig::upstream_error_interval>},
 };
 
 // Required keys have no default; default_toml is what the sample config
@@ -262,6 +286,9 @@ std::span<const KeySpec<IssuerConfig>> issuer_keys() {
 std::string_view table_doc(std::string_view table) {
   if (table == "server") return "The OCSP front end: listeners, worker threads, request limits.";
   if (table == "admin") return "Admin endpoint: /metrics, /healthz, /readyz, /status.";
+  if (table == "metrics") {
+    return "Per-certificate ssl_ocsp_response_* series: which certificates, how many.";
+  }
   if (table == "cache") return "Response cache: in-process L1 and the shared store behind it.";
   if (table == "redis") return "Redis connection, used when cache.backend = \"redis\".";
   if (table == "upstream") return "Requests to the CAs' OCSP responders.";

@@ -13,6 +13,7 @@
 #include "ocspcache/issuer.h"
 #include "ocspcache/listener.h"
 #include "ocspcache/log.h"
+#include "ocspcache/log_limiter.h"
 #include "ocspcache/memory_cache.h"
 #include "ocspcache/metrics.h"
 #include "ocspcache/services.h"
@@ -81,6 +82,7 @@ int run_daemon(const Config& config) {
 
   log::Level level = log::Level::kInfo;
   if (log::parse_level(config.log.level, &level)) log::set_level(level);
+  log::upstream_errors().set_interval(config.log.upstream_error_interval);
 
   auto issuers =
       std::make_shared<const ocsp::IssuerRegistry>(ocsp::IssuerRegistry::load(config.issuers));
@@ -88,6 +90,8 @@ int run_daemon(const Config& config) {
   SingleFlight flights;
   Metrics metrics;
   metrics.set_cache(&cache);
+  metrics.certs().configure({.idle_seconds = config.metrics.track_idle.count() / 1000,
+                             .max_series = config.metrics.max_series});
   Services services;
   services.config = &config;
   services.cache = &cache;

@@ -3,32 +3,40 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include "families.h"
 #include "ocspcache/memory_cache.h"
 
 namespace ocspcache {
 
 const char* to_label(ReqMethod m) {
   switch (m) {
-    case ReqMethod::kGet: return "GET";
-    case ReqMethod::kPost: return "POST";
-    case ReqMethod::kOther: return "other";
+    case ReqMethod::kGet:
+      return "GET";
+    case ReqMethod::kPost:
+      return "POST";
+    case ReqMethod::kOther:
+      return "other";
   }
   return "other";
 }
 
 const char* to_label(ReqResult r) {
   switch (r) {
-    case ReqResult::kHit: return "hit";
-    case ReqResult::kMiss: return "miss";
-    case ReqResult::kStale: return "stale";
-    case ReqResult::kError: return "error";
+    case ReqResult::kHit:
+      return "hit";
+    case ReqResult::kMiss:
+      return "miss";
+    case ReqResult::kStale:
+      return "stale";
+    case ReqResult::kError:
+      return "error";
   }
   return "error";
 }
 
 const char* to_label(UpstreamOutcome o) {
   static constexpr const char* kNames[kUpstreamOutcomes] = {
-      "good",    "revoked",  "unknown",    "try_later", "unauthorized",
+      "good",      "revoked", "unknown", "try_later",  "unauthorized",
       "malformed", "invalid", "timeout", "http_error", "connect_error"};
   return kNames[static_cast<size_t>(o)];
 }
@@ -44,8 +52,7 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Register(*registry_);
 }
 
-void Metrics::upstream_result(std::string_view responder, UpstreamOutcome outcome,
-                              double seconds) {
+void Metrics::upstream_result(std::string_view responder, UpstreamOutcome outcome, double seconds) {
   const std::string r(responder);
   upstream_requests_->Add({{"responder", r}, {"outcome", to_label(outcome)}}).Increment();
   upstream_duration_
@@ -54,30 +61,24 @@ void Metrics::upstream_result(std::string_view responder, UpstreamOutcome outcom
       .Observe(seconds);
 }
 
-namespace {
+using metric_families::family;
+using metric_families::gauge_value;
 
-prometheus::MetricFamily family(std::string name, std::string help, prometheus::MetricType type) {
-  prometheus::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = type;
-  return f;
-}
-
-prometheus::ClientMetric gauge_value(double v) {
-  prometheus::ClientMetric m;
-  m.gauge.value = v;
-  return m;
-}
-
-}  // namespace
-
-std::string Metrics::render() const {
+std::string Metrics::render(int64_t now) {
   std::vector<prometheus::MetricFamily> out = registry_->Collect();
 
-  auto requests = family("ocspcache_requests_total",
-                         "OCSP requests answered, by HTTP method and cache result.",
-                         prometheus::MetricType::Counter);
+  auto build = family("ocspcache_build_info", "Always 1; the version label says which build runs.",
+                      prometheus::MetricType::Gauge);
+  build.metric.push_back(gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
+  out.push_back(std::move(build));
+  // Copies under the tracker's and the health table's locks; formatting
+  // below holds none, so a scrape never stalls the upstream path for long.
+  metric_families::append_cert_families(out, certs_.snapshot(now), certs_.dropped());
+  metric_families::append_responder_families(out, responders_.snapshot());
+
+  auto requests =
+      family("ocspcache_requests_total", "OCSP requests answered, by HTTP method and cache result.",
+             prometheus::MetricType::Counter);
   for (size_t m = 0; m < kReqMethods; ++m) {
     for (size_t r = 0; r < kReqResults; ++r) {
       uint64_t total = 0;
@@ -101,8 +102,8 @@ std::string Metrics::render() const {
       for (const auto* w : workers_) cumulative += w->bucket(i);
       prometheus::ClientMetric::Bucket b;
       b.cumulative_count = cumulative;
-      b.upper_bound = i < kLatencyBuckets.size() ? kLatencyBuckets[i]
-                                                 : std::numeric_limits<double>::infinity();
+      b.upper_bound =
+          i < kLatencyBuckets.size() ? kLatencyBuckets[i] : std::numeric_limits<double>::infinity();
       cm.histogram.bucket.push_back(b);
     }
     for (const auto* w : workers_) sum_ns += w->sum_ns();
@@ -147,9 +148,9 @@ std::string Metrics::render() const {
                         prometheus::MetricType::Gauge);
     bytes.metric.push_back(gauge_value(static_cast<double>(cache_->bytes())));
     out.push_back(std::move(bytes));
-    auto ev = family("ocspcache_cache_evictions_total",
-                     "Entries evicted to stay within cache.max_bytes.",
-                     prometheus::MetricType::Counter);
+    auto ev =
+        family("ocspcache_cache_evictions_total", "Entries evicted to stay within cache.max_bytes.",
+               prometheus::MetricType::Counter);
     prometheus::ClientMetric e;
     e.counter.value = static_cast<double>(cache_->evictions());
     ev.metric.push_back(e);

@@ -4,6 +4,7 @@
 
 #include "ocspcache/clock.h"
 #include "ocspcache/log.h"
+#include "ocspcache/log_limiter.h"
 
 namespace ocspcache {
 
@@ -14,6 +15,8 @@ struct Fetcher::Job {
   const ocsp::Issuer* issuer;
   size_t next = 0;
   ocsp::ResponseCode final_code = ocsp::ResponseCode::kTryLater;
+  std::vector<std::string> serials;  // per CertID, request order: the metric labels
+  std::string last_error;            // for /status when every responder fails
 };
 
 namespace {
@@ -37,6 +40,16 @@ UpstreamOutcome outcome_of(ocsp::CertStatus s) {
   return UpstreamOutcome::kUnknown;
 }
 
+// Writes a warning unless the same key was logged within
+// log.upstream_error_interval; the line that gets through says how many
+// were held back.
+void warn_limited(std::string_view key, std::string_view event, std::string fields) {
+  uint64_t suppressed = 0;
+  if (!log::upstream_errors().allow(key, &suppressed)) return;
+  if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
+  log::warn(event, fields);
+}
+
 }  // namespace
 
 void Fetcher::start(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
@@ -47,14 +60,22 @@ void Fetcher::start(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
   job->request_der = std::move(request_der);
   job->registry = std::move(registry);
   job->issuer = &issuer;
+  if (auto decoded = ocsp::decode_request(job->request_der); decoded.ok()) {
+    for (const auto& id : decoded->cert_ids()) job->serials.push_back(ocsp::serial_hex(id.serial));
+  }
   try_next(std::move(job));
 }
 
 void Fetcher::try_next(std::shared_ptr<Job> job) {
   const auto& responders = job->issuer->responders();
   if (job->next >= responders.size()) {
-    log::warn("upstream_exhausted", "issuer=\"" + job->issuer->name() + "\" key=" +
-                                        job->key.hex().substr(0, 16) + " answer=tryLater");
+    const int64_t now = now_unix();
+    for (const auto& serial : job->serials) {
+      metrics_.certs().exhausted(job->issuer->name(), serial, job->last_error, now);
+    }
+    warn_limited("exhausted\n" + job->issuer->name(), "upstream_exhausted",
+                 "issuer=\"" + job->issuer->name() + "\" key=" + job->key.hex().substr(0, 16) +
+                     " answer=tryLater");
     flights_.complete(job->key, FetchOutcome{nullptr, job->final_code});
     return;
   }
@@ -88,7 +109,14 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
           outcome = outcome_of(v->singles.empty() ? ocsp::CertStatus::kUnknown
                                                   : v->singles.front().status);
           metrics_.upstream_result(url.original, outcome, reply.seconds);
-          EntryPtr entry = CachedResponse::make(std::move(reply.body), *v);
+          const int64_t now = now_unix();
+          metrics_.responders().record(url.original, job->issuer->name(), true, {}, now);
+          std::vector<std::shared_ptr<const AskedMark>> marks;
+          for (size_t i = 0; i < v->singles.size() && i < job->serials.size(); ++i) {
+            marks.push_back(metrics_.certs().answered(job->issuer->name(), job->serials[i],
+                                                      v->singles[i], v->produced_at, now));
+          }
+          EntryPtr entry = CachedResponse::make(std::move(reply.body), *v, std::move(marks));
           cache_.insert(job->key, entry);
           log::debug("upstream_ok", "responder=" + url.original + " status=" +
                                         std::string(ocsp::to_string(entry->status)));
@@ -101,8 +129,16 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
       }
     }
     metrics_.upstream_result(url.original, outcome, reply.seconds);
-    log::warn("upstream_failed", "responder=" + url.original + " outcome=" + to_label(outcome) +
-                                     " reason=\"" + why + "\"");
+    const int64_t now = now_unix();
+    const std::string error = std::string(to_label(outcome)) + " (" + why + ")";
+    job->last_error = url.original + ": " + error;
+    metrics_.responders().record(url.original, job->issuer->name(), false, error, now);
+    for (const auto& serial : job->serials) {
+      metrics_.certs().upstream_error(job->issuer->name(), serial, job->last_error, now);
+    }
+    warn_limited(url.original + "\n" + to_label(outcome), "upstream_failed",
+                 "responder=" + url.original + " outcome=" + to_label(outcome) + " reason=\"" +
+                     why + "\"");
     try_next(job);
   });
 }

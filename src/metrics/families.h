@@ -1,0 +1,43 @@
+// Helpers for metric families built at scrape time (not registered in the
+// prometheus-cpp registry because their values live elsewhere: WorkerStats,
+// the cache, the CertTracker, ResponderHealth).
+#pragma once
+
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+
+#include <string>
+#include <vector>
+
+#include "ocspcache/cert_tracker.h"
+#include "ocspcache/responder_health.h"
+
+namespace ocspcache::metric_families {
+
+inline prometheus::MetricFamily family(std::string name, std::string help,
+                                       prometheus::MetricType type) {
+  prometheus::MetricFamily f;
+  f.name = std::move(name);
+  f.help = std::move(help);
+  f.type = type;
+  return f;
+}
+
+inline prometheus::ClientMetric gauge_value(
+    double v, std::vector<prometheus::ClientMetric::Label> labels = {}) {
+  prometheus::ClientMetric m;
+  m.label = std::move(labels);
+  m.gauge.value = v;
+  return m;
+}
+
+// ssl_ocsp_response_* (ssl_exporter's names and values) and
+// ocspcache_cert_series_dropped_total.
+void append_cert_families(std::vector<prometheus::MetricFamily>& out,
+                          const std::vector<CertTracker::Row>& rows, uint64_t dropped);
+
+// ocspcache_responder_up{responder}.
+void append_responder_families(std::vector<prometheus::MetricFamily>& out,
+                               const std::vector<ResponderHealth::Row>& rows);
+
+}  // namespace ocspcache::metric_families

@@ -1,0 +1,32 @@
+#include "ocspcache/log_limiter.h"
+
+#include "ocspcache/clock.h"
+
+namespace ocspcache::log {
+
+void Limiter::set_interval(Millis interval) {
+  std::lock_guard lock(mu_);
+  interval_ms_ = interval.count();
+}
+
+bool Limiter::allow(std::string_view key, uint64_t* suppressed) {
+  const int64_t now_ms = now_unix() * 1000;
+  std::lock_guard lock(mu_);
+  auto [it, fresh] = slots_.try_emplace(std::string(key));
+  Slot& s = it->second;
+  if (!fresh && now_ms - s.last_ms < interval_ms_) {
+    ++s.suppressed;
+    return false;
+  }
+  *suppressed = s.suppressed;
+  s.suppressed = 0;
+  s.last_ms = now_ms;
+  return true;
+}
+
+Limiter& upstream_errors() {
+  static Limiter limiter;
+  return limiter;
+}
+
+}  // namespace ocspcache::log
