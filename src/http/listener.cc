@@ -8,12 +8,52 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 namespace ocspcache {
 namespace {
+
+// SO_REUSEPORT would let a second instance started by mistake join our port
+// and silently take half the connections, so refuse when someone already
+// listens there. Read from the kernel's socket table rather than probed by
+// binding: a socket that is bound but not listening (a port reservation)
+// takes no connections and is no conflict.
+bool someone_listens(const sockaddr_storage& ss) {
+  const bool v6 = ss.ss_family == AF_INET6;
+  const uint16_t port = v6 ? ntohs(reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_port)
+                           : ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
+  if (port == 0) return false;
+  std::string want_addr;  // as /proc/net/tcp spells it
+  char buf[40];
+  if (v6) {
+    const auto* a = reinterpret_cast<const sockaddr_in6*>(&ss)->sin6_addr.s6_addr32;
+    std::snprintf(buf, sizeof buf, "%08X%08X%08X%08X", a[0], a[1], a[2], a[3]);
+  } else {
+    std::snprintf(buf, sizeof buf, "%08X", reinterpret_cast<const sockaddr_in*>(&ss)->sin_addr.s_addr);
+  }
+  want_addr = buf;
+  const std::string any(want_addr.size(), '0');
+  std::ifstream in(v6 ? "/proc/net/tcp6" : "/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local, remote, state;
+    if (!(fields >> slot >> local >> remote >> state) || state != "0A") continue;
+    const size_t colon = local.find(':');
+    if (colon == std::string::npos) continue;
+    const unsigned long p = std::strtoul(local.c_str() + colon + 1, nullptr, 16);
+    const std::string a = local.substr(0, colon);
+    if (p == port && (a == want_addr || a == any || want_addr == any)) return true;
+  }
+  return false;
+}
 
 int bind_one(const sockaddr* sa, socklen_t len, const HostPort& addr) {
   const int fd = ::socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -50,6 +90,10 @@ std::vector<int> open_listeners(const HostPort& addr, unsigned count, HostPort* 
   const socklen_t len = res->ai_addrlen;
   ::freeaddrinfo(res);
 
+  if (someone_listens(ss)) {
+    throw std::runtime_error("cannot listen on " + addr.to_string() +
+                             ": address already in use (another ocspcache?)");
+  }
   std::vector<int> fds;
   try {
     for (unsigned i = 0; i < count; ++i) {

@@ -49,6 +49,10 @@ struct UpstreamClient::Call {
   static void on_deliver(evutil_socket_t, short, void* arg) {
     auto* self = static_cast<Call*>(arg);
     --self->client->in_flight_;
+    // Freed here, after libevent has finished calling back: libevent 2.1.12's
+    // evhttp_connection_free_on_completion leaks the connection when the
+    // connect itself fails (libevent#1535; seen as LeakSanitizer reports).
+    if (self->conn != nullptr) evhttp_connection_free(self->conn);
     Callback cb = std::move(self->done);
     UpstreamReply r = std::move(self->reply);
     event_free(self->deadline);
@@ -128,7 +132,6 @@ void UpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Cal
   evhttp_connection_set_retries(call->conn, 0);
   evhttp_connection_set_max_body_size(call->conn, static_cast<ev_ssize_t>(max_response_));
   evhttp_connection_set_max_headers_size(call->conn, 16 * 1024);
-  evhttp_connection_free_on_completion(call->conn);
 
   evhttp_request* req = evhttp_request_new(&Call::on_done, call);
   evhttp_request_set_error_cb(req, &Call::on_error);

@@ -11,6 +11,7 @@
 #include "harness/pki.h"
 #include "harness/ports.h"
 #include "harness/process.h"
+#include "harness/prometheus_text.h"
 #include "harness/response_forge.h"
 #include "harness/temp_dir.h"
 
@@ -65,6 +66,13 @@ TEST(HarnessSelfTest, ProcessReportsExitAndStops) {
   EXPECT_EQ(r.out, "abc");
   auto slow = run_command({"sleep", "30"}, 200ms);
   EXPECT_TRUE(slow.timed_out);
+}
+
+TEST(HarnessSelfTest, ReservedPortRefusesAndIsNotHandedOut) {
+  PortReservation reserved;
+  EXPECT_FALSE(is_listening(reserved.port()));
+  EXPECT_LT(connect_loopback(reserved.port()), 0);
+  for (int i = 0; i < 200; ++i) ASSERT_NE(free_loopback_port(), reserved.port());
 }
 
 TEST(HarnessSelfTest, OpensslResponderAnswersEachStatus) {
@@ -172,6 +180,20 @@ TEST(HarnessSelfTest, ForgedResponsesParseAsSpecified) {
 
   EXPECT_EQ(response_status_of(error_response(kTryLater)), kTryLater);
   EXPECT_EQ(error_response(kMalformedRequest), std::string("\x30\x03\x0a\x01\x01", 5));
+}
+
+TEST(HarnessSelfTest, PrometheusTextSamples) {
+  const char* text =
+      "# HELP x_total help\n# TYPE x_total counter\n"
+      "x_total{method=\"GET\",result=\"hit\"} 3\n"
+      "x_total{method=\"POST\",result=\"hit\"} 4 1700000000\n"
+      "y{label=\"a \\\"q\\\" b\"} 1.5e3\n"
+      "z 7\n";
+  EXPECT_EQ(metric_value(text, "x_total", {{"method", "POST"}}), 4);
+  EXPECT_EQ(metric_sum(text, "x_total", {{"result", "hit"}}), 7);
+  EXPECT_EQ(metric_value(text, "y", {{"label", "a \"q\" b"}}), 1500);
+  EXPECT_EQ(metric_value(text, "z"), 7);
+  EXPECT_FALSE(metric_value(text, "x_total", {{"method", "PUT"}}));
 }
 
 TEST(HarnessSelfTest, DaemonConfigText) {

@@ -45,8 +45,7 @@ std::string Daemon::config_text(const DaemonOptions& options, uint16_t port, uin
 }
 
 Daemon::Daemon(DaemonOptions options)
-    : port_(free_loopback_port()), admin_port_(free_loopback_port()) {
-  while (admin_port_ == port_) admin_port_ = free_loopback_port();
+    : port_(port_reservation_.port()), admin_port_(admin_reservation_.port()) {
   config_path_ = dir_.write("ocspcache.toml", config_text(options, port_, admin_port_));
   process_ = std::make_unique<Process>(
       SpawnOptions{{OCSPCACHE_BINARY, "--config", config_path_.string()}, {}, dir_.path()},

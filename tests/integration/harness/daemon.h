@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/ports.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
 
@@ -55,6 +56,8 @@ class Daemon {
 
  private:
   TempDir dir_{"ocspcache-daemon"};
+  PortReservation port_reservation_;  // held while the daemon lives (see ports.h)
+  PortReservation admin_reservation_;
   uint16_t port_;
   uint16_t admin_port_;
   std::filesystem::path config_path_;

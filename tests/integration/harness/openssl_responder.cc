@@ -16,7 +16,7 @@ ResponderOptions ResponderOptions::wrong_signer() {
 
 OpensslResponder::OpensslResponder(ResponderOptions options)
     : options_(std::move(options)),
-      port_(options_.port != 0 ? options_.port : free_loopback_port()) {
+      port_(options_.port != 0 ? options_.port : reservation_.port()) {
   const Pki& pki = Pki::get();
   if (options_.index.empty()) options_.index = pki.index();
   if (options_.ca.empty()) options_.ca = pki.intermediate();

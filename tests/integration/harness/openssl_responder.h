@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/ports.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
 
@@ -45,6 +46,7 @@ class OpensslResponder {
 
  private:
   ResponderOptions options_;
+  PortReservation reservation_;  // held while the responder object lives (see ports.h)
   uint16_t port_;
   TempDir dir_{"ocspcache-responder"};
   int starts_ = 0;

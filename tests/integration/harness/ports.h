@@ -13,8 +13,32 @@ namespace ocspcache::it {
 using namespace std::chrono_literals;
 
 // A port the kernel just handed out for 127.0.0.1 and that nobody holds now.
-// Racy by nature (another process could take it), good enough for tests.
+// Racy: another test running in parallel may be handed the same port before
+// our child binds it; prefer PortReservation.
 uint16_t free_loopback_port();
+
+// Holds a 127.0.0.1 port for a child process to listen on: bound with
+// SO_REUSEADDR and SO_REUSEPORT but never listening, so the kernel hands it to
+// no other bind(port 0) while the child (the daemon binds with SO_REUSEPORT,
+// openssl with SO_REUSEADDR) can still bind it. Seen without it under
+// ctest -j2: two daemons of two tests shared one port through SO_REUSEPORT
+// and answered each other's clients. A reserved port nobody listens on is
+// also the "dead responder" of failover tests: connecting gets a refusal.
+class PortReservation {
+ public:
+  PortReservation();
+  ~PortReservation();
+  PortReservation(PortReservation&& other) noexcept;
+  PortReservation& operator=(PortReservation&& other) noexcept;
+  PortReservation(const PortReservation&) = delete;
+  PortReservation& operator=(const PortReservation&) = delete;
+
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
 
 // True if some socket listens on PORT (any address, IPv4 or IPv6).
 bool is_listening(uint16_t port);

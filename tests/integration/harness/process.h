@@ -1,7 +1,9 @@
 // Child processes of a test: the daemon, openssl responders, one-shot
 // clients. A Process owns its child and ends it when destroyed, also when the
 // test fails, and the child dies with the test binary (PR_SET_PDEATHSIG) so a
-// test killed by a ctest timeout leaves no responder behind.
+// test killed by a ctest timeout leaves no responder behind. (PDEATHSIG fires
+// when the *thread* that started the child exits: start long-lived children
+// from the test's main thread, not from a short-lived worker thread.)
 #pragma once
 
 #include <sys/types.h>
