@@ -1,4 +1,4 @@
-// The admin listener: /healthz, /readyz, /metrics. Its own thread and
+// The admin listener: /healthz, /readyz, /metrics, /status. Its own thread and
 // event loop (libevent's evhttp: not the hot path), so a slow scrape never
 // stalls request handling.
 #pragma once

@@ -67,7 +67,7 @@ class CertTracker {
   CertTracker(const CertTracker&) = delete;
   CertTracker& operator=(const CertTracker&) = delete;
 
-  void configure(Options options);  // start-up (and later reload)
+  void configure(Options options);  // start-up and SIGHUP; a lower cap applies at the next prune
 
   // A validated answer for one certificate. Returns the mark the cache entry
   // holding this answer must carry, so hits count as "asked".
@@ -107,14 +107,17 @@ class CertTracker {
   // The record for `id` and whether it is in active_; a dormant one is taken
   // out of dormant_ (the caller admits it or puts it back).
   std::pair<RecordPtr, bool> lookup(const std::string& id);
+  using ActiveMap = absl::flat_hash_map<std::string, RecordPtr>;
   // Into active_, evicting per the cap policy; false when refused (counted).
   bool admit(const std::string& id, RecordPtr rec, int64_t now);
+  ActiveMap::iterator pick_victim(bool candidate_expendable);
+  void evict(ActiveMap::iterator victim, int64_t now);  // to dormant_
   void drop_to_dormant(const std::string& id, RecordPtr rec, int64_t now);
   void maybe_prune(int64_t now, bool force);
 
   mutable std::mutex mu_;
   Options options_;
-  absl::flat_hash_map<std::string, RecordPtr> active_;
+  ActiveMap active_;
   absl::flat_hash_map<std::string, std::weak_ptr<Record>> dormant_;
   uint64_t dropped_ = 0;
   int64_t last_prune_ = 0;

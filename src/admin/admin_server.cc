@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "ocspcache/clock.h"
+#include "ocspcache/status_page.h"
 
 namespace ocspcache {
 
@@ -84,18 +85,17 @@ void AdminServer::on_request(evhttp_request* req, void* arg) {
   if (path == "/healthz") {
     reply(req, 200, "OK", "text/plain", "ok\n");
   } else if (path == "/readyz") {
-    if (self->readiness_.draining.load()) {
-      reply(req, 503, "Service Unavailable", "text/plain", "not ready: draining for shutdown\n");
-    } else if (!self->readiness_.listening.load()) {
-      reply(req, 503, "Service Unavailable", "text/plain", "not ready: not listening yet\n");
-    } else {
-      reply(req, 200, "OK", "text/plain", "ready\n");
-    }
+    const ReadyzAnswer r = readyz(self->readiness_.listening.load(),
+                                  self->readiness_.draining.load(), self->metrics_.responders());
+    reply(req, r.code, r.code == 200 ? "OK" : "Service Unavailable", "text/plain", r.body);
   } else if (path == "/metrics") {
-    reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", self->metrics_.render(now_unix()));
+    reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+          self->metrics_.render(now_unix()));
+  } else if (path == "/status") {
+    reply(req, 200, "OK", "application/json", render_status_json(self->metrics_, now_unix()));
   } else {
     reply(req, 404, "Not Found", "text/plain",
-          "not found; try /healthz, /readyz or /metrics\n");
+          "not found; try /healthz, /readyz, /metrics or /status\n");
   }
 }
 

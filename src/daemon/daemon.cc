@@ -23,8 +23,13 @@
 namespace ocspcache {
 namespace {
 
+CertTracker::Options tracker_options(const Config& c) {
+  return {.idle_seconds = c.metrics.track_idle.count() / 1000,
+          .max_series = c.metrics.max_series};
+}
+
 // SIGHUP: build the new state beside the old and swap only on success
-// (STYLE.md). Issuers and the log level apply at once; sections whose
+// (STYLE.md). Issuers, [metrics] and [log] apply at once; sections whose
 // objects were built at start-up (sockets, threads, cache size, upstream
 // clients) need a restart, and the log says which.
 void reload(const Config& current, Services& services) {
@@ -40,6 +45,8 @@ void reload(const Config& current, Services& services) {
   services.issuers.store(registry);
   log::Level level = log::Level::kInfo;
   if (log::parse_level(next.log.level, &level)) log::set_level(level);
+  log::upstream_errors().set_interval(next.log.upstream_error_interval);
+  services.metrics->certs().configure(tracker_options(next));
   std::string restart;
   auto note = [&restart](bool changed, const char* section) {
     if (changed) restart += restart.empty() ? section : std::string(",") + section;
@@ -90,8 +97,7 @@ int run_daemon(const Config& config) {
   SingleFlight flights;
   Metrics metrics;
   metrics.set_cache(&cache);
-  metrics.certs().configure({.idle_seconds = config.metrics.track_idle.count() / 1000,
-                             .max_series = config.metrics.max_series});
+  metrics.certs().configure(tracker_options(config));
   Services services;
   services.config = &config;
   services.cache = &cache;

@@ -175,23 +175,19 @@ void CertTracker::set_pinned(std::string_view issuer, std::string_view serial, b
   if (!active && !admit(id, rec, now)) dormant_[id] = rec;
 }
 
-bool CertTracker::admit(const std::string& id, RecordPtr rec, int64_t now) {
-  if (active_.size() < options_.max_series) {
-    active_.emplace(id, std::move(rec));
-    return true;
-  }
-  // Full. A linear pass for the victim: this runs on the upstream path only
-  // when a new certificate arrives at a full table, and a pass over 10k
-  // records costs tens of microseconds, less than the fetch that led here.
-  const bool candidate_expendable = rec->expendable();
+// The record to drop for a newcomer (expendable = good, or no status yet):
+// the least recently asked good one; a not-good one only when none is good
+// and the newcomer is not good either. Never a pinned one. A linear pass:
+// it runs on the upstream path only when a new certificate meets a full
+// table, and a pass over 10k records costs tens of microseconds, less than
+// the fetch that led here.
+CertTracker::ActiveMap::iterator CertTracker::pick_victim(bool candidate_expendable) {
   auto victim = active_.end();
   bool victim_expendable = false;
   for (auto it = active_.begin(); it != active_.end(); ++it) {
     const Record& r = *it->second;
     if (r.pinned) continue;
     const bool e = r.expendable();
-    // Good (expendable) ones go first; a not-good one only when no good one
-    // is left and the newcomer is not good either.
     if (!e && (candidate_expendable || victim_expendable)) continue;
     if (victim == active_.end() || (e && !victim_expendable) ||
         r.mark.last() < victim->second->mark.last()) {
@@ -199,9 +195,21 @@ bool CertTracker::admit(const std::string& id, RecordPtr rec, int64_t now) {
       victim_expendable = e;
     }
   }
-  const bool take =
-      victim != active_.end() && (rec->pinned || victim_expendable != candidate_expendable ||
-                                  victim->second->mark.last() <= rec->mark.last());
+  return victim;
+}
+
+bool CertTracker::admit(const std::string& id, RecordPtr rec, int64_t now) {
+  if (active_.size() < options_.max_series) {
+    active_.emplace(id, std::move(rec));
+    return true;
+  }
+  const bool candidate_expendable = rec->expendable();
+  auto victim = pick_victim(candidate_expendable);
+  // A good newcomer displaces a good victim only if asked more recently; a
+  // not-good one displaces a good one always, a not-good one if more recent.
+  const bool take = victim != active_.end() &&
+                    (rec->pinned || victim->second->expendable() != candidate_expendable ||
+                     victim->second->mark.last() <= rec->mark.last());
   if (!take) {
     if (rec->pinned) {
       active_.emplace(id, std::move(rec));  // pinned: never refused, the cap yields
@@ -212,12 +220,16 @@ bool CertTracker::admit(const std::string& id, RecordPtr rec, int64_t now) {
     return false;
   }
   ++dropped_;
-  std::string victim_id = victim->first;
-  RecordPtr victim_rec = std::move(victim->second);
-  active_.erase(victim);
-  drop_to_dormant(victim_id, std::move(victim_rec), now);
+  evict(victim, now);
   active_.emplace(id, std::move(rec));
   return true;
+}
+
+void CertTracker::evict(ActiveMap::iterator victim, int64_t now) {
+  std::string id = victim->first;
+  RecordPtr rec = std::move(victim->second);
+  active_.erase(victim);
+  drop_to_dormant(id, std::move(rec), now);
 }
 
 void CertTracker::drop_to_dormant(const std::string& id, RecordPtr rec, int64_t now) {
@@ -233,11 +245,13 @@ void CertTracker::maybe_prune(int64_t now, bool force) {
   for (const auto& [id, rec] : active_) {
     if (!rec->pinned && rec->mark.last() < cutoff) idle.push_back(id);
   }
-  for (const auto& id : idle) {
-    auto it = active_.find(id);
-    RecordPtr rec = std::move(it->second);
-    active_.erase(it);
-    drop_to_dormant(id, std::move(rec), now);
+  for (const auto& id : idle) evict(active_.find(id), now);
+  // metrics.max_series lowered by a reload: shrink now, by the same policy.
+  while (active_.size() > options_.max_series) {
+    auto victim = pick_victim(false);
+    if (victim == active_.end()) break;  // only pinned ones left
+    ++dropped_;
+    evict(victim, now);
   }
   // Dormant records asked again (a cache hit touched their mark) come back.
   std::vector<std::pair<std::string, RecordPtr>> revive;

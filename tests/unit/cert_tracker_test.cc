@@ -126,6 +126,19 @@ TEST(CertTracker, CapDropsLeastRecentlyAskedGoodFirstAndCounts) {
   EXPECT_EQ(t.tracked(), 3u);
 }
 
+TEST(CertTracker, LoweredCapShrinksAtTheNextPruneGoodFirst) {
+  CertTracker t({.idle_seconds = 3600, .max_series = 10});
+  t.answered(kCa, "A", answer(ocsp::CertStatus::kRevoked), kT, kT);
+  t.answered(kCa, "B", answer(ocsp::CertStatus::kGood), kT, kT + 1);
+  t.answered(kCa, "C", answer(ocsp::CertStatus::kGood), kT, kT + 2);
+  t.configure({.idle_seconds = 3600, .max_series = 2});  // SIGHUP with a lower cap
+  auto rows = t.snapshot(kT + 3);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].serial, "A");
+  EXPECT_EQ(rows[1].serial, "C");
+  EXPECT_EQ(t.dropped(), 1u);
+}
+
 TEST(CertTracker, PinnedIsNeverDropped) {
   CertTracker t({.idle_seconds = 60, .max_series = 1});
   t.set_pinned(kCa, "P", true, kT);

@@ -1,0 +1,28 @@
+// What the admin listener says beyond /metrics: /status (JSON for humans and
+// scripts: every tracked certificate and responder) and the /readyz verdict.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "ocspcache/metrics.h"
+
+namespace ocspcache {
+
+// Always a valid JSON document (json.h escapes every string).
+std::string render_status_json(Metrics& metrics, int64_t now);
+
+struct ReadyzAnswer {
+  int code = 200;
+  std::string body;
+};
+
+// 503 only when the service cannot answer at all (not listening yet, or
+// draining for shutdown). A responder that is down does not make the
+// instance unready: it still answers from cache and with tryLater, and
+// taking every instance out of a load balancer because a CA is down would
+// turn a partial outage into a total one. Such states are listed as
+// "ready (degraded: ...)" with 200.
+ReadyzAnswer readyz(bool listening, bool draining, const ResponderHealth& responders);
+
+}  // namespace ocspcache
