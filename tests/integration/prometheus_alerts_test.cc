@@ -134,7 +134,8 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
   OpensslResponder responder;
   FaultServer failing;
   failing.reply_status(500);
-  const std::string refused = "http://127.0.0.1:" + std::to_string(free_loopback_port()) + "/";
+  const PortReservation dead;  // bound, never listening: connections are refused
+  const std::string refused = "http://127.0.0.1:" + std::to_string(dead.port()) + "/";
 
   DaemonOptions options;
   options.issuers = {

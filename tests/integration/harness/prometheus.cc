@@ -76,7 +76,7 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
-Prometheus::Prometheus(PrometheusOptions options) : port_(free_loopback_port()) {
+Prometheus::Prometheus(PrometheusOptions options) : port_(reservation_.port()) {
   const std::string binary = find_prometheus();
   auto config = dir_.write("prometheus.yml", config_text(options));
   std::filesystem::create_directories(dir_ / "data");

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "harness/json.h"
+#include "harness/ports.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
 
@@ -64,6 +65,7 @@ class Prometheus {
 
  private:
   TempDir dir_{"ocspcache-prometheus"};
+  PortReservation reservation_;  // held while it runs (Go binds with SO_REUSEADDR)
   uint16_t port_;
   std::unique_ptr<Process> process_;
 };
