@@ -13,8 +13,8 @@ build_pkgs=(
 test_pkgs=(
   googletest libgtest-dev libbenchmark-dev
   curl               # GET client in integration tests
-  prometheus         # promtool check metrics on /metrics in integration tests
-  python3            # python3 -m json.tool on /status in integration tests
+  prometheus         # promtool (rules, check metrics) and a real Prometheus in alert tests
+  python3            # packaging checks (runbooks, Grafana dashboard); json.tool on /status
 )
 
 want=("${build_pkgs[@]}")
