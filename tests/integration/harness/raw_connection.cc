@@ -45,6 +45,10 @@ bool RawConnection::send(std::string_view bytes) {
   return fd_ >= 0 && send_all(fd_, bytes);
 }
 
+void RawConnection::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+}
+
 bool RawConnection::fill(Clock::time_point deadline) {
   if (fd_ < 0 || eof_) return false;
   for (;;) {

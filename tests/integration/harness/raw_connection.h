@@ -28,6 +28,8 @@ class RawConnection {
   bool connected() const { return fd_ >= 0; }
   int fd() const { return fd_; }
   bool send(std::string_view bytes);
+  // shutdown(SHUT_WR): the client has nothing more to say but still reads.
+  void shutdown_write();
 
   // The next response on the stream (a 1xx interim one included): status 0
   // and `error` set when it did not arrive whole within the timeout. HEAD
