@@ -153,9 +153,9 @@ int Connection::on_headers_complete(http_parser* p) {
   // content_length is ULLONG_MAX when absent (chunked or no body).
   if (p->content_length != ULLONG_MAX && p->content_length > server.max_body_bytes) {
     c->pending_status_ = 413;
-    return 1;
+    return -1;  // not 1: from on_headers_complete, http_parser reads 1 as "no body"
   }
-  if (c->expect_continue_ && p->method == HTTP_POST) {
+  if (c->expect_continue_ && p->method == HTTP_POST && (p->http_major > 1 || p->http_minor > 0)) {
     static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
     c->out_.insert(c->out_.end(), k100.begin(), k100.end());
   }

@@ -1,5 +1,7 @@
 #include "harness/daemon.h"
 
+#include <signal.h>
+
 #include <cstdio>
 #include <stdexcept>
 
@@ -26,8 +28,10 @@ std::string Daemon::config_text(const DaemonOptions& options, uint16_t port, uin
   t += "[server]\n";
   t += "listen = [\"127.0.0.1:" + std::to_string(port) + "\"]\n";
   t += "threads = " + std::to_string(options.threads) + "\n";
+  t += options.server_toml;
   t += "\n[admin]\nlisten = \"127.0.0.1:" + std::to_string(admin_port) + "\"\n";
   t += "\n[upstream]\ntimeout = " + quoted(options.upstream_timeout) + "\n";
+  t += options.upstream_toml;
   if (!options.log_level.empty()) t += "\n[log]\nlevel = " + quoted(options.log_level) + "\n";
   for (const auto& issuer : options.issuers) {
     std::filesystem::path cert = issuer.cert.empty() ? Pki::get().intermediate() : issuer.cert;
@@ -86,6 +90,42 @@ bool Daemon::running() {
 
 int Daemon::stop(std::chrono::milliseconds grace) {
   return process_->stop(grace);
+}
+
+void Daemon::signal(int signo) {
+  process_->signal(signo);
+}
+
+void Daemon::reload() {
+  process_->signal(SIGHUP);
+}
+
+void Daemon::rewrite_config(const DaemonOptions& options) {
+  rewrite_config(config_text(options, port_, admin_port_));
+}
+
+void Daemon::rewrite_config(std::string_view text) {
+  // Whole file then rename, so a reload never reads half of it.
+  auto tmp = dir_.write("ocspcache.toml.tmp", text);
+  std::filesystem::rename(tmp, config_path_);
+}
+
+std::optional<int> Daemon::wait_exit(std::chrono::milliseconds timeout) {
+  return process_->wait_exit(timeout);
+}
+
+size_t Daemon::log_count(std::string_view needle) const {
+  std::string text = log();
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+bool Daemon::wait_for_log(std::string_view needle, size_t count,
+                          std::chrono::milliseconds timeout) {
+  return wait_until([&] { return log_count(needle) >= count; }, timeout, 10ms);
 }
 
 std::string Daemon::log() const {

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/ports.h"
@@ -27,6 +29,10 @@ struct DaemonOptions {
   std::string upstream_timeout = "2s";
   unsigned threads = 2;
   std::string log_level;  // [log] level; empty: the daemon default
+  // Lines added verbatim inside [server] and [upstream] (e.g.
+  // "read_timeout = \"1s\"\n"): extra_toml cannot reopen those tables.
+  std::string server_toml;
+  std::string upstream_toml;
   // Appended verbatim: more [sections] for later features (cache, redis, ...).
   std::string extra_toml;
 };
@@ -48,6 +54,19 @@ class Daemon {
   const TempDir& dir() const { return dir_; }
 
   bool running();
+  int pid() const { return process_->pid(); }
+  void signal(int signo);
+  // SIGHUP: the daemon re-reads config_path().
+  void reload();
+  // Replaces the config file (same ports) with one made from OPTIONS, or TEXT.
+  void rewrite_config(const DaemonOptions& options);
+  void rewrite_config(std::string_view text);
+  // Exit status once it has exited on its own (after a signal), nullopt on timeout.
+  std::optional<int> wait_exit(std::chrono::milliseconds timeout);
+  // Waits until the log holds NEEDLE at least COUNT times.
+  bool wait_for_log(std::string_view needle, size_t count = 1,
+                    std::chrono::milliseconds timeout = 10s);
+  size_t log_count(std::string_view needle) const;
   // SIGTERM and wait up to GRACE; returns the exit status (0 is a clean drain).
   int stop(std::chrono::milliseconds grace = 15s);
   std::string log() const;  // everything it wrote to stderr

@@ -1,0 +1,231 @@
+// Signals and start-up conflicts (DESIGN "CLI"): SIGTERM drains requests in
+// progress and exits 0, within server.drain_timeout even when an upstream
+// hangs; SIGHUP re-reads the config (new [[issuer]] at once, a bad file
+// kept out, start-up-only sections named); a second instance on a port the
+// first listens on is refused.
+#include <signal.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "harness/fault_server.h"
+#include "harness/openssl_responder.h"
+#include "harness/ports.h"
+#include "harness/process.h"
+#include "harness/raw_connection.h"
+#include "harness/temp_dir.h"
+#include "proxy_fixture.h"
+
+namespace ocspcache::it {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+long long ms_since(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+class FrontendLifecycleTest : public ProxyTest {
+ protected:
+  // Tests that end the daemon themselves check its exit status; the
+  // fixture's "still running, exits 0 on SIGTERM" check is for the others.
+  void TearDown() override {
+    if (daemon && exited_on_purpose) {
+      if (HasFailure()) std::cerr << "---- ocspcache stderr\n" << daemon->log() << "----\n";
+      daemon.reset();
+    }
+    ProxyTest::TearDown();
+  }
+  bool exited_on_purpose = false;
+
+  std::string get_path(const std::filesystem::path& cert) {
+    return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
+  }
+  // True once /readyz says the daemon is draining (it does so before the
+  // workers are told to stop accepting).
+  bool wait_draining() {
+    return wait_until(
+        [&] {
+          HttpClient admin(daemon->admin_port(), false, 2s);
+          return admin.get("/readyz").status == 503;
+        },
+        5s, 20ms);
+  }
+};
+
+// A client waiting on a slow upstream (1 s) when SIGTERM comes still gets
+// its answer (with Connection: close); a connection made after the signal
+// gets no answer; the daemon exits 0 well within drain_timeout (10 s).
+TEST_F(FrontendLifecycleTest, SigtermLetsAWaitingRequestFinish) {
+  OpensslResponder responder;
+  FaultServer slow;
+  slow.forward_to(responder.port(), 1000ms);
+  start_daemon({slow.url()});
+
+  RawConnection waiting(daemon->port(), 10s);
+  ASSERT_TRUE(waiting.send(get_request(get_path(pki.revoked()))));
+  ASSERT_TRUE(slow.wait_for_requests(1, 5s)) << "the request never went upstream";
+  // An idle keep-alive connection (one malformedRequest answered, no
+  // upstream involved) is closed by the drain without another word.
+  RawConnection idle(daemon->port());
+  ASSERT_TRUE(idle.send(get_request("/not-a-request")));
+  ASSERT_EQ(idle.read_response().status, 200);
+
+  auto signalled = Clock::now();
+  exited_on_purpose = true;
+  daemon->signal(SIGTERM);
+  ASSERT_TRUE(wait_draining()) << "/readyz never said draining";
+
+  // After the signal: refused, or accepted by the kernel and never answered.
+  RawConnection late(daemon->port(), 5s);
+  if (late.connected()) {
+    late.send(get_request(get_path(pki.good())));
+    auto r = late.read_response();
+    EXPECT_EQ(r.status, 0) << "a connection made during the drain was served:\n" << r.raw;
+  }
+
+  auto answer = waiting.read_response();
+  EXPECT_EQ(answer.status, 200) << answer.error;
+  auto parsed = parse(answer, pki.revoked());
+  EXPECT_EQ(parsed.cert_status, kRevoked) << parsed.error;
+  EXPECT_EQ(answer.header("connection"), "close");
+  EXPECT_TRUE(waiting.wait_closed(5s).closed);
+  auto idle_end = idle.wait_closed(5s);
+  EXPECT_TRUE(idle_end.closed);
+  EXPECT_EQ(idle_end.data, "");
+
+  auto status = daemon->wait_exit(8s);
+  ASSERT_TRUE(status.has_value()) << "still running 8 s after SIGTERM";
+  EXPECT_EQ(*status, 0);
+  EXPECT_LT(ms_since(signalled), 5000);
+  EXPECT_NE(daemon->log().find("event=shutdown"), std::string::npos);
+}
+
+// drain_timeout = 1s and an upstream that never answers (upstream.timeout
+// 5 s): the daemon does not wait for the fetch; it exits 0 after about 1 s.
+// Fails in the ASan build (exit 1, LeakSanitizer) as of this writing: the
+// upstream call that drain_timeout cuts off (UpstreamClient::Call, its
+// evhttp connection and the fetch state) is never freed when the worker
+// loop is stopped; the release build exits 0.
+TEST_F(FrontendLifecycleTest, DrainTimeoutBoundsTheWaitForAHangingUpstream) {
+  FaultServer hanging;
+  hanging.hang();
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {hanging.url()}});
+  options.upstream_timeout = "5s";
+  options.server_toml = "drain_timeout = \"1s\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+
+  RawConnection waiting(daemon->port(), 10s);
+  ASSERT_TRUE(waiting.send(get_request(get_path(pki.good()))));
+  ASSERT_TRUE(hanging.wait_for_requests(1, 5s));
+
+  auto signalled = Clock::now();
+  exited_on_purpose = true;
+  daemon->signal(SIGTERM);
+  auto status = daemon->wait_exit(4s);
+  auto elapsed = ms_since(signalled);
+  ASSERT_TRUE(status.has_value()) << "still running 4 s after SIGTERM with drain_timeout 1s";
+  EXPECT_EQ(*status, 0);
+  EXPECT_GE(elapsed, 900);
+  EXPECT_LT(elapsed, 2500);
+  // The client is not left hanging: whatever it got (nothing, or tryLater),
+  // the connection is closed.
+  auto end = waiting.wait_closed(2s);
+  EXPECT_TRUE(end.closed);
+  hanging.stop();
+}
+
+// SIGHUP with an added [[issuer]]: the other CA's leaf goes from
+// unauthorized to good without a restart. A broken file is refused and the
+// running config (both issuers) kept; a changed start-up-only key is named.
+TEST_F(FrontendLifecycleTest, SighupReloadAddsAnIssuerAndSurvivesABadFile) {
+  OpensslResponder ours;
+  ResponderOptions other_options;
+  other_options.index = pki.other_index();
+  other_options.ca = pki.other_ca();
+  other_options.signer = pki.other_signer();
+  other_options.signer_key = pki.other_signer_key();
+  OpensslResponder theirs(other_options);
+
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {ours.url()}});
+  daemon = std::make_unique<Daemon>(options);
+
+  auto ask_other = [&](bool sha256 = false) {
+    return openssl_client(daemon->url(), pki.other_leaf(), pki.other_ca(), pki.other_ca(),
+                          {.nonce = false, .sha256 = sha256});
+  };
+  auto before = ask_other();
+  EXPECT_EQ(before.responder_error, "unauthorized") << before.out << before.err;
+  EXPECT_EQ(ask(pki.good()).cert_status, "good");
+
+  options.issuers.push_back(
+      {.name = "other CA", .cert = pki.other_ca(), .responders = {theirs.url()}});
+  daemon->rewrite_config(options);
+  daemon->reload();
+  ASSERT_TRUE(daemon->wait_for_log("event=reloaded", 1)) << daemon->log();
+  auto after = ask_other();
+  EXPECT_EQ(after.cert_status, "good") << after.out << after.err;
+  EXPECT_TRUE(after.verify_ok) << after.err;
+  EXPECT_EQ(daemon->log_count("event=reload_needs_restart"), 0u) << daemon->log();
+
+  // A broken file: logged, and both issuers still routed. The SHA-256 CertIDs
+  // are not cached yet, so these go upstream through the kept registry.
+  daemon->rewrite_config("[server]\nthreads = \"many\"\n[[issuer]\n");
+  daemon->reload();
+  ASSERT_TRUE(daemon->wait_for_log("event=reload_failed", 1)) << daemon->log();
+  EXPECT_TRUE(daemon->running());
+  auto other_again = ask_other(/*sha256=*/true);
+  EXPECT_EQ(other_again.cert_status, "good") << other_again.out << other_again.err;
+  auto ours_again = ask(pki.revoked(), {.nonce = false, .sha256 = true});
+  EXPECT_EQ(ours_again.cert_status, "revoked") << ours_again.out << ours_again.err;
+
+  // server.threads only applies at start-up: reloaded, and the section named.
+  options.threads = 3;
+  daemon->rewrite_config(options);
+  daemon->reload();
+  ASSERT_TRUE(daemon->wait_for_log("event=reload_needs_restart", 1)) << daemon->log();
+  EXPECT_EQ(daemon->log_count("event=reloaded"), 2u) << daemon->log();
+  std::string log = daemon->log();
+  std::string line = log.substr(log.find("event=reload_needs_restart"));
+  line = line.substr(0, line.find('\n'));
+  EXPECT_NE(line.find("sections=server"), std::string::npos) << line;
+  EXPECT_EQ(line.find("upstream"), std::string::npos) << line;
+  EXPECT_EQ(ask(pki.good()).cert_status, "good");
+  EXPECT_EQ(ask_other().cert_status, "good");
+}
+
+// SO_REUSEPORT would let a second instance share the first one's port and
+// take half its connections: the second must refuse to start.
+TEST_F(FrontendLifecycleTest, SecondInstanceOnTheSamePortIsRefused) {
+  OpensslResponder responder;
+  start_daemon({responder.url()});
+
+  TempDir dir;
+  PortReservation admin;
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  auto config =
+      dir.write("second.toml", Daemon::config_text(options, daemon->port(), admin.port()));
+  Process second(SpawnOptions{{OCSPCACHE_BINARY, "--config", config.string()}, {}, {}}, dir.path(),
+                 "second");
+  auto status = second.wait_exit(10s);
+  ASSERT_TRUE(status.has_value()) << "the second instance kept running:\n" << second.stderr_text();
+  EXPECT_EQ(*status, 1) << second.stderr_text();
+  EXPECT_NE(second.stderr_text().find("address already in use"), std::string::npos)
+      << second.stderr_text();
+  EXPECT_NE(second.stderr_text().find(std::to_string(daemon->port())), std::string::npos)
+      << second.stderr_text();
+
+  // The first is untouched and alone on its port.
+  for (int i = 0; i < 4; ++i) {
+    auto r = ask(i % 2 ? pki.revoked() : pki.good());
+    EXPECT_EQ(r.cert_status, i % 2 ? "revoked" : "good") << r.out << r.err;
+  }
+  EXPECT_TRUE(process_listens(daemon->pid(), daemon->port()));
+}
+
+}  // namespace
+}  // namespace ocspcache::it
