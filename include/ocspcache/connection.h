@@ -43,7 +43,7 @@ class Connection {
   void start();
 
   // The once-a-second sweep asks, then expires outside its iteration.
-  bool timed_out(int64_t now) const;
+  bool timed_out(int64_t now_ms) const;
   void expire();
   // Drain: close now if nothing is in progress, else after the current answer.
   void drain();
@@ -117,7 +117,7 @@ class Connection {
   bool pending_head_ = false;
   ReqMethod pending_method_ = ReqMethod::kOther;
   uint64_t pending_start_ns_ = 0;
-  int64_t last_activity_ = 0;
+  int64_t last_activity_ = 0;  // monotonic ms (Worker::now_ms)
   int64_t request_start_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <span>
+#include <unordered_set>
 #include <vector>
 
 #include "ocspcache/config.h"
@@ -47,7 +48,7 @@ class UpstreamClient {
   void post(const HttpUrl& url, std::span<const uint8_t> body, Callback done);
 
   // Requests in flight (for drain on shutdown).
-  size_t in_flight() const { return in_flight_; }
+  size_t in_flight() const { return calls_.size(); }
 
  private:
   struct Call;
@@ -55,7 +56,9 @@ class UpstreamClient {
   std::unique_ptr<evdns_base, void (*)(evdns_base*)> dns_;
   Millis timeout_;
   size_t max_response_;
-  size_t in_flight_ = 0;
+  // Every exchange not yet delivered, so the destructor can free those cut
+  // off by a drain timeout (their callbacks never run).
+  std::unordered_set<Call*> calls_;
 };
 
 }  // namespace ocspcache

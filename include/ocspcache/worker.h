@@ -49,6 +49,7 @@ class Worker {
   WorkerStats& stats() { return stats_; }
   Fetcher& fetcher() { return *fetcher_; }
   int64_t now() const { return now_; }
+  int64_t now_ms() const { return now_ms_; }  // monotonic, for timeouts
   void refresh_now();
   void close_connection(uint64_t id);
   Connection* find_connection(uint64_t id);
@@ -89,6 +90,7 @@ class Worker {
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> conns_;
   uint64_t next_conn_id_ = 1;
   int64_t now_ = 0;
+  int64_t now_ms_ = 0;
   bool draining_ = false;
   WorkerStats stats_;
   std::unique_ptr<UpstreamClient> upstream_;

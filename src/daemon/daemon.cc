@@ -47,6 +47,9 @@ void reload(const Config& current, Services& services) {
   if (log::parse_level(next.log.level, &level)) log::set_level(level);
   log::upstream_errors().set_interval(next.log.upstream_error_interval);
   services.metrics->certs().configure(tracker_options(next));
+  // Compared with what runs (the start-up values), not with the last
+  // reload: until a restart the file and the process differ, and each
+  // reload says so again.
   std::string restart;
   auto note = [&restart](bool changed, const char* section) {
     if (changed) restart += restart.empty() ? section : std::string(",") + section;

@@ -59,7 +59,7 @@ Connection::Connection(Worker& worker, uint64_t id, int fd) : worker_(worker), i
   in_cap_ = kInitialInput;
   out_.reserve(4096);
   url_.reserve(512);
-  last_activity_ = worker_.now();
+  last_activity_ = worker_.now_ms();
 }
 
 Connection::~Connection() {
@@ -86,7 +86,7 @@ int Connection::on_message_begin(http_parser* p) {
   c->in_value_ = false;
   c->in_message_ = true;
   c->expect_continue_ = false;
-  c->request_start_ = c->worker_.now();
+  c->request_start_ = c->worker_.now_ms();
   return 0;
 }
 
@@ -216,7 +216,7 @@ void Connection::handle_readable() {
     return;
   }
   in_len_ += static_cast<size_t>(n);
-  last_activity_ = worker_.now();
+  last_activity_ = worker_.now_ms();
   process_input();
 }
 
@@ -291,7 +291,7 @@ void Connection::resume(const FetchOutcome& outcome) {
                                 outcome.entry ? ReqResult::kMiss : ReqResult::kError,
                                 monotonic_ns() - pending_start_ns_);
   if (!ctx.keep_alive || peer_closed_) closing_ = true;
-  last_activity_ = worker_.now();
+  last_activity_ = worker_.now_ms();
   process_input();
 }
 
@@ -330,7 +330,7 @@ void Connection::flush() {
 }
 
 void Connection::handle_writable() {
-  last_activity_ = worker_.now();
+  last_activity_ = worker_.now_ms();
   flush();
   if (fd_ >= 0 && out_.empty() && !pending_) process_input();
 }
@@ -354,11 +354,11 @@ bool Connection::idle() const {
   return !pending_ && !in_message_ && out_sent_ == out_.size() && in_start_ == in_len_;
 }
 
-bool Connection::timed_out(int64_t now) const {
+bool Connection::timed_out(int64_t now_ms) const {
   if (fd_ < 0 || pending_) return false;  // a pending request is bounded by upstream.timeout
   const auto& server = worker_.services().config->server;
-  if (in_message_) return now - request_start_ >= server.read_timeout.count() / 1000;
-  return now - last_activity_ >= server.idle_timeout.count() / 1000;
+  if (in_message_) return now_ms - request_start_ >= server.read_timeout.count();
+  return now_ms - last_activity_ >= server.idle_timeout.count();
 }
 
 void Connection::expire() {

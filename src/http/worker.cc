@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <string>
 
@@ -23,8 +24,15 @@ Worker::Worker(int index, Services& services)
   if (!base_) throw std::runtime_error("event_base_new failed");
   mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_mailbox, this));
   sweep_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_sweep, this));
-  const timeval one_second{1, 0};
-  event_add(sweep_event_.get(), &one_second);
+  // Timeouts are checked by a sweep rather than a timer per connection (no
+  // timer churn per request); it runs often enough to keep them to within a
+  // quarter of the shortest one, and at least once a second.
+  const auto& server = services_.config->server;
+  const int64_t shortest = std::min(server.read_timeout.count(), server.idle_timeout.count());
+  const int64_t period_ms = std::clamp<int64_t>(shortest / 4, 10, 1000);
+  const timeval period{static_cast<time_t>(period_ms / 1000),
+                       static_cast<suseconds_t>(period_ms % 1000 * 1000)};
+  event_add(sweep_event_.get(), &period);
   const auto& up = services_.config->upstream;
   upstream_ = std::make_unique<UpstreamClient>(base_.get(), up.timeout, up.max_response_bytes);
   fetcher_ = std::make_unique<Fetcher>(*upstream_, *services_.cache, *services_.flights,
@@ -64,7 +72,10 @@ void Worker::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Worker::refresh_now() { now_ = now_unix(); }
+void Worker::refresh_now() {
+  now_ = now_unix();
+  now_ms_ = static_cast<int64_t>(monotonic_ns() / 1'000'000);
+}
 
 void Worker::post(std::function<void()> fn) {
   {
@@ -149,7 +160,7 @@ void Worker::sweep() {
   refresh_now();
   std::vector<uint64_t> expired;
   for (auto& [id, conn] : conns_) {
-    if (conn->timed_out(now_)) expired.push_back(id);
+    if (conn->timed_out(now_ms_)) expired.push_back(id);
   }
   for (uint64_t id : expired) {
     if (Connection* c = find_connection(id)) c->expire();
@@ -160,7 +171,11 @@ void Worker::sweep() {
 void Worker::begin_drain() {
   post([this] {
     draining_ = true;
-    listen_events_.clear();  // stop accepting; the sockets close with the worker
+    // Stop accepting and close the sockets, so a client connecting after
+    // SIGTERM is refused at once instead of waiting in the backlog.
+    listen_events_.clear();
+    for (int fd : listen_fds_) ::close(fd);
+    listen_fds_.clear();
     std::vector<uint64_t> ids;
     ids.reserve(conns_.size());
     for (auto& [id, conn] : conns_) ids.push_back(id);

@@ -48,17 +48,22 @@ struct UpstreamClient::Call {
 
   static void on_deliver(evutil_socket_t, short, void* arg) {
     auto* self = static_cast<Call*>(arg);
-    --self->client->in_flight_;
-    // Freed here, after libevent has finished calling back: libevent 2.1.12's
-    // evhttp_connection_free_on_completion leaks the connection when the
-    // connect itself fails (libevent#1535; seen as LeakSanitizer reports).
-    if (self->conn != nullptr) evhttp_connection_free(self->conn);
+    self->client->calls_.erase(self);
     Callback cb = std::move(self->done);
     UpstreamReply r = std::move(self->reply);
-    event_free(self->deadline);
-    event_free(self->deliver);
-    delete self;  // NOLINT: self-owned libevent callback state
+    self->release();
     cb(std::move(r));
+  }
+
+  // Frees everything the exchange owns; `this` is gone afterwards. The
+  // connection is freed here, after libevent has finished calling back,
+  // not by evhttp_connection_free_on_completion: libevent 2.1.12 leaks it
+  // when the connect itself fails (libevent#1535; LeakSanitizer saw it).
+  void release() {
+    if (conn != nullptr) evhttp_connection_free(conn);  // frees a pending request, no callbacks
+    event_free(deadline);
+    event_free(deliver);
+    delete this;  // NOLINT: self-owned libevent callback state
   }
 
   static void on_deadline(evutil_socket_t, short, void* arg) {
@@ -110,7 +115,11 @@ UpstreamClient::UpstreamClient(event_base* base, Millis timeout, size_t max_resp
   if (!dns_) dns_.reset(evdns_base_new(base, 0));  // numeric hosts still work
 }
 
-UpstreamClient::~UpstreamClient() = default;
+UpstreamClient::~UpstreamClient() {
+  // Exchanges cut off by shutdown: free them without calling back (the
+  // loop is gone, and so is anyone who would read the answer).
+  for (Call* call : calls_) call->release();
+}
 
 void UpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) {
   auto* call = new Call();  // NOLINT: freed in Call::on_deliver
@@ -119,7 +128,7 @@ void UpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Cal
   call->start = std::chrono::steady_clock::now();
   call->deliver = event_new(base_, -1, 0, &Call::on_deliver, call);
   call->deadline = evtimer_new(base_, &Call::on_deadline, call);
-  ++in_flight_;
+  calls_.insert(call);
   const timeval tv{static_cast<time_t>(timeout_.count() / 1000),
                    static_cast<suseconds_t>((timeout_.count() % 1000) * 1000)};
   call->conn = evhttp_connection_base_new(base_, dns_.get(), url.host.c_str(), url.port);
