@@ -31,6 +31,8 @@
 #   --threads   worker threads / nginx worker processes (default: both 1 and 2)
 #   --out FILE  the Markdown report (default bench/RESULTS.md)
 #   --no-build  use the binaries already in --build-dir (the CTest smoke test)
+#   --sections "hit miss coalesce scale micro"   run only these parts (debugging;
+#               the report then lacks the others' tables)
 #   --settle S  before each measurement, wait up to S seconds (default 20, 0
 #               with --quick) for the rest of the machine to drop below 25% busy
 # Needs: wrk, nginx, openssl, ss, curl (scripts/install-deps.sh bench).
@@ -51,6 +53,7 @@ rounds=3
 duration=10
 sizes="10000 100000 1000000"
 profile=0
+sections="hit miss coalesce scale micro"
 settle=20
 rounds_set=0
 duration_set=0
@@ -67,6 +70,7 @@ while (($#)); do
     --sizes) sizes=$2; sizes_set=1; shift ;;
     --profile) profile=1 ;;
     --settle) settle=$2; shift ;;
+    --sections) sections=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -208,9 +212,9 @@ free_port() {  # a port in 20000-32767 nobody listens on (below the client ephem
 
 # Waits for PORT to be listened on, by reading the kernel's socket list: never
 # by connecting (a probe leaves `openssl ocsp` spinning; DESIGN.md field notes).
-wait_listen() {  # PORT PID NAME
-  local port=$1 pid=$2 name=$3
-  for _ in $(seq 200); do
+wait_listen() {  # PORT PID NAME [TIMEOUT_S]
+  local port=$1 pid=$2 name=$3 tries=$((${4:-10} * 20))
+  for _ in $(seq "$tries"); do
     [[ -n $(ss -ltnH "sport = :$port") ]] && return 0
     kill -0 "$pid" 2>/dev/null || { cat "$work/$name.log" >&2; die "$name exited at start"; }
     sleep 0.05
@@ -574,7 +578,7 @@ scale_section() {
   rport=$(free_port)
   start responder-scale "$gen_bin" serve --port "$rport" "$data/sets/scale"
   rpid=$started
-  wait_listen "$rport" "$rpid" responder-scale
+  wait_listen "$rport" "$rpid" responder-scale 300  # reads the whole set first
   declare -gA sc_pid sc_port sc_admin sc_rss0 sc_rss1 sc_load sc_entries sc_bytes
   for s in $sizes; do
     start_ocspcache "ocspcache-scale-$s" "$T" "$rport" 4GiB
@@ -656,13 +660,14 @@ micro_section() {
 # --- run ---------------------------------------------------------------------
 started_at=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-for T in "${thread_counts[@]}"; do hit_path_section "$T"; done
-miss_section
+want() { [[ " $sections " == *" $1 "* ]]; }
 max_threads=${thread_counts[-1]}
-coalesce_section "$max_threads"
-scale_section "$max_threads"
+if want hit; then for T in "${thread_counts[@]}"; do hit_path_section "$T"; done; fi
+if want miss; then miss_section; fi
+if want coalesce; then coalesce_section "$max_threads"; fi
+if want scale; then scale_section "$max_threads"; fi
 if ((profile)); then profile_section; fi
-micro_section
+if want micro; then micro_section; fi
 finished_at=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 
 # --- report --------------------------------------------------------------------
@@ -700,6 +705,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "traffic), one value per round. Before each measurement the script waited up to ${settle} s"
   echo "for the machine to drop below 25% busy."
   echo
+  if want hit; then
   for T in "${thread_counts[@]}"; do
     s=hit-$T
     echo "## Cache hits: $T worker thread(s) vs $T nginx worker(s)"
@@ -735,6 +741,8 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   sed -n '1,/^\r$/p' "$work/hit-response-headers.txt" | tr -d '\r'
   echo '```'
   echo
+  fi
+  if want miss; then
   echo "## Miss path: latency added over asking \`openssl ocsp\` directly"
   echo
   echo "$miss_n sequential GETs per round for distinct uncached serials, a new"
@@ -749,6 +757,8 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   done
   echo "| **added by ocspcache** | $(fmt0 "$(awk -v a="$(med miss ocspcache 5)" -v b="$(med miss direct 5)" 'BEGIN {print a - b}')") | $(fmt0 "$(awk -v a="$(med miss ocspcache 6)" -v b="$(med miss direct 6)" 'BEGIN {print a - b}')") | |"
   echo
+  fi
+  if want coalesce; then
   echo "## Coalescing"
   echo
   echo "$coal_clients clients connected first, then all sent the same GET for one uncached"
@@ -763,6 +773,8 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "| ocspcache_requests_total result=miss / hit | $coal_misses / $coal_hits |"
   echo "| client view | \`$coal_line\` |"
   echo
+  fi
+  if want scale; then
   echo "## Scale: distinct cached CertIDs"
   echo
   echo "ocspcache with $max_threads worker thread(s); every entry a distinct signed response loaded"
@@ -791,6 +803,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
     echo "| $s | $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"${sc_load[$s]}" | awk '{printf "%.0f", $1}') | $(awk -v a="${sc_rss0[$s]}" -v b="${sc_rss1[$s]}" 'BEGIN {printf "%.1f → %.1f", a / 1024, b / 1024}') | $per | $over | $(check "$over" "<" 256) | $charge | $rel | $(check "$rel" ">=" 0.85) |"
   done
   echo
+  fi
   if ((profile)); then
     echo "## Where time goes (perf, cache-hit GETs, 1 worker thread)"
     echo
@@ -816,6 +829,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
     echo '```'
     echo
   fi
+  if want micro; then
   echo "## Micro-benchmarks (Google Benchmark, bench/*_bench.cc)"
   echo
   echo "allocs_per_op counts every malloc-family call (operator new included) on the"
@@ -825,6 +839,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   grep -vE '^\*\*\*WARNING' "$work/micro.txt"
   echo '```'
   echo
+  fi
   echo "## Commands"
   echo
   echo "Run: \`$invocation\`. Each measurement (ports chosen free per run, 127.0.0.1):"
@@ -842,4 +857,4 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
 mv "$out.tmp" "$out"
 log "report written to $out"
 # The table on stdout too.
-sed -n '/^## Cache hits/,/^## Micro-benchmarks/p' "$out" | sed '$d'
+awk '/^## (Micro-benchmarks|Commands)/ {exit} /^## / {on = 1} on' "$out"

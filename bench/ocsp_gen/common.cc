@@ -4,18 +4,19 @@
 
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "ocspcache/ocsp_request.h"
 
 namespace ocspgen {
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) fail("cannot read " + path.string());
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  std::string data(static_cast<size_t>(in.tellg()), '\0');
+  in.seekg(0);
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  if (!in) fail("cannot read " + path.string());
+  return data;
 }
 
 void write_file(const std::filesystem::path& path, std::string_view data) {

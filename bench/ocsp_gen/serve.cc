@@ -113,6 +113,7 @@ int cmd_serve(int argc, char** argv) {
     auto req = std::make_unique<RecordFile>(dir / "requests.bin");
     auto resp = std::make_unique<RecordFile>(dir / "responses.bin");
     if (req->size() != resp->size()) fail("requests and responses differ in count in " + dir.string());
+    s.by_serial.reserve(s.by_serial.size() + req->size());
     for (size_t i = 0; i < req->size(); ++i) s.by_serial.emplace(request_serial((*req)[i]), (*resp)[i]);
     s.files.push_back(std::move(req));
     s.files.push_back(std::move(resp));
