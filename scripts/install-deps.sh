@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ocspcache needs to build, run and test.
 # Idempotent and quiet: prints nothing and touches nothing when all are there.
-# Usage: scripts/install-deps.sh [build|test]   (default: test = everything)
+# Usage: scripts/install-deps.sh [build|test|bench]   (default: test)
+#   build  compile and run the daemon
+#   test   build + the test suite (which includes the bench/run.sh smoke run,
+#          hence nginx and wrk)
+#   bench  test + what bench/run.sh --profile uses (perf)
 set -euo pipefail
 
 build_pkgs=(
@@ -15,10 +19,23 @@ test_pkgs=(
   curl               # GET client in integration tests
   prometheus         # promtool (rules, check metrics) and a real Prometheus in alert tests
   python3            # packaging checks (runbooks, Grafana dashboard); json.tool on /status
+  nginx wrk          # the bench-smoke test runs bench/run.sh --quick
+)
+bench_pkgs=(
+  linux-perf         # bench/run.sh --profile
 )
 
+mode=${1:-test}
 want=("${build_pkgs[@]}")
-[[ ${1:-test} == test ]] && want+=("${test_pkgs[@]}")
+case $mode in
+  build) ;;
+  test) want+=("${test_pkgs[@]}") ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *)
+    echo "usage: $0 [build|test|bench]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
