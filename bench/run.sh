@@ -309,7 +309,7 @@ settle_wait() {
     read -r b0 t0 < <(cpu_busy_total)
     sleep 0.5
     read -r b1 t1 < <(cpu_busy_total)
-    busy=$(awk -v db=$((b1 - b0)) -v dt=$((t1 - t0)) 'BEGIN {printf "%d", dt > 0 ? 100 * db / dt : 0}')
+    busy=$(awk -v db=$((b1 - b0)) -v dt=$((t1 - t0)) 'BEGIN {printf "%d", (dt > 0 ? 100 * db / dt : 0)}')
     ((busy < 25)) && return 0
   done
   return 0
