@@ -53,7 +53,7 @@ rounds=3
 duration=10
 sizes="10000 100000 1000000"
 profile=0
-sections="hit miss coalesce scale micro"
+sections="hit miss coalesce scale scrape micro"
 settle=20
 rounds_set=0
 duration_set=0
@@ -614,6 +614,44 @@ scale_section() {
   done
 }
 
+# === scrape (issue 4) ========================================================
+# Does a Prometheus scrape stall request handling? One worker thread with
+# the first scale size of distinct certificates cached and tracked (each has
+# its ssl_ocsp_response_* series), timed with and without a client fetching
+# /metrics and /status back to back every 250 ms (60x a usual 15 s scrape
+# interval), alternated within each round.
+scrape_section() {
+  local n=${sizes%% *} rport rpid r line scraper
+  log "scrape: $n tracked certificates, 1 worker thread, hits with/without /metrics + /status every 250 ms"
+  rport=$(free_port)
+  start responder-scrape "$gen_bin" serve --port "$rport" "$data/sets/scale"
+  rpid=$started
+  wait_listen "$rport" "$rpid" responder-scrape 300
+  start_ocspcache ocspcache-scrape 1 "$rport" 4GiB
+  line=$("$gen_bin" load --port "$oc_port" --conns 32 --limit "$n" "$data/sets/scale") ||
+    die "loading $n entries: $line"
+  stop "$rpid"
+  scrape_series=$(curl -sf "http://127.0.0.1:$oc_admin/metrics" | grep -c '^ssl_ocsp_response_status{' || true)
+  scrape_bytes=$(curl -sf "http://127.0.0.1:$oc_admin/metrics" | wc -c)
+  local url="http://127.0.0.1:$oc_port/"
+  local envs=("BENCH_PATHS=$data/sets/scale/paths.txt" "BENCH_COUNT=$n" "BENCH_MIX=uniform")
+  for r in $(seq "$rounds"); do
+    measure scrape no-scrape "$r" "$oc_pid" "$url" mix.lua "${envs[@]}"
+    (
+      while true; do
+        curl -sf -o /dev/null "http://127.0.0.1:$oc_admin/metrics"
+        curl -sf -o /dev/null "http://127.0.0.1:$oc_admin/status"
+        sleep 0.25
+      done
+    ) &
+    scraper=$!
+    measure scrape scraping "$r" "$oc_pid" "$url" mix.lua "${envs[@]}"
+    kill "$scraper" 2>/dev/null || true
+    wait "$scraper" 2>/dev/null || true
+  done
+  stop "$oc_pid"
+}
+
 # === profile =================================================================
 profile_section() {
   local rport rpid url
@@ -666,6 +704,7 @@ if want hit; then for T in "${thread_counts[@]}"; do hit_path_section "$T"; done
 if want miss; then miss_section; fi
 if want coalesce; then coalesce_section "$max_threads"; fi
 if want scale; then scale_section "$max_threads"; fi
+if want scrape; then scrape_section; fi
 if ((profile)); then profile_section; fi
 if want micro; then micro_section; fi
 finished_at=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
@@ -772,6 +811,22 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "| requests the responder received | $coal_served |"
   echo "| ocspcache_requests_total result=miss / hit | $coal_misses / $coal_hits |"
   echo "| client view | \`$coal_line\` |"
+  echo
+  fi
+  if want scrape; then
+  echo "## Scraping during load (issue 4)"
+  echo
+  echo "1 worker thread, ${sizes%% *} distinct cached certificates, $scrape_series"
+  echo "\`ssl_ocsp_response_status\` series (a /metrics page of $scrape_bytes bytes); uniform hits,"
+  echo "with and without a client fetching /metrics and /status every 250 ms, alternated."
+  echo
+  echo "| target | req/s (median) | p50 µs | p99 µs | p99.9 µs | req/s per round | other load % |"
+  echo "|---|---:|---:|---:|---:|---|---|"
+  for t in no-scrape scraping; do
+    echo "| $t | $(fmt0 "$(med scrape "$t" 4)") | $(fmt0 "$(med scrape "$t" 5)") | $(fmt0 "$(med scrape "$t" 6)") | $(fmt0 "$(med scrape "$t" 7)") | $(runs scrape "$t") | $(loads scrape "$t") |"
+  done
+  echo
+  echo "p99 scraping / not scraping: $(ratio "$(med scrape scraping 6)" "$(med scrape no-scrape 6)")"
   echo
   fi
   if want scale; then

@@ -38,6 +38,8 @@ expect '^\| upstream requests .*\*\*1\*\*' "exactly one upstream request in the 
 expect "^\\| 1000 \\| uniform \\| $num \\|" "the uniform scale row"
 expect "^\\| 1000 \\| zipf \\| $num \\|" "the Zipf scale row"
 expect '^\| 1000 \| [0-9]+ \| [0-9.]+ → [0-9.]+ \| -?[0-9]+ \|' "RSS per entry"
+expect "^\\| no-scrape \\| $num \\| $num \\| $num \\|" "the scrape table's baseline row"
+expect "^\\| scraping \\| $num \\| $num \\| $num \\|" "the scrape table's scraping row"
 expect 'BM_HitPath' "the micro-benchmarks"
 if ((fail)); then
   echo "---- report ----" >&2
