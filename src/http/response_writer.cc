@@ -134,9 +134,11 @@ void append_http_error(std::vector<char>& out, int status, const ReplyContext& c
 }
 
 bool etag_matches(std::string_view inm, const CachedResponse& e) {
-  std::vector<char> tag;
-  put_etag(tag, e.etag);
-  const std::string_view want(tag.data() + 1, 16);
+  // Hex of our tag on the stack: a conditional hit must not allocate either.
+  static constexpr char kHex[] = "0123456789abcdef";
+  char hex[16];
+  for (int i = 0; i < 16; ++i) hex[i] = kHex[(e.etag >> (60 - 4 * i)) & 0xf];
+  const std::string_view want(hex, sizeof hex);
   size_t pos = 0;
   while (pos < inm.size()) {
     size_t comma = inm.find(',', pos);
