@@ -64,17 +64,16 @@ std::string make_get_target(const std::vector<uint8_t>& der) {
   return target;
 }
 
-ocspcache::EntryPtr make_entry(size_t der_size) {
-  auto e = std::make_shared<ocspcache::CachedResponse>();
-  e->der.resize(der_size);
-  RAND_bytes(e->der.data(), static_cast<int>(e->der.size()));
+ocspcache::EntryPtr make_entry(const ocspcache::ocsp::CacheKey& key, size_t der_size) {
+  std::vector<uint8_t> der(der_size);
+  RAND_bytes(der.data(), static_cast<int>(der.size()));
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  e->this_update = now - 60;
-  e->produced_at = now - 60;
-  e->next_update = now + 86400;
-  e->etag = 0x0123456789abcdefull;
-  e->status = ocspcache::ocsp::CertStatus::kGood;
-  return e;
+  ocspcache::CachedResponse::Facts f;
+  f.this_update = now - 60;
+  f.produced_at = now - 60;
+  f.next_update = now + 86400;
+  f.status = ocspcache::ocsp::CertStatus::kGood;
+  return ocspcache::CachedResponse::make(key, der, f);
 }
 
 ocspcache::ocsp::CacheKey key_for(uint64_t serial) {

@@ -20,7 +20,7 @@ std::vector<uint8_t> make_request_der(uint64_t serial, bool nonce = false);
 std::string make_get_target(const std::vector<uint8_t>& der);
 
 // A cache entry with `der_size` bytes of DER, valid for a day from now.
-ocspcache::EntryPtr make_entry(size_t der_size);
+ocspcache::EntryPtr make_entry(const ocspcache::ocsp::CacheKey& key, size_t der_size);
 
 // The cache key of the request for `serial`.
 ocspcache::ocsp::CacheKey key_for(uint64_t serial);

@@ -22,7 +22,7 @@ struct Filled {
     keys.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       keys.push_back(bench::key_for(0x100000 + i));
-      cache.insert(keys.back(), bench::make_entry(n == 1 ? 900 : 64));
+      cache.insert(bench::make_entry(keys.back(), n == 1 ? 900 : 64));
     }
   }
 };

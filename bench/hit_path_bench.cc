@@ -25,7 +25,7 @@ struct HitSetup {
   MemoryCache cache{size_t{64} << 20};
   HitSetup() {
     auto decoded = ocsp::decode_request(der);
-    cache.insert(ocsp::make_cache_key(*decoded), bench::make_entry(900));
+    cache.insert(bench::make_entry(ocsp::make_cache_key(*decoded), 900));
   }
 };
 

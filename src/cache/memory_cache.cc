@@ -1,67 +1,111 @@
 #include "ocspcache/memory_cache.h"
 
+#include <mutex>
+
 namespace ocspcache {
 
 MemoryCache::MemoryCache(size_t max_bytes, size_t shards)
     : max_bytes_(max_bytes), shard_budget_(max_bytes / (shards ? shards : 1)), shards_(shards ? shards : 1) {}
 
-EntryPtr MemoryCache::lookup(const ocsp::CacheKey& key, int64_t now) {
-  Shard& s = shard_for(key);
-  std::lock_guard lock(s.mu);
-  auto it = s.map.find(key);
-  if (it == s.map.end()) return nullptr;
-  auto node = it->second;
-  if (node->entry->next_update <= now) {
-    remove_locked(s, node);
-    return nullptr;
+MemoryCache::~MemoryCache() {
+  for (auto& s : shards_) {
+    while (s.head != nullptr) remove_locked(s, s.head);
   }
-  s.lru.splice(s.lru.begin(), s.lru, node);
-  return node->entry;
 }
 
-bool MemoryCache::insert(const ocsp::CacheKey& key, EntryPtr entry) {
+EntryPtr MemoryCache::lookup(const ocsp::CacheKey& key, int64_t now) {
+  Shard& s = shard_for(key);
+  {
+    std::shared_lock lock(s.mu);
+    auto it = s.set.find(key);
+    if (it == s.set.end()) return nullptr;
+    const CachedResponse* e = *it;
+    if (e->next_update() > now) {
+      // Load first: a hot entry's line then stays shared between workers.
+      if (!e->referenced_.load(std::memory_order_relaxed)) {
+        e->referenced_.store(true, std::memory_order_relaxed);
+      }
+      return EntryPtr(e);
+    }
+  }
+  // Expired: drop it under the exclusive lock, unless a newer answer took
+  // its place in between.
+  std::unique_lock lock(s.mu);
+  auto it = s.set.find(key);
+  if (it != s.set.end() && (*it)->next_update() <= now) remove_locked(s, *it);
+  return nullptr;
+}
+
+bool MemoryCache::insert(EntryPtr entry) {
+  if (!entry) return false;
   const size_t charge = entry->charge();
   if (charge > shard_budget_) return false;
-  Shard& s = shard_for(key);
-  std::lock_guard lock(s.mu);
-  auto it = s.map.find(key);
-  if (it != s.map.end()) {
-    auto node = it->second;
-    if (entry->this_update < node->entry->this_update) return false;
-    s.bytes -= node->entry->charge();
-    bytes_.fetch_sub(node->entry->charge(), std::memory_order_relaxed);
-    node->entry = std::move(entry);
-    s.bytes += charge;
-    bytes_.fetch_add(charge, std::memory_order_relaxed);
-    s.lru.splice(s.lru.begin(), s.lru, node);
-  } else {
-    s.lru.push_front(Node{key, std::move(entry)});
-    s.map.emplace(key, s.lru.begin());
-    s.bytes += charge;
-    bytes_.fetch_add(charge, std::memory_order_relaxed);
-    entries_.fetch_add(1, std::memory_order_relaxed);
+  Shard& s = shard_for(entry->key());
+  std::unique_lock lock(s.mu);
+  auto it = s.set.find(entry->key());
+  if (it != s.set.end()) {
+    if (entry->this_update() < (*it)->this_update()) return false;
+    remove_locked(s, *it);
   }
-  while (s.bytes > shard_budget_ && !s.lru.empty()) {
-    remove_locked(s, std::prev(s.lru.end()));
-    evictions_.fetch_add(1, std::memory_order_relaxed);
-  }
+  const CachedResponse* e = entry.get();
+  intrusive_add_ref(e);  // the set's reference
+  s.set.insert(e);
+  link_front(s, e);
+  s.bytes += charge;
+  bytes_.fetch_add(charge, std::memory_order_relaxed);
+  entries_.fetch_add(1, std::memory_order_relaxed);
+  while (s.bytes > shard_budget_ && s.tail != nullptr) evict_locked(s, e);
   return true;
 }
 
 void MemoryCache::erase(const ocsp::CacheKey& key) {
   Shard& s = shard_for(key);
-  std::lock_guard lock(s.mu);
-  auto it = s.map.find(key);
-  if (it != s.map.end()) remove_locked(s, it->second);
+  std::unique_lock lock(s.mu);
+  auto it = s.set.find(key);
+  if (it != s.set.end()) remove_locked(s, *it);
 }
 
-void MemoryCache::remove_locked(Shard& s, std::list<Node>::iterator it) {
-  const size_t charge = it->entry->charge();
+void MemoryCache::link_front(Shard& s, const CachedResponse* e) {
+  e->prev_ = nullptr;
+  e->next_ = s.head;
+  if (s.head != nullptr) s.head->prev_ = e;
+  s.head = e;
+  if (s.tail == nullptr) s.tail = e;
+}
+
+void MemoryCache::unlink(Shard& s, const CachedResponse* e) {
+  (e->prev_ != nullptr ? e->prev_->next_ : s.head) = e->next_;
+  (e->next_ != nullptr ? e->next_->prev_ : s.tail) = e->prev_;
+  e->prev_ = e->next_ = nullptr;
+}
+
+void MemoryCache::remove_locked(Shard& s, const CachedResponse* e) {
+  const size_t charge = e->charge();
   s.bytes -= charge;
   bytes_.fetch_sub(charge, std::memory_order_relaxed);
   entries_.fetch_sub(1, std::memory_order_relaxed);
-  s.map.erase(it->key);
-  s.lru.erase(it);
+  s.set.erase(e->key());
+  unlink(s, e);
+  intrusive_release(e);  // the set's reference; readers may still hold theirs
+}
+
+// Second chance: a referenced tail goes to the head with its bit cleared, so
+// each call ends after at most one pass over the list (every bit cleared).
+// The entry being inserted (`keep`) starts unreferenced but is not the one
+// to go: it reaches the tail only after every other entry lost its bit.
+void MemoryCache::evict_locked(Shard& s, const CachedResponse* keep) {
+  while (true) {
+    const CachedResponse* e = s.tail;
+    if (e != s.head && (e == keep || e->referenced_.load(std::memory_order_relaxed))) {
+      e->referenced_.store(false, std::memory_order_relaxed);
+      unlink(s, e);
+      link_front(s, e);
+      continue;
+    }
+    remove_locked(s, e);
+    evictions_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
 }
 
 }  // namespace ocspcache

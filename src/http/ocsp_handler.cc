@@ -20,7 +20,7 @@ bool not_modified(const HttpRequest& req, const CachedResponse& e) {
   if (!req.if_none_match.empty()) return etag_matches(req.if_none_match, e);
   if (!req.if_modified_since.empty()) {
     auto since = parse_http_date(req.if_modified_since);
-    return since && e.this_update <= *since;
+    return since && e.this_update() <= *since;
   }
   return false;
 }

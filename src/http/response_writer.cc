@@ -58,16 +58,16 @@ void put_status_and_common(std::vector<char>& out, std::string_view status_line,
 }
 
 void put_validators(std::vector<char>& out, const CachedResponse& e, const ReplyContext& ctx) {
-  const int64_t left = e.next_update - ctx.now;
+  const int64_t left = e.next_update() - ctx.now;
   const int64_t max_age = std::max<int64_t>(0, std::min(left, ctx.max_age_cap));
   put(out, "Cache-Control: max-age=");
   put_uint(out, static_cast<uint64_t>(max_age));
   put(out, ", public, no-transform, must-revalidate\r\nLast-Modified: ");
-  put_date(out, e.this_update);
+  put_date(out, e.this_update());
   put(out, "\r\nExpires: ");
-  put_date(out, e.next_update);
+  put_date(out, e.next_update());
   put(out, "\r\nETag: ");
-  put_etag(out, e.etag);
+  put_etag(out, e.etag());
   put(out, "\r\n");
 }
 
@@ -94,11 +94,11 @@ std::string_view reason(int status) {
 void append_ocsp_hit(std::vector<char>& out, const CachedResponse& e, const ReplyContext& ctx) {
   put_status_and_common(out, "HTTP/1.1 200 OK\r\n", ctx);
   put(out, "Content-Type: application/ocsp-response\r\nContent-Length: ");
-  put_uint(out, e.der.size());
+  put_uint(out, e.der().size());
   put(out, "\r\n");
   put_validators(out, e, ctx);
   put(out, "\r\n");
-  if (!ctx.head) out.insert(out.end(), e.der.begin(), e.der.end());
+  if (!ctx.head) out.insert(out.end(), e.der().begin(), e.der().end());
 }
 
 void append_not_modified(std::vector<char>& out, const CachedResponse& e, const ReplyContext& ctx) {
@@ -137,7 +137,7 @@ bool etag_matches(std::string_view inm, const CachedResponse& e) {
   // Hex of our tag on the stack: a conditional hit must not allocate either.
   static constexpr char kHex[] = "0123456789abcdef";
   char hex[16];
-  for (int i = 0; i < 16; ++i) hex[i] = kHex[(e.etag >> (60 - 4 * i)) & 0xf];
+  for (int i = 0; i < 16; ++i) hex[i] = kHex[(e.etag() >> (60 - 4 * i)) & 0xf];
   const std::string_view want(hex, sizeof hex);
   size_t pos = 0;
   while (pos < inm.size()) {

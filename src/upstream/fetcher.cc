@@ -116,10 +116,10 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
             marks.push_back(metrics_.certs().answered(job->issuer->name(), job->serials[i],
                                                       v->singles[i], v->produced_at, now));
           }
-          EntryPtr entry = CachedResponse::make(std::move(reply.body), *v, std::move(marks));
-          cache_.insert(job->key, entry);
+          EntryPtr entry = CachedResponse::make(job->key, reply.body, *v, std::move(marks));
+          cache_.insert(entry);
           log::debug("upstream_ok", "responder=" + url.original + " status=" +
-                                        std::string(ocsp::to_string(entry->status)));
+                                        std::string(ocsp::to_string(entry->status())));
           flights_.complete(job->key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
           return;
         }

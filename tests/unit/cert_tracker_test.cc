@@ -152,8 +152,8 @@ TEST(CertTracker, PinnedIsNeverDropped) {
 TEST(CertTracker, IdleCertificatesDropOutAndCacheHitsBringThemBack) {
   CertTracker t({.idle_seconds = 3600, .max_series = 100});
   // The cache entry holds the mark, as the Fetcher arranges.
-  auto entry = std::make_shared<CachedResponse>();
-  entry->asked.push_back(t.answered(kCa, "AB", answer(ocsp::CertStatus::kGood), kT, kT));
+  EntryPtr entry = CachedResponse::make(ocsp::CacheKey{}, {}, CachedResponse::Facts{},
+                                       {t.answered(kCa, "AB", answer(ocsp::CertStatus::kGood), kT, kT)});
   t.answered(kCa, "CD", answer(ocsp::CertStatus::kGood), kT, kT);  // no entry holds this one
 
   entry->mark_asked(kT + 1800);  // a hit half-way: still recent

@@ -14,17 +14,17 @@ ocsp::CacheKey key(uint32_t n) {
   return k;
 }
 
-EntryPtr entry(size_t der_bytes, int64_t this_update, int64_t next_update) {
-  auto e = std::make_shared<CachedResponse>();
-  e->der.assign(der_bytes, 0x30);
-  e->this_update = this_update;
-  e->next_update = next_update;
-  return e;
+EntryPtr entry(uint32_t k, size_t der_bytes, int64_t this_update, int64_t next_update) {
+  const std::vector<uint8_t> der(der_bytes, 0x30);
+  CachedResponse::Facts f;
+  f.this_update = this_update;
+  f.next_update = next_update;
+  return CachedResponse::make(key(k), der, f);
 }
 
 TEST(MemoryCache, HitUntilNextUpdateAndNeverAfter) {
   MemoryCache c(1 << 20, 4);
-  ASSERT_TRUE(c.insert(key(1), entry(100, 1000, 2000)));
+  ASSERT_TRUE(c.insert(entry(1, 100, 1000, 2000)));
   EXPECT_NE(c.lookup(key(1), 1999), nullptr);
   EXPECT_EQ(c.lookup(key(1), 2000), nullptr);  // at nextUpdate: gone
   EXPECT_EQ(c.entries(), 0u);                  // and dropped
@@ -39,10 +39,10 @@ TEST(MemoryCache, MissForUnknownKey) {
 TEST(MemoryCache, StaysWithinMaxBytesEvictingLeastRecentlyUsed) {
   const size_t per_entry = 1000 + CachedResponse::kOverheadBytes;
   MemoryCache c(per_entry * 8, 1);  // one shard: exact LRU order
-  for (uint32_t i = 0; i < 8; ++i) ASSERT_TRUE(c.insert(key(i), entry(1000, 1, 1'000'000)));
+  for (uint32_t i = 0; i < 8; ++i) ASSERT_TRUE(c.insert(entry(i, 1000, 1, 1'000'000)));
   EXPECT_EQ(c.entries(), 8u);
   ASSERT_NE(c.lookup(key(0), 10), nullptr);  // 0 is now most recent; 1 is oldest
-  ASSERT_TRUE(c.insert(key(100), entry(1000, 1, 1'000'000)));
+  ASSERT_TRUE(c.insert(entry(100, 1000, 1, 1'000'000)));
   EXPECT_LE(c.bytes(), c.max_bytes());
   EXPECT_EQ(c.entries(), 8u);
   EXPECT_EQ(c.evictions(), 1u);
@@ -54,7 +54,7 @@ TEST(MemoryCache, StaysWithinMaxBytesEvictingLeastRecentlyUsed) {
 TEST(MemoryCache, ManyInsertsNeverExceedBound) {
   MemoryCache c(64 * 1024, 8);
   for (uint32_t i = 0; i < 5000; ++i) {
-    c.insert(key(i), entry(200 + i % 300, 1, 1'000'000));
+    c.insert(entry(i, 200 + i % 300, 1, 1'000'000));
     ASSERT_LE(c.bytes(), c.max_bytes());
   }
   EXPECT_GT(c.entries(), 0u);
@@ -62,19 +62,57 @@ TEST(MemoryCache, ManyInsertsNeverExceedBound) {
 
 TEST(MemoryCache, RejectsEntryLargerThanAShard) {
   MemoryCache c(4096, 4);
-  EXPECT_FALSE(c.insert(key(1), entry(2000, 1, 100)));
+  EXPECT_FALSE(c.insert(entry(1, 2000, 1, 100)));
   EXPECT_EQ(c.entries(), 0u);
 }
 
 TEST(MemoryCache, OlderResponseNeverReplacesNewer) {
   MemoryCache c(1 << 20, 2);
-  ASSERT_TRUE(c.insert(key(1), entry(10, 500, 5000)));
-  EXPECT_FALSE(c.insert(key(1), entry(20, 400, 6000)));
-  EXPECT_EQ(c.lookup(key(1), 600)->der.size(), 10u);
-  EXPECT_TRUE(c.insert(key(1), entry(30, 700, 7000)));
-  EXPECT_EQ(c.lookup(key(1), 800)->der.size(), 30u);
+  ASSERT_TRUE(c.insert(entry(1, 10, 500, 5000)));
+  EXPECT_FALSE(c.insert(entry(1, 20, 400, 6000)));
+  EXPECT_EQ(c.lookup(key(1), 600)->der().size(), 10u);
+  EXPECT_TRUE(c.insert(entry(1, 30, 700, 7000)));
+  EXPECT_EQ(c.lookup(key(1), 800)->der().size(), 30u);
   EXPECT_EQ(c.entries(), 1u);
   EXPECT_EQ(c.bytes(), 30 + CachedResponse::kOverheadBytes);
+}
+
+TEST(MemoryCache, ANewcomerIsNotEvictedBeforeEntriesNobodyAskedFor) {
+  const size_t per_entry = 1000 + CachedResponse::kOverheadBytes;
+  MemoryCache c(per_entry * 4, 1);
+  for (uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(c.insert(entry(i, 1000, 1, 1'000'000)));
+  for (uint32_t i = 0; i < 4; ++i) ASSERT_NE(c.lookup(key(i), 10), nullptr);  // all referenced
+  ASSERT_TRUE(c.insert(entry(50, 1000, 1, 1'000'000)));
+  EXPECT_NE(c.lookup(key(50), 10), nullptr) << "every other entry had its second chance first";
+  EXPECT_EQ(c.entries(), 4u);
+  EXPECT_EQ(c.evictions(), 1u);
+  EXPECT_LE(c.bytes(), c.max_bytes());
+}
+
+TEST(MemoryCache, AReaderKeepsItsEntryAfterReplacementAndEviction) {
+  MemoryCache c(1 << 20, 1);
+  ASSERT_TRUE(c.insert(entry(1, 10, 500, 5000)));
+  EntryPtr held = c.lookup(key(1), 600);
+  ASSERT_TRUE(held);
+  ASSERT_TRUE(c.insert(entry(1, 20, 700, 5000)));  // replaced
+  c.erase(key(1));
+  EXPECT_EQ(c.lookup(key(1), 800), nullptr);
+  // Still whole for the worker that was writing it (ASan checks the read).
+  EXPECT_EQ(held->der().size(), 10u);
+  EXPECT_EQ(held->der()[9], 0x30);
+  EXPECT_EQ(held->this_update(), 500);
+}
+
+TEST(MemoryCache, ForEachVisitsEveryEntryOnce) {
+  MemoryCache c(1 << 20, 8);
+  for (uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(c.insert(entry(i, 10 + i, 1, 1'000'000)));
+  size_t n = 0, bytes = 0;
+  c.for_each([&](const CachedResponse& e) {
+    ++n;
+    bytes += e.der().size();
+  });
+  EXPECT_EQ(n, 100u);
+  EXPECT_EQ(bytes, 100u * 10 + 99 * 100 / 2);
 }
 
 }  // namespace

@@ -10,13 +10,17 @@
 namespace ocspcache {
 namespace {
 
-CachedResponse sample() {
-  CachedResponse e;
-  e.der = {0x30, 0x03, 0x0a, 0x01, 0x00};
-  e.this_update = 784111777;        // Sun, 06 Nov 1994 08:49:37 GMT
-  e.next_update = 784111777 + 7200;
-  e.etag = 0x0123456789abcdefull;
-  return e;
+const CachedResponse& sample() {
+  static const EntryPtr e = [] {
+    const uint8_t der[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+    CachedResponse::Facts f;
+    f.this_update = 784111777;  // Sun, 06 Nov 1994 08:49:37 GMT
+    f.next_update = 784111777 + 7200;
+    // ETag = first 8 bytes of SHA-256 of these DER bytes, as a little-endian
+    // integer in hex: 42260e3e6f964742.
+    return CachedResponse::make(ocsp::CacheKey{}, der, f);
+  }();
+  return *e;
 }
 
 std::string s(const std::vector<char>& v) { return std::string(v.begin(), v.end()); }
@@ -43,7 +47,7 @@ TEST(ResponseWriter, HitCarriesRfc5019Headers) {
             std::string::npos);
   EXPECT_NE(r.find("Last-Modified: Sun, 06 Nov 1994 08:49:37 GMT\r\n"), std::string::npos);
   EXPECT_NE(r.find("Expires: Sun, 06 Nov 1994 10:49:37 GMT\r\n"), std::string::npos);
-  EXPECT_NE(r.find("ETag: \"0123456789abcdef\"\r\n"), std::string::npos);
+  EXPECT_NE(r.find("ETag: \"42260e3e6f964742\"\r\n"), std::string::npos);
   EXPECT_EQ(r.find("Connection:"), std::string::npos);  // HTTP/1.1 keep-alive is the default
   EXPECT_EQ(r.substr(r.size() - 9), std::string("\r\n\r\n\x30\x03\x0a\x01\x00", 9));
 }
@@ -83,13 +87,13 @@ TEST(ResponseWriter, ErrorAnswersAreOcspResponsesNotCacheable) {
 }
 
 TEST(ResponseWriter, EtagMatching) {
-  const CachedResponse e = sample();
-  EXPECT_TRUE(etag_matches("\"0123456789abcdef\"", e));
-  EXPECT_TRUE(etag_matches("W/\"0123456789abcdef\"", e));
-  EXPECT_TRUE(etag_matches("\"x\", \"0123456789abcdef\"", e));
+  const CachedResponse& e = sample();
+  EXPECT_TRUE(etag_matches("\"42260e3e6f964742\"", e));
+  EXPECT_TRUE(etag_matches("W/\"42260e3e6f964742\"", e));
+  EXPECT_TRUE(etag_matches("\"x\", \"42260e3e6f964742\"", e));
   EXPECT_TRUE(etag_matches("*", e));
-  EXPECT_FALSE(etag_matches("\"0123456789abcdee\"", e));
-  EXPECT_FALSE(etag_matches("0123456789abcdef", e));
+  EXPECT_FALSE(etag_matches("\"42260e3e6f964743\"", e));
+  EXPECT_FALSE(etag_matches("42260e3e6f964742", e));
   EXPECT_FALSE(etag_matches("", e));
 }
 
@@ -98,7 +102,7 @@ TEST(ResponseWriter, NotModifiedHasValidatorsAndNoBody) {
   append_not_modified(out, sample(), ReplyContext{784111777, 600, true, false, false});
   const std::string r = s(out);
   EXPECT_EQ(r.rfind("HTTP/1.1 304 Not Modified\r\n", 0), 0u);
-  EXPECT_NE(r.find("ETag: \"0123456789abcdef\"\r\n"), std::string::npos);
+  EXPECT_NE(r.find("ETag: \"42260e3e6f964742\"\r\n"), std::string::npos);
   EXPECT_EQ(r.find("Content-Length"), std::string::npos);
   EXPECT_EQ(r.substr(r.size() - 4), "\r\n\r\n");
 }
