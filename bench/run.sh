@@ -294,6 +294,7 @@ rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 # --- measurement ----------------------------------------------------------
 ncpu=$(nproc)
+clk_tck=$(getconf CLK_TCK)
 # "busy total" jiffies of the whole machine. Busy = user, nice, system and
 # steal; irq and softirq are left out because on loopback they are mostly our
 # own packets, which the kernel does not charge to any process.
@@ -331,7 +332,10 @@ note_command() { grep -qxF -- "$1" "$commands" || echo "$1" >>"$commands"; }
 
 # measure SECTION TARGET ROUND "PIDS" URL SCRIPT [VAR=VALUE...]
 # Runs wrk once and appends one line to $results:
-#   section target round rps p50 p99 p999 other_load_%
+#   section target round rps p50 p99 p999 other_load_% server_cpu_us_per_request
+# The last column is the servers' own CPU time (user+system, all threads and
+# processes) per answered request: what a request costs the server however
+# the scheduler shares the cores between it and wrk.
 measure() {
   local section=$1 target=$2 round=$3 server_pids=$4 url=$5 script=$6
   shift 6
@@ -358,8 +362,10 @@ measure() {
   (($(get requests) > 0)) || die "$target: no requests completed"
   other=$(awk -v db=$((b1 - b0)) -v dt=$((t1 - t0)) -v ours=$((o1 - o0 + wrk_cpu)) \
     'BEGIN {o = dt > 0 ? 100 * (db - ours) / dt : 0; if (o < 0) o = 0; printf "%.1f", o}')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$target" "$round" "$(get rps)" \
-    "$(get p50_us)" "$(get p99_us)" "$(get p999_us)" "$other" >>"$results"
+  local cpu_us
+  cpu_us=$(awk -v j=$((o1 - o0)) -v hz="$clk_tck" -v n="$(get requests)" 'BEGIN {printf "%.2f", j * 1e6 / hz / n}')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$target" "$round" "$(get rps)" \
+    "$(get p50_us)" "$(get p99_us)" "$(get p999_us)" "$other" "$cpu_us" >>"$results"
   printf '   %-28s round %s: %9.0f req/s  p50 %5s us  p99 %6s us  p99.9 %6s us  other load %5s%%\n' \
     "$section/$target" "$round" "$(get rps)" "$(get p50_us)" "$(get p99_us)" "$(get p999_us)" "$other" >&2
 }
@@ -749,10 +755,10 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
     s=hit-$T
     echo "## Cache hits: $T worker thread(s) vs $T nginx worker(s)"
     echo
-    echo "| target | req/s (median) | p50 µs | p99 µs | p99.9 µs | req/s per round | other load % per round |"
-    echo "|---|---:|---:|---:|---:|---|---|"
+    echo "| target | req/s (median) | p50 µs | p99 µs | p99.9 µs | server CPU µs/req | req/s per round | other load % per round |"
+    echo "|---|---:|---:|---:|---:|---:|---|---|"
     for t in ocspcache-get ocspcache-post nginx-proxy-cache nginx-static fixed-response; do
-      echo "| $t | $(fmt0 "$(med "$s" "$t" 4)") | $(fmt0 "$(med "$s" "$t" 5)") | $(fmt0 "$(med "$s" "$t" 6)") | $(fmt0 "$(med "$s" "$t" 7)") | $(runs "$s" "$t") | $(loads "$s" "$t") |"
+      echo "| $t | $(fmt0 "$(med "$s" "$t" 4)") | $(fmt0 "$(med "$s" "$t" 5)") | $(fmt0 "$(med "$s" "$t" 6)") | $(fmt0 "$(med "$s" "$t" 7)") | $(med "$s" "$t" 9) | $(runs "$s" "$t") | $(loads "$s" "$t") |"
     done
     g=$(med "$s" ocspcache-get 4)
     p=$(med "$s" ocspcache-post 4)
@@ -768,6 +774,18 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
     echo "| ocspcache / nginx static | $(ratio "$g" "$st") | $(ratio "$p" "$st") | ≥ 1.0 | $(check "$(ratio "$g" "$st")" ">=" 1.0) |"
     echo "| ocspcache / fixed-response | $(ratio "$g" "$fx") | $(ratio "$p" "$fx") | ≥ 0.8 | $(check "$(ratio "$g" "$fx")" ">=" 0.8) |"
     echo "| ocspcache p99 at $conns connections | $(fmt0 "$p99") µs | $(fmt0 "$p99p") µs | < 1000 µs | $(check "$p99" "<" 1000) |"
+    echo
+    # Requests per server CPU-second: the same ratios with the scheduler
+    # taken out (wrk shares these $ncpu cores, so with $T server threads the
+    # server cannot have them all).
+    cg="" cp="" cx="" cs="" cf=""
+    cg=$(med "$s" ocspcache-get 9); cp=$(med "$s" ocspcache-post 9); cx=$(med "$s" nginx-proxy-cache 9)
+    cs=$(med "$s" nginx-static 9); cf=$(med "$s" fixed-response 9)
+    echo "| efficiency: baseline's CPU per request / ocspcache's (medians) | GET | POST |"
+    echo "|---|---:|---:|"
+    echo "| vs nginx proxy_cache | $(ratio "$cx" "$cg") | $(ratio "$cx" "$cp") |"
+    echo "| vs nginx static | $(ratio "$cs" "$cg") | $(ratio "$cs" "$cp") |"
+    echo "| vs fixed-response | $(ratio "$cf" "$cg") | $(ratio "$cf" "$cp") |"
     echo
   done
   echo "Every target answered the same GET with HTTP 200 and byte-identical DER"
