@@ -41,7 +41,7 @@ TEST(MemoryCache, MissForUnknownKey) {
 
 TEST(MemoryCache, StaysWithinMaxBytesEvictingLeastRecentlyUsed) {
   const size_t per_entry = 1000 + CachedResponse::kOverheadBytes;
-  MemoryCache c(per_entry * 8, 1);  // one shard: exact LRU order
+  MemoryCache c(per_entry * 8, 1);  // one shard: one eviction order
   for (uint32_t i = 0; i < 8; ++i) ASSERT_TRUE(c.insert(entry(i, 1000, 1, 1'000'000)));
   EXPECT_EQ(c.entries(), 8u);
   ASSERT_NE(c.lookup(key(0), 10), nullptr);  // 0 is now most recent; 1 is oldest
