@@ -855,6 +855,10 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "which is then stopped, so every timed request is a hit. Zipf: weight 1/rank, ranks"
   echo "randomly permuted over the entries. Average DER size $(meta "$data/sets/scale" avg_response_bytes) bytes."
   echo "RSS per entry = VmRSS growth from start to loaded / entries; overhead = that minus the DER bytes."
+  echo "The growth includes costs that do not grow with the cache, above all the per-certificate"
+  echo "metrics records (at most metrics.max_series = 10,000 exported certificates), so the"
+  echo "marginal column divides the growth between two sizes by the entries between them: the"
+  echo "cost of one more cached response."
   echo
   echo "| entries | mix | req/s (median) | p50 µs | p99 µs | req/s per round | other load % |"
   echo "|---:|---|---:|---:|---:|---|---|"
@@ -865,15 +869,25 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
     done
   done
   echo
-  echo "| entries | load rate (misses/s) | RSS start → loaded (MiB) | RSS per entry (B) | overhead beyond DER (B) | < 256 B? | ocspcache's own charge per entry (B) | uniform req/s vs $first_size | ≥ 0.85? |"
-  echo "|---:|---:|---|---:|---:|---|---:|---:|---|"
+  echo "| entries | load rate (misses/s) | RSS start → loaded (MiB) | RSS per entry (B) | overhead beyond DER (B) | marginal overhead beyond DER (B) | < 256 B? | ocspcache's own charge per entry (B) | uniform req/s vs $first_size | ≥ 0.85? |"
+  echo "|---:|---:|---|---:|---:|---:|---|---:|---:|---|"
+  prev_s="" marg=""
   avg_der=$(meta "$data/sets/scale" avg_response_bytes)
   for s in $sizes; do
     per=$(awk -v a="${sc_rss0[$s]}" -v b="${sc_rss1[$s]}" -v n="$s" 'BEGIN {printf "%.0f", (b - a) * 1024 / n}')
     over=$((per - avg_der))
     charge=$(awk -v b="${sc_bytes[$s]}" -v n="$s" 'BEGIN {printf "%.0f", b / n}')
     rel=$(ratio "$(med scale "$s-uniform" 4)" "$(med scale "$first_size-uniform" 4)")
-    echo "| $s | $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"${sc_load[$s]}" | awk '{printf "%.0f", $1}') | $(awk -v a="${sc_rss0[$s]}" -v b="${sc_rss1[$s]}" 'BEGIN {printf "%.1f → %.1f", a / 1024, b / 1024}') | $per | $over | $(check "$over" "<" 256) | $charge | $rel | $(check "$rel" ">=" 0.85) |"
+    if [[ -n $prev_s ]]; then
+      marg=$(awk -v a0="${sc_rss0[$prev_s]}" -v a1="${sc_rss1[$prev_s]}" -v b0="${sc_rss0[$s]}" -v b1="${sc_rss1[$s]}" \
+        -v n0="$prev_s" -v n1="$s" -v d="$avg_der" 'BEGIN {printf "%.0f", ((b1 - b0) - (a1 - a0)) * 1024 / (n1 - n0) - d}')
+    else
+      marg="n/a"
+    fi
+    shown=$over
+    [[ $marg != n/a ]] && shown=$marg
+    echo "| $s | $(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"${sc_load[$s]}" | awk '{printf "%.0f", $1}') | $(awk -v a="${sc_rss0[$s]}" -v b="${sc_rss1[$s]}" 'BEGIN {printf "%.1f → %.1f", a / 1024, b / 1024}') | $per | $over | $marg | $(check "$shown" "<" 256) | $charge | $rel | $(check "$rel" ">=" 0.85) |"
+    prev_s=$s
   done
   echo
   fi
