@@ -11,17 +11,15 @@
 //
 // Immutable once built, except for what is marked mutable below: the
 // refcount, the cache's links and second-chance bit (guarded by the owning
-// shard's lock, or relaxed atomics) and the "last asked" second.
+// shard's lock, or relaxed atomics), the "last asked" second and the count
+// of exported metric series holding the entry (cert_tracker.h).
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <span>
-#include <vector>
 
-#include "ocspcache/asked_mark.h"
 #include "ocspcache/cache_key.h"
 #include "ocspcache/intrusive_ptr.h"
 #include "ocspcache/ocsp_response.h"
@@ -45,11 +43,9 @@ class CachedResponse {
   // Builds the entry for `key` from a response validate_response accepted;
   // null only for a DER over 4 GiB (upstream.max_response stops it long before).
   static EntryPtr make(const ocsp::CacheKey& key, std::span<const uint8_t> der,
-                       const ocsp::ValidatedResponse& v,
-                       std::vector<std::shared_ptr<const AskedMark>> asked = {});
+                       const ocsp::ValidatedResponse& v);
   // Same from the facts directly (tests, benchmarks, snapshots).
-  static EntryPtr make(const ocsp::CacheKey& key, std::span<const uint8_t> der, const Facts& facts,
-                       std::vector<std::shared_ptr<const AskedMark>> asked = {});
+  static EntryPtr make(const ocsp::CacheKey& key, std::span<const uint8_t> der, const Facts& facts);
 
   CachedResponse(const CachedResponse&) = delete;
   CachedResponse& operator=(const CachedResponse&) = delete;
@@ -67,15 +63,31 @@ class CachedResponse {
 
   // The hot path's only word to the metrics: lock-free, allocation-free, at
   // most one store per second (time is whole seconds), so the line is
-  // almost always only read by the workers sharing it.
+  // almost always only read by the workers sharing it. The CertTracker
+  // reads this second for the certificates it exports; for the others, the
+  // hint below tells it that a revival scan may find something.
   void mark_asked(int64_t now) const {
     if (asked_at_.load(std::memory_order_relaxed) < now) {
       asked_at_.store(now, std::memory_order_relaxed);
-      for (const auto& m : asked_) m->touch(now);
+      if (trackers_.load(std::memory_order_relaxed) == 0 &&
+          !untracked_asked_hint_.flag.load(std::memory_order_relaxed)) {
+        untracked_asked_hint_.flag.store(true, std::memory_order_relaxed);
+      }
     }
   }
   // The last second a client was answered from this entry (0: never).
   int64_t last_asked() const { return asked_at_.load(std::memory_order_relaxed); }
+
+  // How many exported certificate series hold this entry (0: none, so a hit
+  // on it is one the metrics do not see until a revival scan finds it).
+  uint16_t trackers() const { return trackers_.load(std::memory_order_relaxed); }
+  // True, and cleared, if an entry nobody tracks was asked since the last
+  // call: one flag for the process, because a hit cannot afford more than
+  // a relaxed load (a store at most once per entry per second), and a scan
+  // that finds nothing new costs only one walk of the cache.
+  static bool take_untracked_asked() {
+    return untracked_asked_hint_.flag.exchange(false, std::memory_order_relaxed);
+  }
 
   // Bytes charged against cache.max_bytes: the DER plus what an entry costs
   // around it (this object, malloc's rounding, the hash set's slot).
@@ -85,6 +97,7 @@ class CachedResponse {
 
  private:
   friend class MemoryCache;
+  friend class CertTracker;  // trackers_: changed only under its lock
   friend void intrusive_add_ref(const CachedResponse* e) {
     e->refs_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -93,13 +106,8 @@ class CachedResponse {
   }
   static void destroy(const CachedResponse* e);
 
-  CachedResponse(const ocsp::CacheKey& key, size_t der_size, const Facts& facts, uint64_t etag,
-                 std::vector<std::shared_ptr<const AskedMark>> asked)
-      : der_size_(static_cast<uint32_t>(der_size)),
-        facts_(facts),
-        etag_(etag),
-        key_(key),
-        asked_(std::move(asked)) {}
+  CachedResponse(const ocsp::CacheKey& key, size_t der_size, const Facts& facts, uint64_t etag)
+      : der_size_(static_cast<uint32_t>(der_size)), facts_(facts), etag_(etag), key_(key) {}
   ~CachedResponse() = default;
 
   mutable std::atomic<uint32_t> refs_{0};
@@ -108,6 +116,8 @@ class CachedResponse {
   // cleared by eviction under the exclusive one. A hit never reorders the
   // list, so lookups need no exclusive lock.
   mutable std::atomic<bool> referenced_{false};
+  // Sits in referenced_'s padding: the tracker's count costs no bytes.
+  mutable std::atomic<uint16_t> trackers_{0};
   Facts facts_;
   uint64_t etag_;
   mutable std::atomic<int64_t> asked_at_{0};
@@ -115,8 +125,14 @@ class CachedResponse {
   // The owning shard's list; guarded by its lock.
   mutable const CachedResponse* prev_ = nullptr;
   mutable const CachedResponse* next_ = nullptr;
-  std::vector<std::shared_ptr<const AskedMark>> asked_;
   // The DER follows the object in the same allocation.
+
+  // A whole cache line of its own: set by hits on any core, so it must not
+  // share one with data that hits read.
+  struct alignas(64) Hint {
+    std::atomic<bool> flag;  // false: C++20 value-initializes it
+  };
+  static inline Hint untracked_asked_hint_;
 };
 
 }  // namespace ocspcache

@@ -3,22 +3,28 @@
 //
 // Fed on the rare path only: the Fetcher reports each upstream outcome per
 // CertID (answered / one responder failed / all failed). The hot path only
-// touches the AskedMark an entry carries (asked_mark.h); the tracker reads
-// the marks when it prunes (at most every few seconds, and at each scrape).
+// stores the second it was asked into the cache entry (CachedResponse::
+// mark_asked); the tracker reads those seconds when it prunes (at most
+// every few seconds, and at each scrape).
 //
 // One record per certificate = (issuer name, serial): a client asking with a
 // SHA-1 CertID and another with a SHA-256 one share the record, because two
 // records would be two samples with the same labels, which Prometheus
-// rejects. Records live in `active_` (exported, at most max_series) or, once
-// dropped (idle or over the cap), in `dormant_` while a cache entry still
-// holds their mark, so a certificate asked again from the cache comes back
-// at the next prune instead of staying invisible until its entry expires.
+// rejects. Only exported certificates have a record (at most max_series,
+// plus pinned ones): issue 5 allows < 256 bytes per cache entry beyond the
+// DER, so nothing is kept per certificate outside that set. A record holds
+// the cache entries answering it (one per CertID form), so their "last
+// asked" seconds are its own. A certificate dropped (idle or over the cap)
+// is forgotten; if it is answered from the cache again, a revival scan at
+// the next scrape finds its entry (asked, held by no record), reads who it
+// is from the DER and brings it back (set_revival).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,10 +32,13 @@
 #include <utility>
 #include <vector>
 
-#include "ocspcache/asked_mark.h"
+#include "ocspcache/cached_response.h"
 #include "ocspcache/ocsp_response.h"
+#include "ocspcache/response_identify.h"
 
 namespace ocspcache {
+
+class MemoryCache;
 
 // What the tracker believes about a certificate. kUnavailable is exported
 // as 2 like kUnknown (DESIGN.md: "2 also when no valid response can be
@@ -71,17 +80,33 @@ class CertTracker {
     bool pinned = false;
   };
 
-  explicit CertTracker(Options options = {}) : options_(options) {}
+  // Who the certificates answered by a cache entry are (response_identify.h);
+  // injected so tests can count calls and the daemon can follow reloads.
+  using Identify = std::function<std::vector<ocsp::IdentifiedSingle>(const CachedResponse&)>;
+
+  // Most entries identified per revival scan, most recently asked first: a
+  // scrape then costs at most this many DER parses (~20 us each) beyond one
+  // walk of the cache, however many certificates the cache holds.
+  static constexpr size_t kMaxRevivalsPerScan = 256;
+
+  explicit CertTracker(Options options = {});  // out of line: Record is incomplete here
+  ~CertTracker();
   CertTracker(const CertTracker&) = delete;
   CertTracker& operator=(const CertTracker&) = delete;
 
   void configure(Options options);  // start-up and SIGHUP; a lower cap applies at the next prune
 
-  // A validated answer for one certificate. Returns the mark the cache entry
-  // holding this answer must carry, so hits count as "asked".
-  std::shared_ptr<const AskedMark> answered(std::string_view issuer, std::string_view serial,
-                                            const ocsp::SingleStatus& single, int64_t produced_at,
-                                            int64_t now);
+  // Enables revival: certificates dropped from the exported set come back
+  // when `cache` answers them again. Without it (tests, tools) a dropped
+  // certificate returns only with its next upstream answer. `cache` must
+  // outlive the tracker's snapshots.
+  void set_revival(MemoryCache* cache, Identify identify);
+
+  // A validated answer for one certificate, served from `entry` (null: not
+  // cached, e.g. in tests). The record holds the entry, so hits on it count
+  // as "asked" for this certificate.
+  void answered(std::string_view issuer, std::string_view serial, const ocsp::SingleStatus& single,
+                int64_t produced_at, int64_t now, const EntryPtr& entry = nullptr);
 
   // One responder failed; the status is unchanged (the next may answer).
   void upstream_error(std::string_view issuer, std::string_view serial, std::string_view error,
@@ -99,36 +124,57 @@ class CertTracker {
   // (so no series until an answer or a failure) if it is not tracked yet.
   void set_pinned(std::string_view issuer, std::string_view serial, bool pinned, int64_t now);
 
-  // Prunes, then copies every exported record that has a status, sorted by
-  // (issuer, serial). The lock is held for the copy only.
+  // Revives what the cache answered since the last scan (set_revival),
+  // prunes, then copies every exported record that has a status, sorted by
+  // (issuer, serial). Never more than max_series rows, pinned ones aside.
   std::vector<Row> snapshot(int64_t now);
 
   Options options() const;
   uint64_t dropped() const;  // ocspcache_cert_series_dropped_total
-  size_t tracked() const;    // records in the exported set (with or without a status)
+  // Records held (with or without a status): the exported set, plus at most
+  // max_series/8 + 64 newcomers between prunes (exact after a snapshot).
+  size_t tracked() const;
 
  private:
   struct Record;
-  using RecordPtr = std::shared_ptr<Record>;
+  class Held;
+  using RecordPtr = std::unique_ptr<Record>;
+  using ActiveMap = absl::flat_hash_map<std::string, RecordPtr>;
 
   static std::string identity(std::string_view issuer, std::string_view serial);
-  // The record for `id` and whether it is in active_; a dormant one is taken
-  // out of dormant_ (the caller admits it or puts it back).
-  std::pair<RecordPtr, bool> lookup(const std::string& id);
-  using ActiveMap = absl::flat_hash_map<std::string, RecordPtr>;
-  // Into active_, evicting per the cap policy; false when refused (counted).
-  bool admit(const std::string& id, RecordPtr rec, int64_t now);
-  ActiveMap::iterator pick_victim(bool candidate_expendable);
-  void evict(ActiveMap::iterator victim, int64_t now);  // to dormant_
-  void drop_to_dormant(const std::string& id, RecordPtr rec, int64_t now);
+  static void hold(const CachedResponse& e);
+  static void let_go(const CachedResponse& e);
+  Record* find(const std::string& id);
+  // A new record in active_; the caller trims (trim_if_grown) once done with it.
+  Record& add(std::string id, std::string_view issuer, std::string_view serial);
+  static void attach(Record& rec, const EntryPtr& entry);
+  static int64_t last_asked(const Record& rec);
   void maybe_prune(int64_t now, bool force);
+  // Down to max_series by the keep-first policy, in one pass; also sets the
+  // revival floors and the size at which the next trim is due.
+  void trim(int64_t now);
+  void trim_if_grown(int64_t now) {
+    if (active_.size() > trim_at_) trim(now);
+  }
+  void revive(int64_t now);
 
   mutable std::mutex mu_;
   Options options_;
   ActiveMap active_;
-  absl::flat_hash_map<std::string, std::weak_ptr<Record>> dormant_;
+  uint64_t next_seq_ = 0;  // admission order: older records win ties
+  // active_ may exceed max_series between prunes by a bounded slack, so a
+  // newcomer costs O(1) and a trim's O(n) pass is paid once per many.
+  size_t trim_at_ = 0;
   uint64_t dropped_ = 0;
   int64_t last_prune_ = 0;
+  // A revival candidate must be asked more recently than these (per its
+  // first status) to beat the record it would displace; set by each prune.
+  int64_t revive_floor_good_ = 0, revive_floor_not_good_ = 0;
+  // Revival: read under mu_, used without it (the cache's locks are never
+  // taken while mu_ is held).
+  MemoryCache* cache_ = nullptr;
+  std::shared_ptr<const Identify> identify_;
+  int64_t last_scan_ = 0;
 };
 
 }  // namespace ocspcache

@@ -16,6 +16,7 @@
 #include "ocspcache/log_limiter.h"
 #include "ocspcache/memory_cache.h"
 #include "ocspcache/metrics.h"
+#include "ocspcache/response_identify.h"
 #include "ocspcache/services.h"
 #include "ocspcache/single_flight.h"
 #include "ocspcache/worker.h"
@@ -107,6 +108,14 @@ int run_daemon(const Config& config) {
   services.issuers.store(issuers);
   services.flights = &flights;
   services.metrics = &metrics;
+  // Certificates that lost their series come back when the cache answers
+  // them again; who an entry answers is read from its DER with the issuer
+  // registry in force at that moment (reloads swap it).
+  metrics.certs().set_revival(&cache, [&services](const CachedResponse& entry) {
+    const std::shared_ptr<const ocsp::IssuerRegistry> registry = services.issuers.load();
+    return registry ? ocsp::identify_response(entry.der(), *registry)
+                    : std::vector<ocsp::IdentifiedSingle>{};
+  });
 
   const unsigned n = worker_count(config);
   std::vector<std::unique_ptr<Worker>> workers;

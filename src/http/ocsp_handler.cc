@@ -65,7 +65,7 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
   }
   const ocsp::CacheKey key = ocsp::make_cache_key(*decoded);
   if (EntryPtr entry = svc.cache->lookup(key, ctx.now)) {
-    entry->mark_asked(ctx.now);  // lock- and allocation-free (asked_mark.h)
+    entry->mark_asked(ctx.now);  // lock- and allocation-free (cached_response.h)
     if (not_modified(req, *entry)) {
       append_not_modified(conn.out(), *entry, ctx);
     } else {

@@ -1,6 +1,11 @@
 #include "ocspcache/cert_tracker.h"
 
+#include <absl/container/inlined_vector.h>
+
 #include <algorithm>
+#include <limits>
+
+#include "ocspcache/memory_cache.h"
 
 namespace ocspcache {
 
@@ -46,16 +51,65 @@ TrackedStatus from(ocsp::CertStatus s) {
 }
 
 // Prunes are cheap but not free (a pass over the table); at most this often
-// outside scrapes, so idle expiry works even when nobody scrapes.
+// outside scrapes, so idle expiry works even when nobody scrapes. The
+// revival scan (a walk of the whole cache) runs at most this often too.
 constexpr int64_t kPruneEverySeconds = 5;
+
+// Slack above max_series before a trim is forced between prunes: a
+// newcomer then costs O(1) and the O(n) trim runs once per n/8 of them.
+constexpr size_t kTrimSlack = 64;
+
+// CertID forms one record holds entries for. One certificate is normally
+// asked with one or two hash algorithms (SHA-1, SHA-256), each its own
+// cache key; multi-CertID requests add more keys. Bounded so that the
+// entries the tracker keeps alive are at most max_series x this.
+constexpr size_t kMaxEntriesPerRecord = 8;
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
-// Every field but `mark` is guarded by CertTracker::mu_. Cache entries own a
-// Record through an aliasing shared_ptr to its mark and never read the rest.
+// A cache entry a record holds, counted in the entry's trackers_ for as long
+// as it is held: an entry with a count of 0 is one the metrics do not see,
+// which is what the revival scan looks for.
+class CertTracker::Held {
+ public:
+  explicit Held(EntryPtr e) : e_(std::move(e)) { hold(*e_); }
+  Held(Held&& o) noexcept : e_(std::move(o.e_)) {}
+  Held& operator=(Held&& o) noexcept {
+    if (this != &o) {
+      release();
+      e_ = std::move(o.e_);
+    }
+    return *this;
+  }
+  Held(const Held&) = delete;
+  Held& operator=(const Held&) = delete;
+  ~Held() { release(); }
+
+  const CachedResponse* operator->() const { return e_.get(); }
+  const CachedResponse* get() const { return e_.get(); }
+
+ private:
+  void release() {
+    if (e_) {
+      let_go(*e_);
+      e_.reset();
+    }
+  }
+  EntryPtr e_;
+};
+
+// Guarded by CertTracker::mu_. Only exported certificates have one.
 struct CertTracker::Record {
   std::shared_ptr<const Labels> labels;
-  AskedMark mark;
+  // One per cache key answering this certificate, newest answer per key;
+  // released when they expire (prune) or with the record. Held entries
+  // stay alive after the cache evicts them, so their number is bounded:
+  // (max_series + trim slack) x kMaxEntriesPerRecord.
+  absl::InlinedVector<Held, 2> entries;
+  int64_t touched = 0;  // last answered / exhausted / set_pinned
+  uint64_t seq = 0;     // admission order
   bool has_status = false;
   TrackedStatus status = TrackedStatus::kUnavailable;
   bool has_answer = false;
@@ -64,16 +118,43 @@ struct CertTracker::Record {
   std::string last_error;
   int64_t last_error_at = 0;
   bool pinned = false;
-  int64_t dropped_at = 0;  // when it last left active_
 
   // Keep-first order when the cap bites: pinned, then not good, then the
   // most recently asked.
   bool expendable() const { return !pinned && (!has_status || status == TrackedStatus::kGood); }
+
+  // As the cache does: an answer older than the one held never replaces it.
+  bool take_answer(const ocsp::SingleStatus& single, int64_t produced) {
+    if (has_answer && single.this_update < answer.this_update) return false;
+    has_answer = true;
+    answer = single;
+    produced_at = produced;
+    has_status = true;
+    status = from(single.status);
+    return true;
+  }
 };
+
+CertTracker::CertTracker(Options options) : options_(options) {}
+CertTracker::~CertTracker() = default;
+
+void CertTracker::hold(const CachedResponse& e) {
+  e.trackers_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void CertTracker::let_go(const CachedResponse& e) {
+  e.trackers_.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void CertTracker::configure(Options options) {
   std::lock_guard lock(mu_);
   options_ = options;
+}
+
+void CertTracker::set_revival(MemoryCache* cache, Identify identify) {
+  std::lock_guard lock(mu_);
+  cache_ = cache;
+  identify_ = identify ? std::make_shared<const Identify>(std::move(identify)) : nullptr;
 }
 
 std::string CertTracker::identity(std::string_view issuer, std::string_view serial) {
@@ -84,52 +165,71 @@ std::string CertTracker::identity(std::string_view issuer, std::string_view seri
   return id;
 }
 
-std::pair<CertTracker::RecordPtr, bool> CertTracker::lookup(const std::string& id) {
-  if (auto it = active_.find(id); it != active_.end()) return {it->second, true};
-  if (auto it = dormant_.find(id); it != dormant_.end()) {
-    RecordPtr rec = it->second.lock();
-    dormant_.erase(it);
-    if (rec) return {std::move(rec), false};  // revived: keeps its last-asked and answer
-  }
-  return {nullptr, false};
+CertTracker::Record* CertTracker::find(const std::string& id) {
+  auto it = active_.find(id);
+  return it == active_.end() ? nullptr : it->second.get();
 }
 
-std::shared_ptr<const AskedMark> CertTracker::answered(std::string_view issuer,
-                                                       std::string_view serial,
-                                                       const ocsp::SingleStatus& single,
-                                                       int64_t produced_at, int64_t now) {
+CertTracker::Record& CertTracker::add(std::string id, std::string_view issuer,
+                                      std::string_view serial) {
+  auto rec = std::make_unique<Record>();
+  rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
+  rec->seq = next_seq_++;
+  Record& r = *rec;
+  active_.emplace(std::move(id), std::move(rec));
+  return r;
+}
+
+void CertTracker::attach(Record& rec, const EntryPtr& entry) {
+  if (!entry) return;
+  for (Held& h : rec.entries) {
+    if (h->key() == entry->key()) {
+      // Same rule as the cache's insert: never back to an older answer.
+      if (h.get() != entry.get() && entry->this_update() >= h->this_update()) h = Held(entry);
+      return;
+    }
+  }
+  if (rec.entries.size() < kMaxEntriesPerRecord) {
+    rec.entries.emplace_back(entry);
+    return;
+  }
+  auto stalest = std::min_element(rec.entries.begin(), rec.entries.end(),
+                                  [](const Held& a, const Held& b) {
+                                    return a->last_asked() < b->last_asked();
+                                  });
+  *stalest = Held(entry);
+}
+
+int64_t CertTracker::last_asked(const Record& rec) {
+  int64_t last = rec.touched;
+  for (const Held& h : rec.entries) last = std::max(last, h->last_asked());
+  return last;
+}
+
+void CertTracker::answered(std::string_view issuer, std::string_view serial,
+                           const ocsp::SingleStatus& single, int64_t produced_at, int64_t now,
+                           const EntryPtr& entry) {
   std::lock_guard lock(mu_);
   maybe_prune(now, false);
-  const std::string id = identity(issuer, serial);
-  auto [rec, active] = lookup(id);
-  if (!rec) {
-    rec = std::make_shared<Record>();
-    rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
+  std::string id = identity(issuer, serial);
+  Record* rec = find(id);
+  if (rec == nullptr) rec = &add(std::move(id), issuer, serial);
+  // Even an older answer (kept out by take_answer) says the certificate is
+  // answered: a failure's kUnavailable ends here.
+  if (!rec->take_answer(single, produced_at)) {
+    rec->has_status = true;
+    rec->status = from(rec->answer.status);
   }
-  // As the cache does: an answer older than the one we hold never replaces it.
-  if (!rec->has_answer || single.this_update >= rec->answer.this_update) {
-    rec->has_answer = true;
-    rec->answer = single;
-    rec->produced_at = produced_at;
-  }
-  rec->has_status = true;
-  rec->status = from(rec->answer.status);
-  rec->mark.touch(now);
-  if (!active && !admit(id, rec, now)) dormant_[id] = rec;
-  return std::shared_ptr<const AskedMark>(rec, &rec->mark);
+  rec->touched = std::max(rec->touched, now);
+  attach(*rec, entry);
+  trim_if_grown(now);
 }
 
 void CertTracker::upstream_error(std::string_view issuer, std::string_view serial,
                                  std::string_view error, int64_t now) {
   std::lock_guard lock(mu_);
-  const std::string id = identity(issuer, serial);
-  RecordPtr rec;
-  if (auto it = active_.find(id); it != active_.end()) {
-    rec = it->second;
-  } else if (auto d = dormant_.find(id); d != dormant_.end()) {
-    rec = d->second.lock();
-  }
-  if (!rec) return;  // not answered yet: exhausted() creates it if all fail
+  Record* rec = find(identity(issuer, serial));
+  if (rec == nullptr) return;  // not answered yet: exhausted() creates it if all fail
   rec->last_error = error;
   rec->last_error_at = now;
 }
@@ -138,12 +238,9 @@ void CertTracker::exhausted(std::string_view issuer, std::string_view serial,
                             std::string_view error, int64_t now) {
   std::lock_guard lock(mu_);
   maybe_prune(now, false);
-  const std::string id = identity(issuer, serial);
-  auto [rec, active] = lookup(id);
-  if (!rec) {
-    rec = std::make_shared<Record>();
-    rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
-  }
+  std::string id = identity(issuer, serial);
+  Record* rec = find(id);
+  if (rec == nullptr) rec = &add(std::move(id), issuer, serial);
   if (!error.empty()) {
     rec->last_error = error;
     rec->last_error_at = now;
@@ -153,122 +250,167 @@ void CertTracker::exhausted(std::string_view issuer, std::string_view serial,
   const bool valid_copy = rec->has_answer && rec->answer.next_update > now;
   rec->has_status = true;
   rec->status = valid_copy ? from(rec->answer.status) : TrackedStatus::kUnavailable;
-  rec->mark.touch(now);
-  if (!active && !admit(id, rec, now)) dormant_[id] = rec;  // no entry holds it: gone at prune
+  rec->touched = std::max(rec->touched, now);
+  trim_if_grown(now);
 }
 
 void CertTracker::set_pinned(std::string_view issuer, std::string_view serial, bool pinned,
                              int64_t now) {
   std::lock_guard lock(mu_);
-  const std::string id = identity(issuer, serial);
-  auto [rec, active] = lookup(id);
-  if (!rec) {
+  std::string id = identity(issuer, serial);
+  Record* rec = find(id);
+  if (rec == nullptr) {
     if (!pinned) return;
-    rec = std::make_shared<Record>();
-    rec->labels = std::make_shared<const Labels>(Labels{std::string(issuer), std::string(serial)});
+    rec = &add(std::move(id), issuer, serial);
   }
   rec->pinned = pinned;
-  if (!active && !admit(id, rec, now)) dormant_[id] = rec;
+  rec->touched = std::max(rec->touched, now);
+  trim_if_grown(now);
 }
 
-// The record to drop for a newcomer (expendable = good, or no status yet):
-// the least recently asked good one; a not-good one only when none is good
-// and the newcomer is not good either. Never a pinned one. A linear pass:
-// it runs on the upstream path only when a new certificate meets a full
-// table, and a pass over 10k records costs tens of microseconds, less than
-// the fetch that led here.
-CertTracker::ActiveMap::iterator CertTracker::pick_victim(bool candidate_expendable) {
-  auto victim = active_.end();
-  bool victim_expendable = false;
+// One pass, no per-record search: rank every unpinned record, keep the best
+// max_series - pinned with nth_element, drop the rest. Ties go to the record
+// admitted first, so a newcomer must be asked strictly more recently than
+// the worst incumbent to take its place; otherwise uniform load over more
+// certificates than max_series would swap the whole table at every prune.
+void CertTracker::trim(int64_t now) {
+  struct Candidate {
+    bool keep_first;  // not good: kept over any good one
+    int64_t last;
+    uint64_t seq;
+    ActiveMap::iterator it;
+  };
+  std::vector<Candidate> candidates;
+  candidates.reserve(active_.size());
+  size_t pinned = 0;
   for (auto it = active_.begin(); it != active_.end(); ++it) {
     const Record& r = *it->second;
-    if (r.pinned) continue;
-    const bool e = r.expendable();
-    if (!e && (candidate_expendable || victim_expendable)) continue;
-    if (victim == active_.end() || (e && !victim_expendable) ||
-        r.mark.last() < victim->second->mark.last()) {
-      victim = it;
-      victim_expendable = e;
+    if (r.pinned) {
+      ++pinned;  // never dropped: the cap yields
+      continue;
     }
+    candidates.push_back({!r.expendable(), last_asked(r), r.seq, it});
   }
-  return victim;
-}
-
-bool CertTracker::admit(const std::string& id, RecordPtr rec, int64_t now) {
-  if (active_.size() < options_.max_series) {
-    active_.emplace(id, std::move(rec));
-    return true;
+  const size_t slots = options_.max_series > pinned ? options_.max_series - pinned : 0;
+  if (candidates.size() > slots) {
+    auto better = [](const Candidate& a, const Candidate& b) {
+      if (a.keep_first != b.keep_first) return a.keep_first;
+      if (a.last != b.last) return a.last > b.last;
+      return a.seq < b.seq;
+    };
+    std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(slots),
+                     candidates.end(), better);
+    // Erasing from a flat_hash_map leaves the other iterators valid.
+    for (size_t i = slots; i < candidates.size(); ++i) active_.erase(candidates[i].it);
+    dropped_ += candidates.size() - slots;
+    candidates.resize(slots);
   }
-  const bool candidate_expendable = rec->expendable();
-  auto victim = pick_victim(candidate_expendable);
-  // A good newcomer displaces a good victim only if asked more recently; a
-  // not-good one displaces a good one always, a not-good one if more recent.
-  const bool take = victim != active_.end() &&
-                    (rec->pinned || victim->second->expendable() != candidate_expendable ||
-                     victim->second->mark.last() <= rec->mark.last());
-  if (!take) {
-    if (rec->pinned) {
-      active_.emplace(id, std::move(rec));  // pinned: never refused, the cap yields
-      return true;
-    }
-    ++dropped_;
-    rec->dropped_at = now;
-    return false;
+  trim_at_ = std::max(active_.size(), options_.max_series) + options_.max_series / 8 + kTrimSlack;
+
+  // What a revived certificate must beat, so a scan identifies only
+  // entries that would get a series (see revive()).
+  const int64_t cutoff = now - options_.idle_seconds;
+  if (candidates.size() < slots) {
+    revive_floor_good_ = revive_floor_not_good_ = cutoff - 1;
+    return;
   }
-  ++dropped_;
-  evict(victim, now);
-  active_.emplace(id, std::move(rec));
-  return true;
-}
-
-void CertTracker::evict(ActiveMap::iterator victim, int64_t now) {
-  std::string id = victim->first;
-  RecordPtr rec = std::move(victim->second);
-  active_.erase(victim);
-  drop_to_dormant(id, std::move(rec), now);
-}
-
-void CertTracker::drop_to_dormant(const std::string& id, RecordPtr rec, int64_t now) {
-  rec->dropped_at = now;
-  dormant_[id] = rec;  // weak: lives on only while a cache entry holds its mark
+  int64_t min_good = kNever, min_not_good = kNever;
+  for (const Candidate& c : candidates) {
+    int64_t& m = c.keep_first ? min_not_good : min_good;
+    m = std::min(m, c.last);
+  }
+  revive_floor_good_ = min_good;  // kNever when none is good: a good one cannot get in
+  revive_floor_not_good_ = min_good != kNever ? cutoff - 1 : min_not_good;
 }
 
 void CertTracker::maybe_prune(int64_t now, bool force) {
   if (!force && now - last_prune_ < kPruneEverySeconds) return;
   last_prune_ = now;
   const int64_t cutoff = now - options_.idle_seconds;
-  std::vector<std::string> idle;
-  for (const auto& [id, rec] : active_) {
-    if (!rec->pinned && rec->mark.last() < cutoff) idle.push_back(id);
-  }
-  for (const auto& id : idle) evict(active_.find(id), now);
-  // metrics.max_series lowered by a reload: shrink now, by the same policy.
-  while (active_.size() > options_.max_series) {
-    auto victim = pick_victim(false);
-    if (victim == active_.end()) break;  // only pinned ones left
-    ++dropped_;
-    evict(victim, now);
-  }
-  // Dormant records asked again (a cache hit touched their mark) come back.
-  std::vector<std::pair<std::string, RecordPtr>> revive;
-  for (auto it = dormant_.begin(); it != dormant_.end();) {
-    RecordPtr rec = it->second.lock();
-    if (!rec) {
-      dormant_.erase(it++);
-      continue;
+  for (auto it = active_.begin(); it != active_.end();) {
+    Record& r = *it->second;
+    // Past nextUpdate an entry is never served again: let go of it, so no
+    // record keeps an expired entry's memory alive after the cache drops it.
+    r.entries.erase(std::remove_if(r.entries.begin(), r.entries.end(),
+                                   [now](const Held& h) { return h->next_update() <= now; }),
+                    r.entries.end());
+    if (!r.pinned && last_asked(r) < cutoff) {
+      active_.erase(it++);  // idle: gone, not counted as a cap drop
+    } else {
+      ++it;
     }
-    if (rec->has_status && rec->mark.last() > rec->dropped_at && rec->mark.last() >= cutoff) {
-      revive.emplace_back(it->first, std::move(rec));
+  }
+  trim(now);  // also applies a max_series lowered by a reload
+}
+
+// Brings back certificates answered from the cache after they lost their
+// series: an entry asked within track_idle that no record holds. Bounded:
+// at most once per prune interval, only when a hit flagged such an entry
+// since the last scan, and at most kMaxRevivalsPerScan entries identified
+// (the most recently asked). Lock order: the cache's shard locks are taken
+// only while mu_ is not held (for_each here; the Fetcher inserts after
+// answered() returns), so the two never nest.
+void CertTracker::revive(int64_t now) {
+  MemoryCache* cache = nullptr;
+  std::shared_ptr<const Identify> identify;
+  int64_t cutoff = 0, floor_good = 0, floor_not_good = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (cache_ == nullptr || !identify_ || now - last_scan_ < kPruneEverySeconds) return;
+    if (!CachedResponse::take_untracked_asked()) return;
+    last_scan_ = now;
+    maybe_prune(now, true);
+    cache = cache_;
+    identify = identify_;
+    cutoff = now - options_.idle_seconds;
+    floor_good = revive_floor_good_;
+    floor_not_good = revive_floor_not_good_;
+  }
+
+  struct Candidate {
+    int64_t asked;
+    EntryPtr entry;
+  };
+  // A min-heap on `asked` of the best kMaxRevivalsPerScan seen so far.
+  auto later = [](const Candidate& a, const Candidate& b) { return a.asked > b.asked; };
+  std::vector<Candidate> best;
+  best.reserve(kMaxRevivalsPerScan);
+  cache->for_each([&](const CachedResponse& e) {
+    if (e.trackers() != 0 || e.next_update() <= now) return;
+    const int64_t asked = e.last_asked();
+    // status() is the first CertID's: exact for the usual one-CertID entry.
+    const int64_t floor = e.status() == ocsp::CertStatus::kGood ? floor_good : floor_not_good;
+    if (asked < cutoff || asked <= floor) return;
+    if (best.size() == kMaxRevivalsPerScan) {
+      if (asked <= best.front().asked) return;
+      std::pop_heap(best.begin(), best.end(), later);
+      best.pop_back();  // the cache still holds it: no entry is freed under its lock
     }
-    ++it;
+    best.push_back({asked, EntryPtr(&e)});
+    std::push_heap(best.begin(), best.end(), later);
+  });
+  if (best.empty()) return;
+
+  std::sort(best.begin(), best.end(), later);
+  std::vector<std::vector<ocsp::IdentifiedSingle>> who;
+  who.reserve(best.size());
+  for (const Candidate& c : best) who.push_back((*identify)(*c.entry));
+
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < best.size(); ++i) {
+    for (const ocsp::IdentifiedSingle& s : who[i]) {
+      std::string id = identity(s.issuer, s.serial);
+      Record* rec = find(id);
+      if (rec == nullptr) rec = &add(std::move(id), s.issuer, s.serial);
+      rec->take_answer(s.single, s.produced_at);
+      attach(*rec, best[i].entry);
+    }
   }
-  for (auto& [id, rec] : revive) {
-    dormant_.erase(id);
-    if (!admit(id, rec, now)) dormant_[id] = rec;
-  }
+  trim_if_grown(now);
 }
 
 std::vector<CertTracker::Row> CertTracker::snapshot(int64_t now) {
+  revive(now);
   std::vector<Row> rows;
   {
     std::lock_guard lock(mu_);
@@ -285,7 +427,7 @@ std::vector<CertTracker::Row> CertTracker::snapshot(int64_t now) {
       r.next_update = rec->answer.next_update;
       r.produced_at = rec->produced_at;
       r.revoked_at = rec->answer.revoked_at;
-      r.last_asked = rec->mark.last();
+      r.last_asked = last_asked(*rec);
       r.last_error = rec->last_error;
       r.last_error_at = rec->last_error_at;
       r.pinned = rec->pinned;

@@ -111,12 +111,14 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
           metrics_.upstream_result(url.original, outcome, reply.seconds);
           const int64_t now = now_unix();
           metrics_.responders().record(url.original, job->issuer->name(), true, {}, now);
-          std::vector<std::shared_ptr<const AskedMark>> marks;
+          // The entry first, so each certificate's record holds it and hits
+          // on it count as "asked"; inserted after answered() returns, so
+          // the tracker's lock and the cache's are never held together.
+          EntryPtr entry = CachedResponse::make(job->key, reply.body, *v);
           for (size_t i = 0; i < v->singles.size() && i < job->serials.size(); ++i) {
-            marks.push_back(metrics_.certs().answered(job->issuer->name(), job->serials[i],
-                                                      v->singles[i], v->produced_at, now));
+            metrics_.certs().answered(job->issuer->name(), job->serials[i], v->singles[i],
+                                      v->produced_at, now, entry);
           }
-          EntryPtr entry = CachedResponse::make(job->key, reply.body, *v, std::move(marks));
           cache_.insert(entry);
           log::debug("upstream_ok", "responder=" + url.original + " status=" +
                                         std::string(ocsp::to_string(entry->status())));
