@@ -106,8 +106,9 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
                               : Result<ocsp::ValidatedResponse, ocsp::ResponseFailure>(
                                     Err{ocsp::ResponseFailure{ocsp::ResponseError::kNotDer, ocsp::ResponseCode::kSuccessful, "request re-decode failed"}});
         if (v.ok()) {
-          outcome = outcome_of(v->singles.empty() ? ocsp::CertStatus::kUnknown
-                                                  : v->singles.front().status);
+          const ocsp::CertStatus first =
+              v->singles.empty() ? ocsp::CertStatus::kUnknown : v->singles.front().status;
+          outcome = outcome_of(first);
           metrics_.upstream_result(url.original, outcome, reply.seconds);
           const int64_t now = now_unix();
           metrics_.responders().record(url.original, job->issuer->name(), true, {}, now);
@@ -120,8 +121,10 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
                                       v->produced_at, now, entry);
           }
           cache_.insert(entry);
+          // entry is never null here: upstream.max_response (at most 16 MiB)
+          // keeps the DER far below make()'s 4 GiB limit.
           log::debug("upstream_ok", "responder=" + url.original + " status=" +
-                                        std::string(ocsp::to_string(entry->status())));
+                                        std::string(ocsp::to_string(first)));
           flights_.complete(job->key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
           return;
         }
