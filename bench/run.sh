@@ -709,7 +709,11 @@ max_threads=${thread_counts[-1]}
 if want hit; then for T in "${thread_counts[@]}"; do hit_path_section "$T"; done; fi
 if want miss; then miss_section; fi
 if want coalesce; then coalesce_section "$max_threads"; fi
-if want scale; then scale_section "$max_threads"; fi
+# One worker thread: the comparison between sizes is what matters, and with
+# wrk on one core and ocspcache on the other it is not blurred by three busy
+# threads sharing two cores (with 2 workers p99 was 4-15 ms for every size).
+scale_threads=1
+if want scale; then scale_section "$scale_threads"; fi
 if want scrape; then scrape_section; fi
 if ((profile)); then profile_section; fi
 if want micro; then micro_section; fi
@@ -850,7 +854,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   if want scale; then
   echo "## Scale: distinct cached CertIDs"
   echo
-  echo "ocspcache with $max_threads worker thread(s); every entry a distinct signed response loaded"
+  echo "ocspcache with $scale_threads worker thread(s); every entry a distinct signed response loaded"
   echo "through the normal miss path (POST, validated, signature checked) from \`ocsp_gen serve\`,"
   echo "which is then stopped, so every timed request is a hit. Zipf: weight 1/rank, ranks"
   echo "randomly permuted over the entries. Average DER size $(meta "$data/sets/scale" avg_response_bytes) bytes."
