@@ -3,8 +3,10 @@
 // Sharded by key, each shard a hash set of entry pointers (the key lives in
 // the entry) plus an intrusive list, bounded in bytes (cache.max_bytes split
 // evenly over the shards). Eviction is CLOCK (second chance): a hit only sets
-// the entry's `referenced` bit, so lookups take the shard's lock shared and
-// two workers answering the same hot CertID never wait for each other; an
+// the entry's `referenced` bit, so lookups take the shard's lock shared: two
+// workers answering the same hot CertID never wait for each other, nor does
+// a hit wait for a walk over the shard (for_each: the metrics' revival scan,
+// /status), which at 1M entries holds a shard for about a millisecond. An
 // insert takes it exclusive and, when over budget, walks from the list's
 // tail, giving referenced entries one more round at the head.
 // Entries are never returned at or after their nextUpdate.
