@@ -6,7 +6,8 @@
 // the entry's `referenced` bit, so lookups take the shard's lock shared: two
 // workers answering the same hot CertID never wait for each other, nor does
 // a hit wait for a walk over the shard (for_each: the metrics' revival scan,
-// /status), which at 1M entries holds a shard for about a millisecond. An
+// /status), which holds each shard for as long as it takes to visit its
+// entries (about 15,000 per shard at 1M). An
 // insert takes it exclusive and, when over budget, walks from the list's
 // tail, giving referenced entries one more round at the head.
 // Entries are never returned at or after their nextUpdate.
