@@ -35,6 +35,11 @@
 #               the report then lacks the others' tables)
 #   --settle S  before each measurement, wait up to S seconds (default 20, 0
 #               with --quick) for the rest of the machine to drop below 25% busy
+#   --no-pin    do not pin: by default, wherever the server under test runs
+#               one thread (1-thread hit path, scale, scrape, profile), it is
+#               pinned to CPU 0 and wrk to CPU 1 (taskset), the same for every
+#               target, so the kernel cannot put both on one core for a while
+#               (unpinned, 1-thread rounds ranged from 54k to 99k req/s)
 # Needs: wrk, nginx, openssl, ss, curl (scripts/install-deps.sh bench).
 # Binds 127.0.0.1 only, except `openssl ocsp`, which binds every address of
 # its port and offers no option to choose one. Every process it starts is
@@ -55,6 +60,7 @@ sizes="10000 100000 1000000"
 profile=0
 sections="hit miss coalesce scale scrape micro"
 settle=20
+pin=1
 rounds_set=0
 duration_set=0
 sizes_set=0
@@ -70,6 +76,7 @@ while (($#)); do
     --sizes) sizes=$2; sizes_set=1; shift ;;
     --profile) profile=1 ;;
     --settle) settle=$2; shift ;;
+    --no-pin) pin=0 ;;
     --sections) sections=$2; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
@@ -103,7 +110,7 @@ log() { echo "== $(date +%T) $*" >&2; }
 
 # --- prerequisites: fail loudly, never skip ---------------------------------
 missing=()
-for tool in wrk nginx openssl ss curl awk cmake; do
+for tool in wrk nginx openssl ss curl awk cmake taskset; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 ((${#missing[@]} == 0)) ||
@@ -324,6 +331,14 @@ procs_cpu() {  # PID... — utime+stime jiffies of these processes (all threads)
   echo "$s"
 }
 
+# pin_one_thread / unpin: set where measure() puts the server and wrk.
+server_cpus=""
+client_cpus=""
+pin_one_thread() {
+  if ((pin && ncpu >= 2)); then server_cpus=0 client_cpus=1; fi
+}
+unpin() { server_cpus="" client_cpus=""; }
+
 results=$work/results.tsv
 : >"$results"
 commands=$work/commands.txt
@@ -341,6 +356,11 @@ measure() {
   shift 6
   local envs=("$@") b0 t0 b1 t1 o0 o1 line wrk_cpu other
   local cmd=(wrk -t"$client_threads" -c"$conns" -d"${duration}s" --timeout 5s -s "$root/bench/wrk/$script" "$url")
+  if [[ -n $server_cpus ]]; then
+    local p
+    for p in $server_pids; do taskset -a -p -c "$server_cpus" "$p" >/dev/null; done
+    cmd=(taskset -c "$client_cpus" "${cmd[@]}")
+  fi
   note_command "${envs[*]:+${envs[*]} }${cmd[*]}"
   settle_wait
   # shellcheck disable=SC2086
@@ -461,6 +481,7 @@ nginx_pids() { echo "$ngx_pid $(pgrep -P "$ngx_pid" | tr '\n' ' ')"; }
 hit_path_section() {
   local T=$1 rport resp_pid fixed_port fixed_pid up0 up1 r
   log "hit path: $T worker thread(s) / nginx worker(s), wrk -t$client_threads -c$conns -d${duration}s"
+  if ((T == 1)); then pin_one_thread; else unpin; fi
   rport=$(free_port)
   start "responder-hit-$T" "$gen_bin" serve --port "$rport" "$hit_set"
   resp_pid=$started
@@ -511,6 +532,7 @@ hit_path_section() {
   stop "$ngx_pid"
   stop "$oc_pid"
   stop "$resp_pid"
+  unpin
 }
 
 # === 4. miss path ============================================================
@@ -604,6 +626,7 @@ scale_section() {
     ((sc_entries[$s] == s)) || die "scale $s: ocspcache holds ${sc_entries[$s]} entries"
   done
   stop "$rpid"  # from here on every request must be a hit
+  if ((T == 1)); then pin_one_thread; fi
   for r in $(seq "$rounds"); do
     for s in $sizes; do
       for mix in uniform zipf; do
@@ -618,6 +641,7 @@ scale_section() {
     ((m == s)) || die "scale $s: $((m - s)) requests were not cache hits"
     stop "${sc_pid[$s]}"
   done
+  unpin
 }
 
 # === scrape (issue 4) ========================================================
@@ -637,6 +661,7 @@ scrape_section() {
   line=$("$gen_bin" load --port "$oc_port" --conns 32 --limit "$n" "$data/sets/scale") ||
     die "loading $n entries: $line"
   stop "$rpid"
+  pin_one_thread
   scrape_series=$(curl -sf "http://127.0.0.1:$oc_admin/metrics" | grep -c '^ssl_ocsp_response_status{' || true)
   scrape_bytes=$(curl -sf "http://127.0.0.1:$oc_admin/metrics" | wc -c)
   local url="http://127.0.0.1:$oc_port/"
@@ -656,6 +681,7 @@ scrape_section() {
     wait "$scraper" 2>/dev/null || true
   done
   stop "$oc_pid"
+  unpin
 }
 
 # === profile =================================================================
@@ -670,7 +696,14 @@ profile_section() {
   start_ocspcache ocspcache-profile 1 "$rport"
   url="http://127.0.0.1:$oc_port$hit_path"
   fetch_check "ocspcache GET" "$url"
-  start profile-wrk wrk -t1 -c"$conns" -d"$((duration + 2))s" -s "$root/bench/wrk/get.lua" "$url"
+  local wrk_cmd=(wrk -t1 -c"$conns" -d"$((duration + 2))s" -s "$root/bench/wrk/get.lua" "$url")
+  pin_one_thread
+  if [[ -n $server_cpus ]]; then
+    taskset -a -p -c "$server_cpus" "$oc_pid" >/dev/null
+    wrk_cmd=(taskset -c "$client_cpus" "${wrk_cmd[@]}")
+  fi
+  unpin
+  start profile-wrk "${wrk_cmd[@]}"
   local wpid=$started
   sleep 1
   # DWARF unwinding: the Release build has no frame pointers, and inclusive
@@ -747,6 +780,11 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "| openssl | $(openssl version) |"
   echo "| libevent | $(pkg-config --modversion libevent 2>/dev/null || echo unknown) |"
   echo "| client | wrk -t$client_threads -c$conns -d${duration}s, keep-alive, $rounds round(s), targets alternated within each round, medians reported |"
+  if ((pin && ncpu >= 2)); then
+    echo "| pinning | where the server under test runs 1 thread (1-thread hit path, scale, scrape, profile): server (all its threads, or nginx master + worker) on CPU 0, wrk on CPU 1 (\\`taskset\\`), for every target alike; 2-thread runs unpinned |"
+  else
+    echo "| pinning | none |"
+  fi
   echo
   echo "\"Other load\" is the CPU time used during a measurement by everything except the"
   echo "target server and wrk, in % of all $ncpu CPUs: user+nice+system+steal from /proc/stat"
