@@ -37,7 +37,8 @@
 #               with --quick) for the rest of the machine to drop below 25% busy
 #   --no-pin    do not pin: by default, wherever the server under test runs
 #               one thread (1-thread hit path, scale, scrape, profile), it is
-#               pinned to CPU 0 and wrk to CPU 1 (taskset), the same for every
+#               pinned to CPU 0 (ocspcache: its worker threads; its admin
+#               thread stays free) and wrk to CPU 1 (taskset), the same for every
 #               target, so the kernel cannot put both on one core for a while
 #               (unpinned, 1-thread rounds ranged from 54k to 99k req/s)
 # Needs: wrk, nginx, openssl, ss, curl (scripts/install-deps.sh bench).
@@ -338,6 +339,22 @@ pin_one_thread() {
   if ((pin && ncpu >= 2)); then server_cpus=0 client_cpus=1; fi
 }
 unpin() { server_cpus="" client_cpus=""; }
+# pin_server "PIDS": every thread of these processes to $server_cpus, except
+# that in ocspcache only the worker threads (named ocspcache-wN) are pinned:
+# its admin thread (/metrics, /status) stays free to run on the other CPU,
+# as it would beside the workers on a real machine.
+pin_server() {
+  local p t
+  for p in $1; do
+    if grep -qs '^ocspcache-w' /proc/"$p"/task/*/comm; then
+      for t in /proc/"$p"/task/*; do
+        if grep -qs '^ocspcache-w' "$t/comm"; then taskset -p -c "$server_cpus" "${t##*/}" >/dev/null; fi
+      done
+    else
+      taskset -a -p -c "$server_cpus" "$p" >/dev/null
+    fi
+  done
+}
 
 results=$work/results.tsv
 : >"$results"
@@ -357,8 +374,7 @@ measure() {
   local envs=("$@") b0 t0 b1 t1 o0 o1 line wrk_cpu other
   local cmd=(wrk -t"$client_threads" -c"$conns" -d"${duration}s" --timeout 5s -s "$root/bench/wrk/$script" "$url")
   if [[ -n $server_cpus ]]; then
-    local p
-    for p in $server_pids; do taskset -a -p -c "$server_cpus" "$p" >/dev/null; done
+    pin_server "$server_pids"
     cmd=(taskset -c "$client_cpus" "${cmd[@]}")
   fi
   note_command "${envs[*]:+${envs[*]} }${cmd[*]}"
@@ -699,7 +715,7 @@ profile_section() {
   local wrk_cmd=(wrk -t1 -c"$conns" -d"$((duration + 2))s" -s "$root/bench/wrk/get.lua" "$url")
   pin_one_thread
   if [[ -n $server_cpus ]]; then
-    taskset -a -p -c "$server_cpus" "$oc_pid" >/dev/null
+    pin_server "$oc_pid"
     wrk_cmd=(taskset -c "$client_cpus" "${wrk_cmd[@]}")
   fi
   unpin
@@ -712,15 +728,25 @@ profile_section() {
     -- sleep "$duration" >"$work/perf-record.log" 2>&1
   wait "$wpid" || true
   forget "$wpid"
-  local tidy='s/[[:space:]]*-[[:space:]]*-[[:space:]]*$//; s/[[:space:]]*$//'
-  perf report -i "$work/perf.data" --no-children --stdio --sort dso -g none 2>/dev/null |
-    grep -E '^ +[0-9]' | sed "$tidy" | head -12 >"$work/profile-dso.txt" || true
-  perf report -i "$work/perf.data" --no-children --stdio --sort symbol -g none 2>/dev/null |
-    grep -E '^ +[0-9]' | sed "$tidy" | head -30 >"$work/profile-symbols.txt" || true
-  perf report -i "$work/perf.data" --children --stdio --sort symbol -g none --percent-limit 0.5 2>/dev/null |
-    grep -E '^ +[0-9]' | sed "$tidy" | grep -v inlined |
-    grep -E 'ocspcache::|http_parser|event_base_loop|memset|malloc|EVP_|__libc_send|__libc_recv|epoll_wait|clock_gettime' |
-    grep -v '_M_run' | head -40 >"$work/profile-children.txt" || true
+  # Each report is retried once if it comes out empty (one full run lost its
+  # symbol tables that way, with nothing said); a second failure is written
+  # into the report instead of an empty block.
+  perf_table() {  # OUT FILTER-CMD PERF-REPORT-ARGS...
+    local out=$1 filter=$2 try
+    shift 2
+    for try in 1 2; do
+      perf report -i "$work/perf.data" --stdio -g none "$@" 2>"$work/perf-report.err" |
+        grep -E '^ +[0-9]' | sed 's/[[:space:]]*-[[:space:]]*-[[:space:]]*$//; s/[[:space:]]*$//' |
+        eval "$filter" >"$out" || true
+      [[ -s $out ]] && return 0
+    done
+    echo "(perf report $* gave no rows: $(tail -1 "$work/perf-report.err"))" >"$out"
+  }
+  perf_table "$work/profile-dso.txt" "head -12" --no-children --sort dso
+  perf_table "$work/profile-symbols.txt" "head -30" --no-children --sort symbol
+  perf_table "$work/profile-children.txt" \
+    "grep -v inlined | grep -E 'ocspcache::|http_parser|event_base_loop|memset|malloc|EVP_|__libc_send|__libc_recv|epoll_wait|clock_gettime' | grep -v '_M_run' | head -40" \
+    --children --sort symbol --percent-limit 0.5
   stop "$oc_pid"
   stop "$rpid"
 }
@@ -781,7 +807,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "| libevent | $(pkg-config --modversion libevent 2>/dev/null || echo unknown) |"
   echo "| client | wrk -t$client_threads -c$conns -d${duration}s, keep-alive, $rounds round(s), targets alternated within each round, medians reported |"
   if ((pin && ncpu >= 2)); then
-    echo "| pinning | where the server under test runs 1 thread (1-thread hit path, scale, scrape, profile): server (all its threads, or nginx master + worker) on CPU 0, wrk on CPU 1 (\\`taskset\\`), for every target alike; 2-thread runs unpinned |"
+    echo "| pinning | where the server under test runs 1 thread (1-thread hit path, scale, scrape, profile): server on CPU 0 (ocspcache's worker thread, its admin thread left free; nginx master + worker; the fixed-response server), wrk on CPU 1 (taskset), for every target alike; 2-thread runs unpinned |"
   else
     echo "| pinning | none |"
   fi
