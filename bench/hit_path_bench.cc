@@ -6,7 +6,9 @@
 #include <benchmark/benchmark.h>
 
 #include <array>
+#include <cstdio>
 #include <ctime>
+#include <string>
 #include <vector>
 
 #include "bench_fixture.h"
@@ -82,5 +84,50 @@ void BM_HitPath(benchmark::State& state) {
   state.SetLabel(get ? "GET" : "POST");
 }
 BENCHMARK(BM_HitPath)->Arg(0)->Arg(1)->Threads(1)->Threads(2)->UseRealTime();
+
+// A conditional GET that ends in 304: the hit path with the validator check
+// the handler makes (not_modified) and the 304 writer instead of the 200.
+void BM_NotModifiedPath(benchmark::State& state) {
+  HitSetup& s = setup();
+  const bool by_etag = state.range(0) == 0;
+  std::vector<char> out;
+  out.reserve(4096);
+  ReplyContext ctx;
+  ctx.now = static_cast<int64_t>(std::time(nullptr));
+  const auto key = ocsp::make_cache_key(*ocsp::decode_request(s.der));
+  EntryPtr e = s.cache.lookup(key, ctx.now);
+  if (!e) {
+    state.SkipWithError("not a hit");
+    return;
+  }
+  char tag[32];
+  std::snprintf(tag, sizeof tag, "\"%016llx\"", static_cast<unsigned long long>(e->etag()));
+  const std::string inm = by_etag ? tag : "";
+  const std::string ims = by_etag ? "" : "Fri, 31 Dec 2100 23:59:59 GMT";
+  e.reset();
+  auto once = [&] {
+    EntryPtr hit = s.cache.lookup(key, ctx.now);
+    if (!hit || !not_modified(inm, ims, *hit)) return false;
+    out.clear();
+    append_not_modified(out, *hit, ctx);
+    return true;
+  };
+  if (!once()) {
+    state.SkipWithError("not a 304");
+    return;
+  }
+  const uint64_t allocs = bench::thread_allocations();
+  for (auto _ : state) {
+    bool ok = once();
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["allocs_per_op"] = benchmark::Counter(
+      static_cast<double>(bench::thread_allocations() - allocs) /
+          static_cast<double>(state.iterations()),
+      benchmark::Counter::kAvgThreads);
+  state.SetLabel(by_etag ? "If-None-Match" : "If-Modified-Since");
+}
+BENCHMARK(BM_NotModifiedPath)->Arg(0)->Arg(1);
 
 }  // namespace

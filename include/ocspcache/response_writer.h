@@ -37,4 +37,10 @@ void append_http_error(std::vector<char>& out, int status, const ReplyContext& c
 // True when If-None-Match lists the entry's ETag (or "*").
 bool etag_matches(std::string_view if_none_match, const CachedResponse& e);
 
+// Whether a GET with these validators (either may be empty) gets 304 for e:
+// If-None-Match decides when present (RFC 9110 §13.2.2), else
+// If-Modified-Since against thisUpdate. No allocation.
+bool not_modified(std::string_view if_none_match, std::string_view if_modified_since,
+                  const CachedResponse& e);
+
 }  // namespace ocspcache

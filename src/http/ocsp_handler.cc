@@ -15,16 +15,6 @@ namespace {
 // GET targets are decoded into this per-thread buffer: no allocation.
 thread_local std::array<uint8_t, ocsp::kMaxRequestDer> t_get_der;
 
-bool not_modified(const HttpRequest& req, const CachedResponse& e) {
-  // RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since.
-  if (!req.if_none_match.empty()) return etag_matches(req.if_none_match, e);
-  if (!req.if_modified_since.empty()) {
-    auto since = parse_http_date(req.if_modified_since);
-    return since && e.this_update() <= *since;
-  }
-  return false;
-}
-
 }  // namespace
 
 void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& req) {
@@ -66,7 +56,7 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
   const ocsp::CacheKey key = ocsp::make_cache_key(*decoded);
   if (EntryPtr entry = svc.cache->lookup(key, ctx.now)) {
     entry->mark_asked(ctx.now);  // lock- and allocation-free (cached_response.h)
-    if (not_modified(req, *entry)) {
+    if (not_modified(req.if_none_match, req.if_modified_since, *entry)) {
       append_not_modified(conn.out(), *entry, ctx);
     } else {
       append_ocsp_hit(conn.out(), *entry, ctx);

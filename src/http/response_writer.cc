@@ -133,6 +133,16 @@ void append_http_error(std::vector<char>& out, int status, const ReplyContext& c
   }
 }
 
+bool not_modified(std::string_view if_none_match, std::string_view if_modified_since,
+                  const CachedResponse& e) {
+  if (!if_none_match.empty()) return etag_matches(if_none_match, e);
+  if (!if_modified_since.empty()) {
+    auto since = parse_http_date(if_modified_since);
+    return since && e.this_update() <= *since;
+  }
+  return false;
+}
+
 bool etag_matches(std::string_view inm, const CachedResponse& e) {
   // Hex of our tag on the stack: a conditional hit must not allocate either.
   static constexpr char kHex[] = "0123456789abcdef";

@@ -71,12 +71,16 @@ void format_http_date(int64_t unix_seconds, char* out) {
 }
 
 std::optional<int64_t> parse_http_date(std::string_view text) {
-  if (text.size() > 64) return std::nullopt;
-  std::string s(text);
+  // strptime wants a NUL-terminated string; a stack copy keeps conditional
+  // cache hits (If-Modified-Since) free of allocations.
+  char s[65];
+  if (text.size() >= sizeof s) return std::nullopt;
+  std::memcpy(s, text.data(), text.size());
+  s[text.size()] = '\0';
   for (const char* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
                           "%a %b %e %H:%M:%S %Y"}) {
     tm t{};
-    const char* end = strptime(s.c_str(), fmt, &t);
+    const char* end = strptime(s, fmt, &t);
     if (end != nullptr && *end == '\0') return static_cast<int64_t>(timegm(&t));
   }
   return std::nullopt;

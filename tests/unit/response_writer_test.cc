@@ -97,6 +97,19 @@ TEST(ResponseWriter, EtagMatching) {
   EXPECT_FALSE(etag_matches("", e));
 }
 
+TEST(ResponseWriter, ConditionalRequestDecision) {
+  const CachedResponse& e = sample();  // thisUpdate Sun, 06 Nov 1994 08:49:37 GMT
+  EXPECT_FALSE(not_modified("", "", e));
+  EXPECT_TRUE(not_modified("", "Sun, 06 Nov 1994 08:49:37 GMT", e));   // equal
+  EXPECT_TRUE(not_modified("", "Mon, 07 Nov 1994 00:00:00 GMT", e));   // later
+  EXPECT_FALSE(not_modified("", "Sun, 06 Nov 1994 08:49:36 GMT", e));  // a second earlier
+  EXPECT_FALSE(not_modified("", "not a date", e));
+  EXPECT_FALSE(not_modified("", std::string(80, 'x'), e));  // longer than any date
+  // RFC 9110 §13.2.2: If-None-Match decides when present.
+  EXPECT_FALSE(not_modified("\"other\"", "Mon, 07 Nov 1994 00:00:00 GMT", e));
+  EXPECT_TRUE(not_modified("\"42260e3e6f964742\"", "Sun, 06 Nov 1994 08:49:36 GMT", e));
+}
+
 TEST(ResponseWriter, NotModifiedHasValidatorsAndNoBody) {
   std::vector<char> out;
   append_not_modified(out, sample(), ReplyContext{784111777, 600, true, false, false});
