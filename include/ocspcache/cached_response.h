@@ -36,7 +36,7 @@ class CachedResponse {
     int64_t this_update = 0;  // Last-Modified
     int64_t next_update = 0;  // Expires; never served at or after this
     int64_t produced_at = 0;
-    int64_t revoked_at = 0;   // first CertID's, when revoked
+    int64_t revoked_at = 0;                                // first CertID's, when revoked
     ocsp::CertStatus status = ocsp::CertStatus::kUnknown;  // first CertID's
   };
 

@@ -39,7 +39,8 @@ EntryPtr CachedResponse::make(const ocsp::CacheKey& key, std::span<const uint8_t
   // IntrusivePtr the only owner.
   void* block = ::operator new(sizeof(CachedResponse) + der.size());
   auto* e = new (block) CachedResponse(key, der.size(), facts, etag);
-  if (!der.empty()) std::memcpy(static_cast<uint8_t*>(block) + sizeof(CachedResponse), der.data(), der.size());
+  if (!der.empty())
+    std::memcpy(static_cast<uint8_t*>(block) + sizeof(CachedResponse), der.data(), der.size());
   return EntryPtr(e);
 }
 

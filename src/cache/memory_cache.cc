@@ -5,7 +5,9 @@
 namespace ocspcache {
 
 MemoryCache::MemoryCache(size_t max_bytes, size_t shards)
-    : max_bytes_(max_bytes), shard_budget_(max_bytes / (shards ? shards : 1)), shards_(shards ? shards : 1) {}
+    : max_bytes_(max_bytes),
+      shard_budget_(max_bytes / (shards ? shards : 1)),
+      shards_(shards ? shards : 1) {}
 
 MemoryCache::~MemoryCache() {
   for (auto& s : shards_) {

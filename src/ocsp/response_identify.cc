@@ -12,32 +12,14 @@
 #include "ocspcache/cache_key.h"
 #include "ocspcache/issuer.h"
 #include "ocspcache/ssl_handles.h"
+#include "openssl_helpers.h"
 
 namespace ocspcache::ocsp {
 namespace {
 
-// The OpenSSL error queue is per thread; leave it empty for whoever runs next.
-struct ErrorQueueGuard {
-  ~ErrorQueueGuard() { ERR_clear_error(); }
-};
-
-std::optional<int64_t> to_unix(const ASN1_TIME* t) {
-  if (t == nullptr) return std::nullopt;
-  tm parts{};
-  if (ASN1_TIME_to_tm(t, &parts) != 1) return std::nullopt;
-  return static_cast<int64_t>(timegm(&parts));
-}
-
-CertStatus cert_status(int status) {
-  switch (status) {
-    case V_OCSP_CERTSTATUS_GOOD:
-      return CertStatus::kGood;
-    case V_OCSP_CERTSTATUS_REVOKED:
-      return CertStatus::kRevoked;
-    default:
-      return CertStatus::kUnknown;
-  }
-}
+using detail::cert_status;
+using detail::ErrorQueueGuard;
+using detail::to_unix;
 
 // The INTEGER's content octets as sent: ASN1_INTEGER keeps sign and
 // magnitude apart, and the label must be spelled from the same octets the

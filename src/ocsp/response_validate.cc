@@ -14,26 +14,19 @@
 #include "ocspcache/issuer.h"
 #include "ocspcache/ocsp_response.h"
 #include "ocspcache/ssl_handles.h"
+#include "openssl_helpers.h"
 
 namespace ocspcache::ocsp {
 namespace {
+
+using detail::cert_status;
+using detail::ErrorQueueGuard;
+using detail::to_unix;
 
 using Failure = Err<ResponseFailure>;
 
 Failure fail(ResponseError e, std::string detail) {
   return Failure{ResponseFailure{e, ResponseCode::kSuccessful, std::move(detail)}};
-}
-
-// The OpenSSL error queue is per thread; leave it empty for whoever runs next.
-struct ErrorQueueGuard {
-  ~ErrorQueueGuard() { ERR_clear_error(); }
-};
-
-std::optional<int64_t> to_unix(const ASN1_TIME* t) {
-  if (t == nullptr) return std::nullopt;
-  tm parts{};
-  if (ASN1_TIME_to_tm(t, &parts) != 1) return std::nullopt;
-  return static_cast<int64_t>(timegm(&parts));
 }
 
 ResponseCode upstream_code(int status) {
@@ -115,17 +108,6 @@ std::optional<ResponseFailure> check_signature(OCSP_BASICRESP* bs, X509* issuer,
     return ResponseFailure{ResponseError::kBadSignature, ResponseCode::kSuccessful,
                            "signature does not verify"};
   return std::nullopt;
-}
-
-CertStatus cert_status(int status) {
-  switch (status) {
-    case V_OCSP_CERTSTATUS_GOOD:
-      return CertStatus::kGood;
-    case V_OCSP_CERTSTATUS_REVOKED:
-      return CertStatus::kRevoked;
-    default:
-      return CertStatus::kUnknown;
-  }
 }
 
 }  // namespace
