@@ -3,6 +3,8 @@
 // entry of a realistic size. Built once through the OpenSSL API.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,5 +31,12 @@ ocspcache::ocsp::CacheKey key_for(uint64_t serial);
 // every malloc-family call (operator new included) since the thread began.
 uint64_t thread_allocations();
 uint64_t thread_operator_news();
+
+// `count` (e.g. the growth of thread_allocations() over the timed loop) per
+// iteration, averaged over the benchmark's threads: the allocs_per_op shape.
+inline benchmark::Counter per_iteration(uint64_t count, const benchmark::State& state) {
+  return benchmark::Counter(static_cast<double>(count) / static_cast<double>(state.iterations()),
+                            benchmark::Counter::kAvgThreads);
+}
 
 }  // namespace bench

@@ -20,10 +20,7 @@ void BM_MakeCacheKey(benchmark::State& state) {
     auto key = ocspcache::ocsp::make_cache_key(*decoded);
     benchmark::DoNotOptimize(key);
   }
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::thread_allocations() - before) /
-          static_cast<double>(state.iterations()),
-      benchmark::Counter::kAvgThreads);
+  state.counters["allocs_per_op"] = bench::per_iteration(bench::thread_allocations() - before, state);
 }
 BENCHMARK(BM_MakeCacheKey)->Threads(1)->Threads(2);
 

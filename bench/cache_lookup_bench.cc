@@ -47,10 +47,7 @@ void BM_CacheLookupHit(benchmark::State& state) {
     auto e = f.cache.lookup(f.keys[order[i++ & 4095]], now);
     benchmark::DoNotOptimize(e);
   }
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::thread_allocations() - before) /
-          static_cast<double>(state.iterations()),
-      benchmark::Counter::kAvgThreads);
+  state.counters["allocs_per_op"] = bench::per_iteration(bench::thread_allocations() - before, state);
   state.SetLabel(state.range(0) == 1 ? "one hot key" : "uniform over 100k keys");
 }
 BENCHMARK(BM_CacheLookupHit)->Arg(1)->Arg(100000)->Threads(1)->Threads(2)->UseRealTime();

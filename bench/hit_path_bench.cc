@@ -74,11 +74,8 @@ void BM_HitPath(benchmark::State& state) {
     benchmark::DoNotOptimize(ok);
     benchmark::DoNotOptimize(out.data());
   }
-  const auto n = static_cast<double>(state.iterations());
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::thread_allocations() - allocs) / n, benchmark::Counter::kAvgThreads);
-  state.counters["news_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::thread_operator_news() - news) / n, benchmark::Counter::kAvgThreads);
+  state.counters["allocs_per_op"] = bench::per_iteration(bench::thread_allocations() - allocs, state);
+  state.counters["news_per_op"] = bench::per_iteration(bench::thread_operator_news() - news, state);
   state.counters["reply_bytes"] = benchmark::Counter(static_cast<double>(out.size()),
                                                      benchmark::Counter::kAvgThreads);
   state.SetLabel(get ? "GET" : "POST");
@@ -122,10 +119,7 @@ void BM_NotModifiedPath(benchmark::State& state) {
     benchmark::DoNotOptimize(ok);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::thread_allocations() - allocs) /
-          static_cast<double>(state.iterations()),
-      benchmark::Counter::kAvgThreads);
+  state.counters["allocs_per_op"] = bench::per_iteration(bench::thread_allocations() - allocs, state);
   state.SetLabel(by_etag ? "If-None-Match" : "If-Modified-Since");
 }
 BENCHMARK(BM_NotModifiedPath)->Arg(0)->Arg(1);

@@ -12,10 +12,7 @@ using ocspcache::ocsp::decode_get_target;
 using ocspcache::ocsp::decode_request;
 
 void set_allocs(benchmark::State& state, uint64_t before) {
-  state.counters["allocs_per_op"] = benchmark::Counter(
-      static_cast<double>(bench::thread_allocations() - before) /
-          static_cast<double>(state.iterations()),
-      benchmark::Counter::kAvgThreads);
+  state.counters["allocs_per_op"] = bench::per_iteration(bench::thread_allocations() - before, state);
 }
 
 void BM_DecodeRequestPost(benchmark::State& state) {
