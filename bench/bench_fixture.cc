@@ -7,8 +7,8 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "ocspcache/ocsp_request.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/ocsp/request.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace bench {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/cached_response.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/cache/cached_response.h"
 
 namespace bench {
 

@@ -2,8 +2,8 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_fixture.h"
-#include "ocspcache/cache_key.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "bench_fixture.h"
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/cache/memory_cache.h"
 
 namespace {
 

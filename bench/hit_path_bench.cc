@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "bench_fixture.h"
-#include "ocspcache/cache_key.h"
-#include "ocspcache/memory_cache.h"
-#include "ocspcache/ocsp_request.h"
-#include "ocspcache/response_writer.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/ocsp/request.h"
+#include "ocspcache/http/response_writer.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "bench_fixture.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace {
 

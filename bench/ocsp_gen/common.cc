@@ -5,7 +5,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace ocspgen {
 

@@ -14,7 +14,7 @@
 #include <string>
 
 #include "common.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace ocspgen {
 namespace {

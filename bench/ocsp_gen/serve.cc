@@ -19,7 +19,7 @@
 #include <unordered_map>
 
 #include "common.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace ocspgen {
 namespace {

@@ -1,4 +1,4 @@
-#include "ocspcache/admin_server.h"
+#include "ocspcache/admin/admin_server.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "ocspcache/clock.h"
-#include "ocspcache/status_page.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/admin/status_page.h"
 
 namespace ocspcache {
 

@@ -1,9 +1,9 @@
-#include "ocspcache/status_page.h"
+#include "ocspcache/admin/status_page.h"
 
 #include <string_view>
 
-#include "ocspcache/json.h"
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/util/json.h"
+#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 namespace {

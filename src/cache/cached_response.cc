@@ -1,4 +1,4 @@
-#include "ocspcache/cached_response.h"
+#include "ocspcache/cache/cached_response.h"
 
 #include <openssl/sha.h>
 

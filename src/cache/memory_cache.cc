@@ -1,4 +1,4 @@
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/cache/memory_cache.h"
 
 #include <mutex>
 

@@ -15,7 +15,7 @@
 #include <variant>
 #include <vector>
 
-#include "ocspcache/config.h"
+#include "ocspcache/config/config.h"
 
 namespace ocspcache::config_schema {
 

@@ -1,4 +1,4 @@
-#include "ocspcache/connection.h"
+#include "ocspcache/http/connection.h"
 
 #include <event2/event.h>
 #include <sys/socket.h>
@@ -10,17 +10,12 @@
 #include <memory>
 #include <ctime>
 
-#include "ocspcache/ocsp_handler.h"
-#include "ocspcache/response_writer.h"
-#include "ocspcache/worker.h"
+#include "ocspcache/http/ocsp_handler.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/http/response_writer.h"
+#include "ocspcache/http/worker.h"
 
 namespace ocspcache {
-
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 namespace {
 // A typical OCSP request is a few hundred bytes: start small (memory per

@@ -1,4 +1,4 @@
-#include "ocspcache/listener.h"
+#include "ocspcache/http/listener.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

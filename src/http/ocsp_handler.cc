@@ -1,13 +1,14 @@
-#include "ocspcache/ocsp_handler.h"
+#include "ocspcache/http/ocsp_handler.h"
 
 #include <array>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/connection.h"
-#include "ocspcache/http_date.h"
-#include "ocspcache/ocsp_request.h"
-#include "ocspcache/response_writer.h"
-#include "ocspcache/worker.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/http/connection.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/util/http_date.h"
+#include "ocspcache/ocsp/request.h"
+#include "ocspcache/http/response_writer.h"
+#include "ocspcache/http/worker.h"
 
 namespace ocspcache {
 namespace {

@@ -1,10 +1,10 @@
-#include "ocspcache/response_writer.h"
+#include "ocspcache/http/response_writer.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
-#include "ocspcache/http_date.h"
+#include "ocspcache/util/http_date.h"
 
 namespace ocspcache {
 namespace {

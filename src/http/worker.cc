@@ -1,4 +1,4 @@
-#include "ocspcache/worker.h"
+#include "ocspcache/http/worker.h"
 
 #include <event2/event.h>
 #include <netinet/in.h>
@@ -11,9 +11,9 @@
 #include <cerrno>
 #include <string>
 
-#include "ocspcache/clock.h"
-#include "ocspcache/connection.h"
-#include "ocspcache/log.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/http/connection.h"
+#include "ocspcache/util/log.h"
 
 namespace ocspcache {
 

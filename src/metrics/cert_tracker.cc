@@ -1,11 +1,11 @@
-#include "ocspcache/cert_tracker.h"
+#include "ocspcache/metrics/cert_tracker.h"
 
 #include <absl/container/inlined_vector.h>
 
 #include <algorithm>
 #include <limits>
 
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/cert_tracker.h"
-#include "ocspcache/responder_health.h"
+#include "ocspcache/metrics/cert_tracker.h"
+#include "ocspcache/upstream/responder_health.h"
 
 namespace ocspcache::metric_families {
 

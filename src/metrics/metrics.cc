@@ -1,10 +1,10 @@
-#include "ocspcache/metrics.h"
+#include "ocspcache/metrics/metrics.h"
 
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
 #include "families.h"
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 

@@ -1,4 +1,4 @@
-#include "ocspcache/responder_health.h"
+#include "ocspcache/upstream/responder_health.h"
 
 #include <algorithm>
 

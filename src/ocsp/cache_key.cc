@@ -1,11 +1,11 @@
 // The cache key (DESIGN.md: "r:<hex sha256 of the CertID DER as OpenSSL
 // re-encodes it>"). The canonical encoding is built by hand so the hot path
 // never round-trips through d2i/i2d; tests pin it to i2d_OCSP_CERTID.
-#include "ocspcache/cache_key.h"
+#include "ocspcache/ocsp/cache_key.h"
 
 #include <cassert>
 
-#include "ocspcache/sha256.h"
+#include "ocspcache/util/sha256.h"
 
 namespace ocspcache::ocsp {
 namespace {

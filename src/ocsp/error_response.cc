@@ -4,7 +4,7 @@
 #include <array>
 #include <cassert>
 
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace ocspcache::ocsp {
 namespace {

@@ -7,8 +7,8 @@
 // Nothing is copied but the DER into the caller's buffer: no allocation.
 #include <optional>
 
-#include "ocspcache/base64.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/util/base64.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace ocspcache::ocsp {
 namespace {

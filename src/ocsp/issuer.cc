@@ -1,7 +1,7 @@
 // An [[issuer]]: its certificate, and the CertID hashes (RFC 6960 §4.1.1)
 // it answers to under every hash algorithm clients use, computed once at
 // load so routing a request is a few memcmp()s.
-#include "ocspcache/issuer.h"
+#include "ocspcache/ocsp/issuer.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -1,6 +1,6 @@
 // The configured issuers, consulted once per cache miss to route a CertID
 // to its responders (DESIGN.md request path step 5).
-#include "ocspcache/issuer.h"
+#include "ocspcache/ocsp/issuer.h"
 
 namespace ocspcache::ocsp {
 

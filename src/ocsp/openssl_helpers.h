@@ -11,7 +11,7 @@
 #include <ctime>
 #include <optional>
 
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace ocspcache::ocsp::detail {
 

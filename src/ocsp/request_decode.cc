@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "der_reader.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace ocspcache::ocsp {
 namespace {

@@ -2,16 +2,16 @@
 // response_identify.h). Parsed with OpenSSL rather than the hand-written
 // DER walker: this runs a few hundred times per scrape at most, never on a
 // hit, and OpenSSL already knows the whole BasicOCSPResponse.
-#include "ocspcache/response_identify.h"
+#include "ocspcache/ocsp/response_identify.h"
 
 #include <openssl/err.h>
 
 #include <ctime>
 #include <optional>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/issuer.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/util/ssl_handles.h"
 #include "openssl_helpers.h"
 
 namespace ocspcache::ocsp {

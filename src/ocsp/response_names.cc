@@ -1,6 +1,6 @@
 // Names of the response enums as they appear in logs, /status and metric
 // labels: lower snake case, stable (dashboards and alerts match on them).
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace ocspcache::ocsp {
 

@@ -10,10 +10,10 @@
 #include <ctime>
 #include <optional>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/issuer.h"
-#include "ocspcache/ocsp_response.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/ocsp/response.h"
+#include "ocspcache/util/ssl_handles.h"
 #include "openssl_helpers.h"
 
 namespace ocspcache::ocsp {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "ocspcache/cache_key.h"
+#include "ocspcache/ocsp/cache_key.h"
 
 namespace ocspcache::ocsp {
 namespace {

@@ -1,10 +1,10 @@
-#include "ocspcache/fetcher.h"
+#include "ocspcache/upstream/fetcher.h"
 
 #include <string>
 
-#include "ocspcache/clock.h"
-#include "ocspcache/log.h"
-#include "ocspcache/log_limiter.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
 
 namespace ocspcache {
 

@@ -1,4 +1,4 @@
-#include "ocspcache/single_flight.h"
+#include "ocspcache/upstream/single_flight.h"
 
 namespace ocspcache {
 

@@ -1,4 +1,4 @@
-#include "ocspcache/upstream_client.h"
+#include "ocspcache/upstream/upstream_client.h"
 
 #include <event2/buffer.h>
 #include <event2/dns.h>

@@ -1,4 +1,4 @@
-#include "ocspcache/base64.h"
+#include "ocspcache/util/base64.h"
 
 namespace ocspcache::base64 {
 

@@ -1,21 +1,30 @@
-#include "ocspcache/clock.h"
+#include "ocspcache/util/clock.h"
 
-#include <atomic>
 #include <ctime>
 
 namespace ocspcache {
+
+uint64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+int64_t now_unix() { return static_cast<int64_t>(::time(nullptr)); }
+
 namespace {
-std::atomic<int64_t> g_fake_now{0};
-}
 
-int64_t now_unix() {
-  const int64_t fake = g_fake_now.load(std::memory_order_relaxed);
-  if (fake != 0) return fake;
-  return static_cast<int64_t>(::time(nullptr));
-}
+class SystemClock final : public Clock {
+ public:
+  int64_t unix_seconds() const override { return now_unix(); }
+  int64_t monotonic_ms() const override { return static_cast<int64_t>(monotonic_ns() / 1'000'000); }
+};
 
-void set_fake_now_for_testing(int64_t unix_seconds) {
-  g_fake_now.store(unix_seconds, std::memory_order_relaxed);
+}  // namespace
+
+Clock& system_clock() {
+  static SystemClock clock;
+  return clock;
 }
 
 }  // namespace ocspcache

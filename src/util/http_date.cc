@@ -1,4 +1,4 @@
-#include "ocspcache/http_date.h"
+#include "ocspcache/util/http_date.h"
 
 #include <cstring>
 #include <ctime>

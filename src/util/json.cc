@@ -1,4 +1,4 @@
-#include "ocspcache/json.h"
+#include "ocspcache/util/json.h"
 
 #include <cstdio>
 #include <ctime>

@@ -1,6 +1,6 @@
 // Logging is line-at-a-time with a single write(2) so lines from several
 // worker threads never interleave.
-#include "ocspcache/log.h"
+#include "ocspcache/util/log.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,5 @@
-#include "ocspcache/log_limiter.h"
+#include "ocspcache/util/log_limiter.h"
 
-#include "ocspcache/clock.h"
 
 namespace ocspcache::log {
 
@@ -10,7 +9,7 @@ void Limiter::set_interval(Millis interval) {
 }
 
 bool Limiter::allow(std::string_view key, uint64_t* suppressed) {
-  const int64_t now_ms = now_unix() * 1000;
+  const int64_t now_ms = clock_.monotonic_ms();
   std::lock_guard lock(mu_);
   auto [it, fresh] = slots_.try_emplace(std::string(key));
   Slot& s = it->second;

@@ -3,7 +3,7 @@
 #undef OPENSSL_NO_DEPRECATED
 #include <openssl/sha.h>
 
-#include "ocspcache/sha256.h"
+#include "ocspcache/util/sha256.h"
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace ocspcache::ocsp;

@@ -3,8 +3,8 @@
 // encoders accept (decode_request and the encoders share their bounds).
 #include <cstdlib>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace {
 bool inside(std::span<const uint8_t> part, std::span<const uint8_t> whole) {

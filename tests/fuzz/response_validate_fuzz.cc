@@ -12,8 +12,8 @@
 #include <cstdlib>
 #include <optional>
 
-#include "ocspcache/issuer.h"
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 
 #include "harness/openssl_responder.h"
 #include "harness/pem.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/util/ssl_handles.h"
 #include "proxy_fixture.h"
 
 namespace ocspcache::it {

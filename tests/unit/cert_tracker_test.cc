@@ -1,4 +1,4 @@
-#include "ocspcache/cert_tracker.h"
+#include "ocspcache/metrics/cert_tracker.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/cached_response.h"
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/cache/cached_response.h"
+#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 namespace {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "ocspcache/config.h"
+#include "ocspcache/config/config.h"
 
 namespace ocspcache::testing {
 

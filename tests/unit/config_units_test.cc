@@ -2,7 +2,7 @@
 // that everything ambiguous or out of range is refused rather than guessed.
 #include <gtest/gtest.h>
 
-#include "ocspcache/config.h"
+#include "ocspcache/config/config.h"
 
 namespace ocspcache {
 namespace {

@@ -1,21 +1,20 @@
-#include "ocspcache/log_limiter.h"
+#include "ocspcache/util/log_limiter.h"
 
 #include <gtest/gtest.h>
 
-#include "ocspcache/clock.h"
+#include "ocspcache/util/clock.h"
 
 namespace ocspcache {
 namespace {
 
 class LogLimiterTest : public ::testing::Test {
  protected:
-  void SetUp() override { set_fake_now_for_testing(1'700'000'000); }
-  void TearDown() override { set_fake_now_for_testing(0); }
-  void advance(int64_t seconds) { set_fake_now_for_testing(now_unix() + seconds); }
+  void advance(int64_t seconds) { clock.advance_seconds(seconds); }
+  ManualClock clock;
 };
 
 TEST_F(LogLimiterTest, OncePerIntervalThenReportsWhatWasSuppressed) {
-  log::Limiter limiter(Millis{10'000});
+  log::Limiter limiter(Millis{10'000}, clock);
   uint64_t suppressed = 99;
   EXPECT_TRUE(limiter.allow("http://r\ntimeout", &suppressed));
   EXPECT_EQ(suppressed, 0u);
@@ -31,7 +30,7 @@ TEST_F(LogLimiterTest, OncePerIntervalThenReportsWhatWasSuppressed) {
 }
 
 TEST_F(LogLimiterTest, KeysAreIndependent) {
-  log::Limiter limiter(Millis{10'000});
+  log::Limiter limiter(Millis{10'000}, clock);
   uint64_t suppressed = 0;
   EXPECT_TRUE(limiter.allow("http://a\ntimeout", &suppressed));
   EXPECT_TRUE(limiter.allow("http://a\nhttp_error", &suppressed));
@@ -40,7 +39,7 @@ TEST_F(LogLimiterTest, KeysAreIndependent) {
 }
 
 TEST_F(LogLimiterTest, ZeroIntervalLetsEverythingThrough) {
-  log::Limiter limiter(Millis{0});
+  log::Limiter limiter(Millis{0}, clock);
   uint64_t suppressed = 0;
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.allow("k", &suppressed));
   EXPECT_EQ(suppressed, 0u);

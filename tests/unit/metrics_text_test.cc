@@ -9,8 +9,8 @@
 #include <fstream>
 #include <string>
 
-#include "ocspcache/memory_cache.h"
-#include "ocspcache/metrics.h"
+#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/metrics/metrics.h"
 
 namespace ocspcache {
 namespace {

@@ -5,9 +5,9 @@
 
 #include <cstring>
 
-#include "ocspcache/sha256.h"
+#include "ocspcache/util/sha256.h"
 
-#include "ocspcache/cache_key.h"
+#include "ocspcache/ocsp/cache_key.h"
 #include "test_pki.h"
 
 namespace ocspcache::ocsp {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "ocspcache/base64.h"
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/util/base64.h"
+#include "ocspcache/ocsp/request.h"
 #include "test_pki.h"
 
 namespace ocspcache::ocsp {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "ocspcache/issuer.h"
+#include "ocspcache/ocsp/issuer.h"
 #include "test_pki.h"
 
 namespace ocspcache::ocsp {

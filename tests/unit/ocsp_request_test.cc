@@ -1,6 +1,6 @@
 // decode_request against requests OpenSSL itself encodes, plus the
 // malformed shapes a hostile or broken client can send.
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 #include <gtest/gtest.h>
 

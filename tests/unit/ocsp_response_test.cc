@@ -1,10 +1,10 @@
 // validate_response against responses signed in-process with
 // OCSP_basic_sign: every accepted shape and every reason to refuse one.
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/response.h"
 
 #include <gtest/gtest.h>
 
-#include "ocspcache/issuer.h"
+#include "ocspcache/ocsp/issuer.h"
 #include "test_pki.h"
 
 namespace ocspcache::ocsp {

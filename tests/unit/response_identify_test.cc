@@ -1,17 +1,17 @@
 // identify_response on responses signed in-process: the labels it reads
 // back must be the ones the upstream path gave the same certificate, or a
 // revived certificate would come back as a second, different series.
-#include "ocspcache/response_identify.h"
+#include "ocspcache/ocsp/response_identify.h"
 
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <vector>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/cert_tracker.h"
-#include "ocspcache/issuer.h"
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/metrics/cert_tracker.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/cache/memory_cache.h"
 #include "test_pki.h"
 
 namespace ocspcache::ocsp {

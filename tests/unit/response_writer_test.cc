@@ -1,11 +1,11 @@
-#include "ocspcache/response_writer.h"
+#include "ocspcache/http/response_writer.h"
 
 #include <gtest/gtest.h>
 
 #include <ctime>
 #include <string>
 
-#include "ocspcache/http_date.h"
+#include "ocspcache/util/http_date.h"
 
 namespace ocspcache {
 namespace {

@@ -1,10 +1,10 @@
-#include "ocspcache/result.h"
+#include "ocspcache/util/result.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "ocspcache/clock.h"
+#include "ocspcache/util/clock.h"
 
 namespace ocspcache {
 namespace {
@@ -25,11 +25,23 @@ TEST(Result, CarriesValueOrError) {
   EXPECT_EQ(b.error(), E::kBad);
 }
 
-TEST(Clock, FakeNowOverridesAndRestores) {
-  set_fake_now_for_testing(1000);
-  EXPECT_EQ(now_unix(), 1000);
-  set_fake_now_for_testing(0);
-  EXPECT_GT(now_unix(), 1700000000);
+TEST(Clock, ManualClockMovesOnlyWhenTold) {
+  ManualClock c(1000, 5'500);
+  EXPECT_EQ(c.unix_seconds(), 1000);
+  c.advance_ms(400);  // 5.5 s -> 5.9 s: no whole second crossed
+  EXPECT_EQ(c.unix_seconds(), 1000);
+  EXPECT_EQ(c.monotonic_ms(), 5'900);
+  c.advance_ms(100);  // crosses 6 s
+  EXPECT_EQ(c.unix_seconds(), 1001);
+  c.advance_seconds(60);
+  EXPECT_EQ(c.unix_seconds(), 1061);
+  EXPECT_EQ(c.monotonic_ms(), 66'000);
+}
+
+TEST(Clock, SystemClockIsNow) {
+  EXPECT_GT(system_clock().unix_seconds(), 1'700'000'000);
+  const int64_t a = system_clock().monotonic_ms();
+  EXPECT_GE(system_clock().monotonic_ms(), a);
 }
 
 }  // namespace

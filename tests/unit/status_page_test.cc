@@ -1,7 +1,7 @@
 // /status must be valid JSON whatever the strings in it (issuer names from
 // the config, error texts from responders); checked with a strict RFC 8259
 // validator rather than by eye.
-#include "ocspcache/status_page.h"
+#include "ocspcache/admin/status_page.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "ocspcache/json.h"
-#include "ocspcache/memory_cache.h"
+#include "ocspcache/util/json.h"
+#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 namespace {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace ocspcache::testpki {
 

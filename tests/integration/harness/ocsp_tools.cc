@@ -11,7 +11,7 @@
 
 #include "harness/pem.h"
 #include "harness/process.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace ocspcache::it {
 

@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace ocspcache::it {
 

@@ -7,7 +7,7 @@
 
 #include "harness/pem.h"
 #include "harness/pki.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace ocspcache::it {
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "ocspcache/config.h"
+#include "ocspcache/config/config.h"
 
 namespace ocspcache {
 

@@ -7,11 +7,11 @@
 #include <cstddef>
 #include <memory>
 
-#include "ocspcache/config.h"
-#include "ocspcache/issuer.h"
-#include "ocspcache/memory_cache.h"
-#include "ocspcache/metrics.h"
-#include "ocspcache/single_flight.h"
+#include "ocspcache/config/config.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/metrics/metrics.h"
+#include "ocspcache/upstream/single_flight.h"
 
 namespace ocspcache {
 

@@ -3,7 +3,6 @@
 // here only: config is start-up (and reload) code, never the data path.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -12,30 +11,15 @@
 #include <string_view>
 #include <vector>
 
-namespace ocspcache {
+#include "ocspcache/util/duration.h"
+#include "ocspcache/util/net_address.h"
 
-using Millis = std::chrono::milliseconds;
+namespace ocspcache {
 
 // Thrown by load_config. what() reads "FILE:LINE: key 'a.b': reason".
 class ConfigError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-struct HostPort {
-  std::string host;  // literal IPv4/IPv6 address or name; IPv6 without brackets
-  uint16_t port = 0;
-  std::string to_string() const;  // "[::1]:80" for IPv6
-  bool operator==(const HostPort&) const = default;
-};
-
-// An http:// responder URL split for the upstream client.
-struct HttpUrl {
-  std::string original;  // as written in the config, used as the metric label
-  std::string host;
-  uint16_t port = 80;
-  std::string path = "/";  // always starts with '/'
-  bool operator==(const HttpUrl&) const = default;
 };
 
 struct ServerConfig {
@@ -130,8 +114,6 @@ Config load_config(const std::string& path);
 // Parsers shared with tests: "250ms" "3s" "5m" "1h" "1d"; "64KiB" "512MiB" "1GiB" "100" (bytes).
 std::optional<Millis> parse_duration(std::string_view text);
 std::optional<size_t> parse_size(std::string_view text);
-std::optional<HostPort> parse_host_port(std::string_view text);
-std::optional<HttpUrl> parse_http_url(std::string_view text);
 
 // The sample config (every key with its default and a comment) and the
 // Markdown key reference, both rendered from the schema table that drives

@@ -12,7 +12,7 @@
 #include <span>
 #include <string_view>
 
-#include "ocspcache/result.h"
+#include "ocspcache/util/result.h"
 
 namespace ocspcache::ocsp {
 

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/cached_response.h"
-#include "ocspcache/single_flight.h"
-#include "ocspcache/worker_stats.h"
+#include "ocspcache/cache/cached_response.h"
+#include "ocspcache/upstream/single_flight.h"
+#include "ocspcache/metrics/worker_stats.h"
 
 struct event;
 
@@ -121,6 +121,5 @@ class Connection {
   int64_t request_start_ = 0;
 };
 
-uint64_t monotonic_ns();
 
 }  // namespace ocspcache

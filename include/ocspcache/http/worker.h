@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "ocspcache/fetcher.h"
-#include "ocspcache/services.h"
-#include "ocspcache/upstream_client.h"
-#include "ocspcache/worker_stats.h"
+#include "ocspcache/upstream/fetcher.h"
+#include "ocspcache/http/services.h"
+#include "ocspcache/upstream/upstream_client.h"
+#include "ocspcache/metrics/worker_stats.h"
 
 struct event_base;
 struct event;

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ocspcache/ocsp_request.h"
-#include "ocspcache/result.h"
+#include "ocspcache/ocsp/request.h"
+#include "ocspcache/util/result.h"
 
 namespace ocspcache::ocsp {
 

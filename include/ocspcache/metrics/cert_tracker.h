@@ -32,9 +32,9 @@
 #include <utility>
 #include <vector>
 
-#include "ocspcache/cached_response.h"
-#include "ocspcache/ocsp_response.h"
-#include "ocspcache/response_identify.h"
+#include "ocspcache/cache/cached_response.h"
+#include "ocspcache/ocsp/response.h"
+#include "ocspcache/ocsp/response_identify.h"
 
 namespace ocspcache {
 

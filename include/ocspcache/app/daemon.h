@@ -3,7 +3,7 @@
 // and return 0.
 #pragma once
 
-#include "ocspcache/config.h"
+#include "ocspcache/config/config.h"
 
 namespace ocspcache {
 

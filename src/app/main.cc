@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "ocspcache/config.h"
-#include "ocspcache/daemon.h"
-#include "ocspcache/issuer.h"
+#include "ocspcache/config/config.h"
+#include "ocspcache/app/daemon.h"
+#include "ocspcache/ocsp/issuer.h"
 
 namespace {
 

@@ -20,8 +20,8 @@
 #include <shared_mutex>
 #include <vector>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/cached_response.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/cache/cached_response.h"
 
 namespace ocspcache {
 

@@ -16,9 +16,9 @@
 #include <string_view>
 #include <vector>
 
-#include "ocspcache/cert_tracker.h"
-#include "ocspcache/responder_health.h"
-#include "ocspcache/worker_stats.h"
+#include "ocspcache/metrics/cert_tracker.h"
+#include "ocspcache/upstream/responder_health.h"
+#include "ocspcache/metrics/worker_stats.h"
 
 namespace ocspcache {
 

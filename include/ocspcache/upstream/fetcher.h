@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <vector>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/issuer.h"
-#include "ocspcache/memory_cache.h"
-#include "ocspcache/metrics.h"
-#include "ocspcache/single_flight.h"
-#include "ocspcache/upstream_client.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/metrics/metrics.h"
+#include "ocspcache/upstream/single_flight.h"
+#include "ocspcache/upstream/upstream_client.h"
 
 namespace ocspcache {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "ocspcache/config.h"
-#include "ocspcache/metrics.h"
+#include "ocspcache/config/config.h"
+#include "ocspcache/metrics/metrics.h"
 
 struct event_base;
 struct evhttp;

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ocspcache/metrics.h"
+#include "ocspcache/metrics/metrics.h"
 
 namespace ocspcache {
 

@@ -1,4 +1,4 @@
-#include "ocspcache/daemon.h"
+#include "ocspcache/app/daemon.h"
 
 #include <event2/thread.h>
 #include <signal.h>
@@ -9,17 +9,17 @@
 #include <thread>
 #include <vector>
 
-#include "ocspcache/admin_server.h"
-#include "ocspcache/issuer.h"
-#include "ocspcache/listener.h"
-#include "ocspcache/log.h"
-#include "ocspcache/log_limiter.h"
-#include "ocspcache/memory_cache.h"
-#include "ocspcache/metrics.h"
-#include "ocspcache/response_identify.h"
-#include "ocspcache/services.h"
-#include "ocspcache/single_flight.h"
-#include "ocspcache/worker.h"
+#include "ocspcache/admin/admin_server.h"
+#include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/http/listener.h"
+#include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
+#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/metrics/metrics.h"
+#include "ocspcache/ocsp/response_identify.h"
+#include "ocspcache/http/services.h"
+#include "ocspcache/upstream/single_flight.h"
+#include "ocspcache/http/worker.h"
 
 namespace ocspcache {
 namespace {

@@ -20,9 +20,9 @@
 #include <cstdint>
 #include <span>
 
-#include "ocspcache/cache_key.h"
-#include "ocspcache/intrusive_ptr.h"
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/util/intrusive_ptr.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace ocspcache {
 

@@ -13,7 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "ocspcache/config.h"
+#include "ocspcache/config/config.h"
 
 struct event_base;
 struct evdns_base;

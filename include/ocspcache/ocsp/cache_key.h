@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/ocsp_request.h"
+#include "ocspcache/ocsp/request.h"
 
 namespace ocspcache::ocsp {
 

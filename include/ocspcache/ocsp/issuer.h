@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/config.h"
-#include "ocspcache/ocsp_request.h"
-#include "ocspcache/ssl_handles.h"
+#include "ocspcache/config/config.h"
+#include "ocspcache/ocsp/request.h"
+#include "ocspcache/util/ssl_handles.h"
 
 namespace ocspcache::ocsp {
 

@@ -3,7 +3,7 @@
 // A key (e.g. responder + outcome) is let through at most once per interval;
 // the next line that gets through carries `suppressed=N`.
 //
-// Time comes from now_unix() (clock.h), so tests move it with the fake clock.
+// Time comes from a Clock (monotonic), so tests move a ManualClock.
 // Only error paths call this, so a mutex is fine.
 #pragma once
 
@@ -14,13 +14,15 @@
 #include <string>
 #include <string_view>
 
-#include "ocspcache/config.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/util/duration.h"
 
 namespace ocspcache::log {
 
 class Limiter {
  public:
-  explicit Limiter(Millis interval = Millis{10'000}) : interval_ms_(interval.count()) {}
+  explicit Limiter(Millis interval = Millis{10'000}, const Clock& clock = system_clock())
+      : clock_(clock), interval_ms_(interval.count()) {}
   void set_interval(Millis interval);
 
   // True when a line for `key` may be written now; *suppressed is then how
@@ -32,6 +34,7 @@ class Limiter {
     int64_t last_ms = 0;
     uint64_t suppressed = 0;
   };
+  const Clock& clock_;
   std::mutex mu_;
   int64_t interval_ms_;
   absl::flat_hash_map<std::string, Slot> slots_;  // bounded: responders x outcomes

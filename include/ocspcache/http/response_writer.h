@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "ocspcache/cached_response.h"
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/cache/cached_response.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace ocspcache {
 

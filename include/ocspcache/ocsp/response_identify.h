@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ocspcache/ocsp_response.h"
+#include "ocspcache/ocsp/response.h"
 
 namespace ocspcache::ocsp {
 

@@ -1,0 +1,34 @@
+// Network addresses as configured: "host:port" for listeners and http://
+// URLs for responders. Plain values shared by config (which parses them),
+// http (which binds them) and upstream (which connects to them).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ocspcache {
+
+struct HostPort {
+  std::string host;  // literal IPv4/IPv6 address or name; IPv6 without brackets
+  uint16_t port = 0;
+  std::string to_string() const;  // "[::1]:80" for IPv6
+  bool operator==(const HostPort&) const = default;
+};
+
+// An http:// responder URL split for the upstream client.
+struct HttpUrl {
+  std::string original;  // as written in the config, used as the metric label
+  std::string host;
+  uint16_t port = 80;
+  std::string path = "/";  // always starts with '/'
+  bool operator==(const HttpUrl&) const = default;
+};
+
+// "host:port", "[v6]:port"; port 0 allowed (ephemeral). nullopt when malformed.
+std::optional<HostPort> parse_host_port(std::string_view text);
+// http://host[:port][/path]; no credentials, no fragment, port 1-65535.
+std::optional<HttpUrl> parse_http_url(std::string_view text);
+
+}  // namespace ocspcache
