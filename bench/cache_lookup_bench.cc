@@ -1,4 +1,4 @@
-// MemoryCache::lookup hits: one hot key (what a single-URL wrk run does: every
+// MemoryStore::lookup hits: one hot key (what a single-URL wrk run does: every
 // worker on the same shard lock and the same shared_ptr control block), and
 // uniform over many keys (locks and refcounts spread over 64 shards).
 #include <benchmark/benchmark.h>
@@ -8,21 +8,21 @@
 #include <vector>
 
 #include "bench_fixture.h"
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/memory_store.h"
 
 namespace {
 
-using ocspcache::MemoryCache;
+using ocspcache::MemoryStore;
 using ocspcache::ocsp::CacheKey;
 
 struct Filled {
-  MemoryCache cache{size_t{4} << 30};
+  MemoryStore cache{size_t{4} << 30};
   std::vector<CacheKey> keys;
   explicit Filled(size_t n) {
     keys.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       keys.push_back(bench::key_for(0x100000 + i));
-      cache.insert(bench::make_entry(keys.back(), n == 1 ? 900 : 64));
+      cache.insert_if_newer(bench::make_entry(keys.back(), n == 1 ? 900 : 64));
     }
   }
 };

@@ -13,7 +13,7 @@
 
 #include "bench_fixture.h"
 #include "ocspcache/ocsp/cache_key.h"
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/memory_store.h"
 #include "ocspcache/ocsp/request.h"
 #include "ocspcache/http/response_writer.h"
 
@@ -24,10 +24,12 @@ using namespace ocspcache;
 struct HitSetup {
   std::vector<uint8_t> der = bench::make_request_der(0x1234567890ull);
   std::string target = "/ocsp" + bench::make_get_target(der);
-  MemoryCache cache{size_t{64} << 20};
+  MemoryStore memory{size_t{64} << 20};
+  // Looked up through the Store interface, as the handler does (a virtual call).
+  Store& cache = memory;
   HitSetup() {
     auto decoded = ocsp::decode_request(der);
-    cache.insert(bench::make_entry(ocsp::make_cache_key(*decoded), 900));
+    cache.insert_if_newer(bench::make_entry(ocsp::make_cache_key(*decoded), 900));
   }
 };
 

@@ -37,7 +37,7 @@
 #               with --quick) for the rest of the machine to drop below 25% busy
 #   --no-pin    do not pin: by default, wherever the server under test runs
 #               one thread (1-thread hit path, scale, scrape, profile), it is
-#               pinned to CPU 0 (ocspcache: its worker threads; its admin
+#               pinned to CPU 0 (ocspcache: its worker threads; its control
 #               thread stays free) and wrk to CPU 1 (taskset), the same for every
 #               target, so the kernel cannot put both on one core for a while
 #               (unpinned, 1-thread rounds ranged from 54k to 99k req/s)
@@ -341,8 +341,8 @@ pin_one_thread() {
 unpin() { server_cpus="" client_cpus=""; }
 # pin_server "PIDS": every thread of these processes to $server_cpus, except
 # that in ocspcache only the worker threads (named ocspcache-wN) are pinned:
-# its admin thread (/metrics, /status) stays free to run on the other CPU,
-# as it would beside the workers on a real machine.
+# its control thread (admin /metrics and /status, signals, timers) stays free
+# to run on the other CPU, as it would beside the workers on a real machine.
 pin_server() {
   local p t
   for p in $1; do
@@ -807,7 +807,7 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "| libevent | $(pkg-config --modversion libevent 2>/dev/null || echo unknown) |"
   echo "| client | wrk -t$client_threads -c$conns -d${duration}s, keep-alive, $rounds round(s), targets alternated within each round, medians reported |"
   if ((pin && ncpu >= 2)); then
-    echo "| pinning | where the server under test runs 1 thread (1-thread hit path, scale, scrape, profile): server on CPU 0 (ocspcache's worker thread, its admin thread left free; nginx master + worker; the fixed-response server), wrk on CPU 1 (taskset), for every target alike; 2-thread runs unpinned |"
+    echo "| pinning | where the server under test runs 1 thread (1-thread hit path, scale, scrape, profile): server on CPU 0 (ocspcache's worker thread, its control thread (admin) left free; nginx master + worker; the fixed-response server), wrk on CPU 1 (taskset), for every target alike; 2-thread runs unpinned |"
   else
     echo "| pinning | none |"
   fi

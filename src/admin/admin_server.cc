@@ -6,7 +6,6 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <sys/socket.h>
 
 #include <stdexcept>
@@ -18,21 +17,20 @@
 
 namespace ocspcache {
 
-AdminServer::AdminServer(const HostPort& addr, Metrics& metrics, Readiness& readiness)
-    : metrics_(metrics), readiness_(readiness) {
-  base_ = event_base_new();
-  http_ = evhttp_new(base_);
-  evhttp_set_allowed_methods(http_, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-  evhttp_set_max_headers_size(http_, 8192);
-  evhttp_set_max_body_size(http_, 0);
-  evhttp_set_timeout(http_, 10);
-  evhttp_set_gencb(http_, &AdminServer::on_request, this);
-  evhttp_bound_socket* sock = evhttp_bind_socket_with_handle(http_, addr.host.c_str(), addr.port);
-  if (sock == nullptr) {
-    evhttp_free(http_);
-    event_base_free(base_);
-    throw std::runtime_error("cannot listen on admin address " + addr.to_string());
-  }
+void AdminServer::HttpDeleter::operator()(evhttp* h) const { evhttp_free(h); }
+
+AdminServer::AdminServer(event_base* base, const HostPort& addr, Metrics& metrics,
+                         Readiness& readiness)
+    : metrics_(metrics), readiness_(readiness), http_(evhttp_new(base)) {
+  if (!http_) throw std::runtime_error("evhttp_new failed");
+  evhttp_set_allowed_methods(http_.get(), EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+  evhttp_set_max_headers_size(http_.get(), 8192);
+  evhttp_set_max_body_size(http_.get(), 0);
+  evhttp_set_timeout(http_.get(), 10);
+  evhttp_set_gencb(http_.get(), &AdminServer::on_request, this);
+  evhttp_bound_socket* sock =
+      evhttp_bind_socket_with_handle(http_.get(), addr.host.c_str(), addr.port);
+  if (sock == nullptr) throw std::runtime_error("cannot listen on admin address " + addr.to_string());
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   getsockname(evhttp_bound_socket_get_fd(sock), reinterpret_cast<sockaddr*>(&ss), &len);
@@ -48,25 +46,9 @@ AdminServer::AdminServer(const HostPort& addr, Metrics& metrics, Readiness& read
   }
 }
 
-AdminServer::~AdminServer() {
-  stop();
-  if (http_ != nullptr) evhttp_free(http_);
-  if (base_ != nullptr) event_base_free(base_);
-}
+AdminServer::~AdminServer() = default;
 
-void AdminServer::start() {
-  thread_ = std::thread([this] {
-    pthread_setname_np(pthread_self(), "ocspcache-admin");
-    event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);
-  });
-}
-
-void AdminServer::stop() {
-  if (thread_.joinable()) {
-    event_base_loopexit(base_, nullptr);  // thread-safe with evthread_use_pthreads
-    thread_.join();
-  }
-}
+void AdminServer::stop() { http_.reset(); }
 
 namespace {
 void reply(evhttp_request* req, int code, const char* reason, std::string_view content_type,

@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "ocspcache/util/json.h"
-#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 namespace {
@@ -63,7 +62,7 @@ void append_cert(std::string& out, const CertTracker::Row& r) {
   out.append("}");
 }
 
-void append_responder(std::string& out, const ResponderHealth::Row& r) {
+void append_responder(std::string& out, const ResponderStatus& r) {
   out.append("{");
   key(out, "url");
   json::append_string(out, r.url);
@@ -99,7 +98,7 @@ void append_responder(std::string& out, const ResponderHealth::Row& r) {
              std::to_string(permille / 10 % 10) + std::to_string(permille % 10));
   out.append(",");
   key(out, "window");
-  out.append(std::to_string(ResponderHealth::kWindow));
+  out.append(std::to_string(r.window));
   out.append("}}");
 }
 
@@ -108,7 +107,7 @@ void append_responder(std::string& out, const ResponderHealth::Row& r) {
 std::string render_status_json(Metrics& metrics, int64_t now) {
   // Copies first (each under its own lock, briefly), then formatting.
   const auto certs = metrics.certs().snapshot(now);
-  const auto responders = metrics.responders().snapshot();
+  const auto responders = metrics.responders();
   const auto options = metrics.certs().options();
   const uint64_t dropped = metrics.certs().dropped();
 
@@ -123,15 +122,15 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
   out.append(",");
   key(out, "cache");
   out.append("{");
-  const MemoryCache* cache = metrics.cache();
+  const StoreStats cache = metrics.store() ? metrics.store()->stats() : StoreStats{};
   key(out, "entries");
-  out.append(std::to_string(cache ? cache->entries() : 0));
+  out.append(std::to_string(cache.entries));
   out.append(",");
   key(out, "bytes");
-  out.append(std::to_string(cache ? cache->bytes() : 0));
+  out.append(std::to_string(cache.bytes));
   out.append(",");
   key(out, "maxBytes");
-  out.append(std::to_string(cache ? cache->max_bytes() : 0));
+  out.append(std::to_string(cache.max_bytes));
   out.append("},");
   key(out, "tracking");
   out.append("{");
@@ -164,11 +163,11 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
   return out;
 }
 
-ReadyzAnswer readyz(bool listening, bool draining, const ResponderHealth& responders) {
+ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderStatus>& responders) {
   if (draining) return {503, "not ready: draining for shutdown\n"};
   if (!listening) return {503, "not ready: not listening yet\n"};
   std::string notes;
-  for (const auto& r : responders.snapshot()) {
+  for (const auto& r : responders) {
     if (r.up) continue;
     notes += notes.empty() ? "" : "; ";
     notes += "responder " + r.url + " down";

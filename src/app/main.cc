@@ -1,12 +1,13 @@
-// ocspcache entry point: command line only; run_daemon assembles the rest.
+// ocspcache entry point: command line only; App assembles the rest.
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "ocspcache/config/config.h"
-#include "ocspcache/app/daemon.h"
+#include "ocspcache/app/app.h"
 #include "ocspcache/ocsp/issuer.h"
 
 namespace {
@@ -63,14 +64,16 @@ int main(int argc, char** argv) {
   if (config_path.empty()) return usage_error("no config file given (--config FILE)");
 
   ocspcache::Config config;
+  std::shared_ptr<const ocspcache::ocsp::IssuerRegistry> registry;
   try {
     config = ocspcache::load_config(config_path);
-    // Issuer certificates are parsed here too so --check-config catches a
-    // bad PEM, not only a missing file.
-    auto registry = ocspcache::ocsp::IssuerRegistry::load(config.issuers);
+    // Issuer certificates are parsed here, once, so --check-config catches
+    // a bad PEM, not only a missing file, and the app starts with them.
+    registry = std::make_shared<const ocspcache::ocsp::IssuerRegistry>(
+        ocspcache::ocsp::IssuerRegistry::load(config.issuers));
     if (check_only) {
       std::printf("%s: OK (%zu issuer%s, %zu listen address%s)\n", config_path.c_str(),
-                  registry.issuers().size(), registry.issuers().size() == 1 ? "" : "s",
+                  registry->issuers().size(), registry->issuers().size() == 1 ? "" : "s",
                   config.server.listen.size(), config.server.listen.size() == 1 ? "" : "es");
       return 0;
     }
@@ -79,7 +82,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    return ocspcache::run_daemon(config);
+    ocspcache::App app(std::move(config), std::move(registry));
+    return app.run();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ocspcache: cannot start: %s\n", e.what());
     return 1;

@@ -98,7 +98,7 @@ void apply_table(const LoadContext& ctx, const toml::table& table, std::string_v
            "not yet supported (" + std::string(row->not_yet) + "); remove it or set it to " +
                std::string(row->default_toml));
     }
-    row->set(target, std::move(value));
+    row->field.set(target, std::move(value));
   }
   for (const auto& row : rows) {
     if (row.table == table_name && row.required && !table.contains(row.name)) {

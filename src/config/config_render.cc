@@ -93,13 +93,13 @@ std::string type_text(const KeySpec<Target>& row) {
 template <class Target>
 void reference_rows(std::ostringstream& out, std::string_view table,
                     std::span<const KeySpec<Target>> rows) {
-  out << "| Key | Type | Default | Meaning |\n|---|---|---|---|\n";
+  out << "| Key | Type | Default | On SIGHUP | Meaning |\n|---|---|---|---|---|\n";
   for (const auto& row : rows) {
     if (row.table != table) continue;
     std::string fallback = row.required ? "required, e.g. `" + std::string(row.default_toml) + "`"
                                         : "`" + std::string(row.default_toml) + "`";
     out << "| `" << row.name << "` | " << cell(type_text(row)) << " | " << cell(fallback) << " | "
-        << cell(row.doc)
+        << (row.reload == Reload::kLive ? "applied" : "restart") << " | " << cell(row.doc)
         << (row.not_yet.empty() ? "" : ". *Not yet supported: only the default is accepted.*")
         << " |\n";
   }

@@ -41,6 +41,19 @@ using Value =
     std::variant<bool, int64_t, double, std::string, std::vector<std::string>, Millis, size_t,
                  std::vector<HostPort>, std::optional<HostPort>, std::vector<HttpUrl>>;
 
+// How a running process takes a changed value on SIGHUP: applied at once,
+// or only by a restart (the reload says which keys). The row states it, so
+// the list of restart-only keys is derived, never hand-kept.
+enum class Reload { kRestart, kLive };
+
+// Where a row's value goes in its target struct, and how to compare two
+// targets on it (for the reload's "what changed").
+template <class Target>
+struct Field {
+  void (*set)(Target&, Value&&) = nullptr;
+  bool (*same)(const Target&, const Target&) = nullptr;
+};
+
 template <class Target>
 struct KeySpec {
   std::string_view table;  // "server"; "issuer" for the [[issuer]] rows
@@ -57,7 +70,8 @@ struct KeySpec {
   // Non-empty: the feature is not built yet, so only the default is accepted.
   // The key is still parsed and type-checked, so lifting this is one edit.
   std::string_view not_yet = {};
-  void (*set)(Target&, Value&&) = nullptr;
+  Reload reload = Reload::kRestart;
+  Field<Target> field = {};
 };
 
 // Stores a Value into the member reached through a chain of member pointers,
@@ -86,6 +100,18 @@ void assign(typename MemberClass<decltype(First)>::type& target, Value&& value) 
         }
       },
       std::move(value));
+}
+
+template <auto First, auto... Rest>
+bool same(const typename MemberClass<decltype(First)>::type& a,
+          const typename MemberClass<decltype(First)>::type& b) {
+  return ((a.*First).*....*Rest) == ((b.*First).*....*Rest);
+}
+
+// The Field of the member reached through a chain of member pointers.
+template <auto First, auto... Rest>
+constexpr Field<typename MemberClass<decltype(First)>::type> field() {
+  return {&assign<First, Rest...>, &same<First, Rest...>};
 }
 
 // The top-level tables, in the order of the sample config and the docs.

@@ -55,8 +55,7 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
     return;
   }
   const ocsp::CacheKey key = ocsp::make_cache_key(*decoded);
-  if (EntryPtr entry = svc.cache->lookup(key, ctx.now)) {
-    entry->mark_asked(ctx.now);  // lock- and allocation-free (cached_response.h)
+  if (EntryPtr entry = svc.store->lookup(key, ctx.now)) {
     if (not_modified(req.if_none_match, req.if_modified_since, *entry)) {
       append_not_modified(conn.out(), *entry, ctx);
     } else {
@@ -66,14 +65,9 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
     return;
   }
 
-  // Every CertID of one request must belong to one configured issuer: that
-  // issuer's responders are asked and its key checks the answer.
-  std::shared_ptr<const ocsp::IssuerRegistry> registry = svc.issuers.load();
-  const ocsp::Issuer* issuer = registry->find(decoded->ids[0]);
-  for (size_t i = 1; issuer != nullptr && i < decoded->count; ++i) {
-    if (!issuer->matches(decoded->ids[i])) issuer = nullptr;
-  }
-  if (issuer == nullptr) {
+  std::shared_ptr<const RouteTable> routes = svc.routes.load();
+  const Route* route = routes->find(*decoded);
+  if (route == nullptr) {
     append_ocsp_error(conn.out(), ocsp::ResponseCode::kUnauthorized, ctx);
     worker.stats().count_request(method, ReqResult::kError, monotonic_ns() - start);
     return;
@@ -82,21 +76,12 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
   conn.set_pending(method, start, ctx.head);
   const uint64_t conn_id = conn.id();
   Worker* w = &worker;
-  auto waiter = [w, conn_id](const FetchOutcome& outcome) {
-    w->post([w, conn_id, outcome] {
-      if (Connection* c = w->find_connection(conn_id)) c->resume(outcome);
-    });
-  };
-  if (svc.flights->join(key, std::move(waiter))) {
-    // A flight that ended between our lookup and join has filled the cache;
-    // check again rather than ask the responder twice.
-    if (EntryPtr entry = svc.cache->lookup(key, ctx.now)) {
-      svc.flights->complete(key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
-    } else {
-      worker.fetcher().start(key, ocsp::build_upstream_request(*decoded), std::move(registry),
-                             *issuer);
-    }
-  }
+  worker.resolver().resolve(key, *decoded, std::move(routes), *route,
+                            [w, conn_id](const FetchOutcome& outcome) {
+                              w->post([w, conn_id, outcome] {
+                                if (Connection* c = w->find_connection(conn_id)) c->resume(outcome);
+                              });
+                            });
 }
 
 }  // namespace ocspcache

@@ -4,14 +4,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <stdexcept>
 #include <string>
 
 #include "ocspcache/util/clock.h"
+#include "ocspcache/util/duration.h"
 #include "ocspcache/http/connection.h"
 #include "ocspcache/util/log.h"
 
@@ -20,7 +23,7 @@ namespace ocspcache {
 void Worker::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
 void Worker::EventDeleter::operator()(event* e) const { event_free(e); }
 
-Worker::Worker(int index, Services& services)
+Worker::Worker(int index, Services& services, const WorkerResourceFactory& make_resources)
     : index_(index), services_(services), base_(event_base_new()) {
   if (!base_) throw std::runtime_error("event_base_new failed");
   mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_mailbox, this));
@@ -31,13 +34,16 @@ Worker::Worker(int index, Services& services)
   const auto& server = services_.config->server;
   const int64_t shortest = std::min(server.read_timeout.count(), server.idle_timeout.count());
   const int64_t period_ms = std::clamp<int64_t>(shortest / 4, 10, 1000);
-  const timeval period{static_cast<time_t>(period_ms / 1000),
-                       static_cast<suseconds_t>(period_ms % 1000 * 1000)};
+  const timeval period = to_timeval(Millis{period_ms});
   event_add(sweep_event_.get(), &period);
-  const auto& up = services_.config->upstream;
-  upstream_ = std::make_unique<UpstreamClient>(base_.get(), up.timeout, up.max_response_bytes);
-  fetcher_ = std::make_unique<Fetcher>(*upstream_, *services_.cache, *services_.flights,
-                                       *services_.metrics, up.clock_skew);
+  resources_ = make_resources(base_.get(), index_);
+  if (!resources_.upstream) throw std::runtime_error("worker resources without an upstream client");
+  fetcher_ = std::make_unique<Fetcher>(*resources_.upstream, *services_.clock,
+                                       services_.config->upstream.clock_skew);
+  resolver_ = std::make_unique<MissResolver>(
+      MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
+                          *services_.metrics, *services_.clock},
+      *fetcher_);
   refresh_now();
 }
 
@@ -47,8 +53,9 @@ Worker::~Worker() {
   graveyard_.clear();
   listen_events_.clear();
   for (int fd : listen_fds_) ::close(fd);
+  resolver_.reset();
   fetcher_.reset();
-  upstream_.reset();
+  resources_ = {};
   mailbox_event_.reset();
   sweep_event_.reset();
   cleanup_event_.reset();
@@ -68,6 +75,11 @@ void Worker::start() {
     // thread (bench/run.sh pins workers by this name). 15 chars at most.
     const std::string name = "ocspcache-w" + std::to_string(index_);
     pthread_setname_np(pthread_self(), name.c_str());
+    // Signals are the control loop's (app/control_loop.h), never a worker's.
+    sigset_t control;
+    sigemptyset(&control);
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&control, sig);
+    pthread_sigmask(SIG_BLOCK, &control, nullptr);
     event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
     finished_ = true;
   });
@@ -192,7 +204,7 @@ void Worker::begin_drain() {
 }
 
 void Worker::maybe_finish_drain() {
-  if (draining_ && conns_.empty() && upstream_->in_flight() == 0) {
+  if (draining_ && conns_.empty() && resources_.upstream->in_flight() == 0) {
     event_base_loopexit(base_.get(), nullptr);
   }
 }

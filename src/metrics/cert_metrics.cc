@@ -98,7 +98,7 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
 }
 
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,
-                               const std::vector<ResponderHealth::Row>& rows) {
+                               const std::vector<ResponderStatus>& rows) {
   if (rows.empty()) return;
   auto up = family("ocspcache_responder_up",
                    "1 if the last exchange with this responder gave a valid answer in time, 0 if "

@@ -1,11 +1,11 @@
 #include "ocspcache/metrics/cert_tracker.h"
 
+#include <absl/container/flat_hash_set.h>
 #include <absl/container/inlined_vector.h>
 
 #include <algorithm>
 #include <limits>
 
-#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 
@@ -59,55 +59,17 @@ constexpr int64_t kPruneEverySeconds = 5;
 // newcomer then costs O(1) and the O(n) trim runs once per n/8 of them.
 constexpr size_t kTrimSlack = 64;
 
-// CertID forms one record holds entries for. One certificate is normally
-// asked with one or two hash algorithms (SHA-1, SHA-256), each its own
-// cache key; multi-CertID requests add more keys. Bounded so that the
-// entries the tracker keeps alive are at most max_series x this.
-constexpr size_t kMaxEntriesPerRecord = 8;
-
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
 }  // namespace
 
-// A cache entry a record holds, counted in the entry's trackers_ for as long
-// as it is held: an entry with a count of 0 is one the metrics do not see,
-// which is what the revival scan looks for.
-class CertTracker::Held {
- public:
-  explicit Held(EntryPtr e) : e_(std::move(e)) { hold(*e_); }
-  Held(Held&& o) noexcept : e_(std::move(o.e_)) {}
-  Held& operator=(Held&& o) noexcept {
-    if (this != &o) {
-      release();
-      e_ = std::move(o.e_);
-    }
-    return *this;
-  }
-  Held(const Held&) = delete;
-  Held& operator=(const Held&) = delete;
-  ~Held() { release(); }
-
-  const CachedResponse* operator->() const { return e_.get(); }
-  const CachedResponse* get() const { return e_.get(); }
-
- private:
-  void release() {
-    if (e_) {
-      let_go(*e_);
-      e_.reset();
-    }
-  }
-  EntryPtr e_;
-};
-
 // Guarded by CertTracker::mu_. Only exported certificates have one.
 struct CertTracker::Record {
   std::shared_ptr<const Labels> labels;
-  // One per cache key answering this certificate, newest answer per key;
-  // released when they expire (prune) or with the record. Held entries
-  // stay alive after the cache evicts them, so their number is bounded:
-  // (max_series + trim slack) x kMaxEntriesPerRecord.
-  absl::InlinedVector<Held, 2> entries;
+  // The cache keys answering this certificate (at most kMaxKeysPerRecord),
+  // and the latest second any of them was served, as last read.
+  absl::InlinedVector<ocsp::CacheKey, 2> keys;
+  int64_t asked = 0;
   int64_t touched = 0;  // last answered / exhausted / set_pinned
   uint64_t seq = 0;     // admission order
   bool has_status = false;
@@ -138,22 +100,14 @@ struct CertTracker::Record {
 CertTracker::CertTracker(Options options) : options_(options) {}
 CertTracker::~CertTracker() = default;
 
-void CertTracker::hold(const CachedResponse& e) {
-  e.trackers_.fetch_add(1, std::memory_order_relaxed);
-}
-
-void CertTracker::let_go(const CachedResponse& e) {
-  e.trackers_.fetch_sub(1, std::memory_order_relaxed);
-}
-
 void CertTracker::configure(Options options) {
   std::lock_guard lock(mu_);
   options_ = options;
 }
 
-void CertTracker::set_revival(MemoryCache* cache, Identify identify) {
+void CertTracker::watch(const Store* store, Identify identify) {
   std::lock_guard lock(mu_);
-  cache_ = cache;
+  store_ = store;
   identify_ = identify ? std::make_shared<const Identify>(std::move(identify)) : nullptr;
 }
 
@@ -180,37 +134,57 @@ CertTracker::Record& CertTracker::add(std::string id, std::string_view issuer,
   return r;
 }
 
-void CertTracker::attach(Record& rec, const EntryPtr& entry) {
-  if (!entry) return;
-  for (Held& h : rec.entries) {
-    if (h->key() == entry->key()) {
-      // Same rule as the cache's insert: never back to an older answer.
-      if (h.get() != entry.get() && entry->this_update() >= h->this_update()) h = Held(entry);
-      return;
-    }
+void CertTracker::attach(Record& rec, const ocsp::CacheKey& key) {
+  if (std::find(rec.keys.begin(), rec.keys.end(), key) != rec.keys.end()) return;
+  if (rec.keys.size() == kMaxKeysPerRecord) {
+    // The form added first goes: a bounded record, whatever clients send.
+    auto it = key_refs_.find(rec.keys.front());
+    if (--it->second == 0) key_refs_.erase(it);
+    rec.keys.erase(rec.keys.begin());
   }
-  if (rec.entries.size() < kMaxEntriesPerRecord) {
-    rec.entries.emplace_back(entry);
-    return;
-  }
-  auto stalest = std::min_element(rec.entries.begin(), rec.entries.end(),
-                                  [](const Held& a, const Held& b) {
-                                    return a->last_asked() < b->last_asked();
-                                  });
-  *stalest = Held(entry);
+  rec.keys.push_back(key);
+  ++key_refs_[key];
 }
 
-int64_t CertTracker::last_asked(const Record& rec) {
-  int64_t last = rec.touched;
-  for (const Held& h : rec.entries) last = std::max(last, h->last_asked());
-  return last;
+void CertTracker::erase(ActiveMap::iterator it) {
+  for (const ocsp::CacheKey& key : it->second->keys) {
+    auto k = key_refs_.find(key);
+    if (--k->second == 0) key_refs_.erase(k);
+  }
+  active_.erase(it);
+}
+
+void CertTracker::read_hits(Record& rec, int64_t now) const {
+  if (store_ == nullptr) return;
+  for (const ocsp::CacheKey& key : rec.keys) {
+    if (EntryPtr e = store_->peek(key, now)) rec.asked = std::max(rec.asked, e->last_asked());
+  }
+}
+
+int64_t CertTracker::last_asked(const Record& rec) { return std::max(rec.touched, rec.asked); }
+
+void CertTracker::on_entry_changed(const EntryChange& change) {
+  std::lock_guard lock(mu_);
+  maybe_prune(change.now, false);
+  for (const AnsweredCert& c : change.certs) {
+    answered_locked(c.issuer, c.serial, c.single, change.entry.produced_at(), change.now,
+                    &change.entry.key());
+  }
+  trim_if_grown(change.now);
 }
 
 void CertTracker::answered(std::string_view issuer, std::string_view serial,
                            const ocsp::SingleStatus& single, int64_t produced_at, int64_t now,
-                           const EntryPtr& entry) {
+                           const ocsp::CacheKey* key) {
   std::lock_guard lock(mu_);
   maybe_prune(now, false);
+  answered_locked(issuer, serial, single, produced_at, now, key);
+  trim_if_grown(now);
+}
+
+void CertTracker::answered_locked(std::string_view issuer, std::string_view serial,
+                                  const ocsp::SingleStatus& single, int64_t produced_at,
+                                  int64_t now, const ocsp::CacheKey* key) {
   std::string id = identity(issuer, serial);
   Record* rec = find(id);
   if (rec == nullptr) rec = &add(std::move(id), issuer, serial);
@@ -221,8 +195,7 @@ void CertTracker::answered(std::string_view issuer, std::string_view serial,
     rec->status = from(rec->answer.status);
   }
   rec->touched = std::max(rec->touched, now);
-  attach(*rec, entry);
-  trim_if_grown(now);
+  if (key != nullptr) attach(*rec, *key);
 }
 
 void CertTracker::upstream_error(std::string_view issuer, std::string_view serial,
@@ -301,7 +274,7 @@ void CertTracker::trim(int64_t now) {
     std::nth_element(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(slots),
                      candidates.end(), better);
     // Erasing from a flat_hash_map leaves the other iterators valid.
-    for (size_t i = slots; i < candidates.size(); ++i) active_.erase(candidates[i].it);
+    for (size_t i = slots; i < candidates.size(); ++i) erase(candidates[i].it);
     dropped_ += candidates.size() - slots;
     candidates.resize(slots);
   }
@@ -329,13 +302,9 @@ void CertTracker::maybe_prune(int64_t now, bool force) {
   const int64_t cutoff = now - options_.idle_seconds;
   for (auto it = active_.begin(); it != active_.end();) {
     Record& r = *it->second;
-    // Past nextUpdate an entry is never served again: let go of it, so no
-    // record keeps an expired entry's memory alive after the cache drops it.
-    r.entries.erase(std::remove_if(r.entries.begin(), r.entries.end(),
-                                   [now](const Held& h) { return h->next_update() <= now; }),
-                    r.entries.end());
+    read_hits(r, now);
     if (!r.pinned && last_asked(r) < cutoff) {
-      active_.erase(it++);  // idle: gone, not counted as a cap drop
+      erase(it++);  // idle: gone, not counted as a cap drop
     } else {
       ++it;
     }
@@ -343,25 +312,32 @@ void CertTracker::maybe_prune(int64_t now, bool force) {
   trim(now);  // also applies a max_series lowered by a reload
 }
 
+void CertTracker::prune(int64_t now) {
+  std::lock_guard lock(mu_);
+  maybe_prune(now, true);
+}
+
 // Brings back certificates answered from the cache after they lost their
-// series: an entry asked within track_idle that no record holds. Bounded:
-// at most once per prune interval, only when a hit flagged such an entry
-// since the last scan, and at most kMaxRevivalsPerScan entries identified
-// (the most recently asked). Lock order: the cache's shard locks are taken
-// only while mu_ is not held (for_each here; the Fetcher inserts after
-// answered() returns), so the two never nest.
+// series: an entry asked within track_idle under a key no record holds.
+// Bounded: at most once per prune interval (scrapes only), one walk of the
+// store, and at most kMaxRevivalsPerScan entries identified (the most
+// recently asked, and only those that would beat the worst exported
+// certificate). The store is walked without mu_ (a copy of the held keys
+// says what is tracked), so answers are never held up by the walk.
 void CertTracker::revive(int64_t now) {
-  MemoryCache* cache = nullptr;
+  const Store* store = nullptr;
   std::shared_ptr<const Identify> identify;
+  absl::flat_hash_set<ocsp::CacheKey, ocsp::CacheKeyHash> held;
   int64_t cutoff = 0, floor_good = 0, floor_not_good = 0;
   {
     std::lock_guard lock(mu_);
-    if (cache_ == nullptr || !identify_ || now - last_scan_ < kPruneEverySeconds) return;
-    if (!CachedResponse::take_untracked_asked()) return;
+    if (store_ == nullptr || !identify_ || now - last_scan_ < kPruneEverySeconds) return;
     last_scan_ = now;
     maybe_prune(now, true);
-    cache = cache_;
+    store = store_;
     identify = identify_;
+    held.reserve(key_refs_.size());
+    for (const auto& [key, n] : key_refs_) held.insert(key);
     cutoff = now - options_.idle_seconds;
     floor_good = revive_floor_good_;
     floor_not_good = revive_floor_not_good_;
@@ -375,16 +351,17 @@ void CertTracker::revive(int64_t now) {
   auto later = [](const Candidate& a, const Candidate& b) { return a.asked > b.asked; };
   std::vector<Candidate> best;
   best.reserve(kMaxRevivalsPerScan);
-  cache->for_each([&](const CachedResponse& e) {
-    if (e.trackers() != 0 || e.next_update() <= now) return;
+  store->walk([&](const CachedResponse& e) {
+    if (e.next_update() <= now) return;
     const int64_t asked = e.last_asked();
     // status() is the first CertID's: exact for the usual one-CertID entry.
     const int64_t floor = e.status() == ocsp::CertStatus::kGood ? floor_good : floor_not_good;
     if (asked < cutoff || asked <= floor) return;
+    if (best.size() == kMaxRevivalsPerScan && asked <= best.front().asked) return;
+    if (held.contains(e.key())) return;
     if (best.size() == kMaxRevivalsPerScan) {
-      if (asked <= best.front().asked) return;
       std::pop_heap(best.begin(), best.end(), later);
-      best.pop_back();  // the cache still holds it: no entry is freed under its lock
+      best.pop_back();  // the store still holds it: no entry is freed under its lock
     }
     best.push_back({asked, EntryPtr(&e)});
     std::push_heap(best.begin(), best.end(), later);
@@ -403,7 +380,8 @@ void CertTracker::revive(int64_t now) {
       Record* rec = find(id);
       if (rec == nullptr) rec = &add(std::move(id), s.issuer, s.serial);
       rec->take_answer(s.single, s.produced_at);
-      attach(*rec, best[i].entry);
+      attach(*rec, best[i].entry->key());
+      rec->asked = std::max(rec->asked, best[i].asked);
     }
   }
   trim_if_grown(now);

@@ -1,6 +1,6 @@
 // Helpers for metric families built at scrape time (not registered in the
 // prometheus-cpp registry because their values live elsewhere: WorkerStats,
-// the cache, the CertTracker, ResponderHealth).
+// the store, the CertTracker, the responders).
 #pragma once
 
 #include <prometheus/client_metric.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ocspcache/metrics/cert_tracker.h"
-#include "ocspcache/upstream/responder_health.h"
+#include "ocspcache/metrics/responder_status.h"
 
 namespace ocspcache::metric_families {
 
@@ -38,6 +38,6 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
 
 // ocspcache_responder_up{responder}.
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,
-                               const std::vector<ResponderHealth::Row>& rows);
+                               const std::vector<ResponderStatus>& rows);
 
 }  // namespace ocspcache::metric_families

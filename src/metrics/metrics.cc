@@ -4,7 +4,6 @@
 #include <prometheus/text_serializer.h>
 
 #include "families.h"
-#include "ocspcache/cache/memory_cache.h"
 
 namespace ocspcache {
 
@@ -34,13 +33,6 @@ const char* to_label(ReqResult r) {
   return "error";
 }
 
-const char* to_label(UpstreamOutcome o) {
-  static constexpr const char* kNames[kUpstreamOutcomes] = {
-      "good",      "revoked", "unknown", "try_later",  "unauthorized",
-      "malformed", "invalid", "timeout", "http_error", "connect_error"};
-  return kNames[static_cast<size_t>(o)];
-}
-
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   upstream_requests_ = &prometheus::BuildCounter()
                             .Name("ocspcache_upstream_requests_total")
@@ -52,9 +44,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Register(*registry_);
 }
 
-void Metrics::upstream_result(std::string_view responder, UpstreamOutcome outcome, double seconds) {
+void Metrics::upstream_result(std::string_view responder, std::string_view outcome,
+                              double seconds) {
   const std::string r(responder);
-  upstream_requests_->Add({{"responder", r}, {"outcome", to_label(outcome)}}).Increment();
+  upstream_requests_->Add({{"responder", r}, {"outcome", std::string(outcome)}}).Increment();
   upstream_duration_
       ->Add({{"responder", r}},
             prometheus::Histogram::BucketBoundaries(kLatencyBuckets.begin(), kLatencyBuckets.end()))
@@ -71,7 +64,7 @@ std::string Metrics::render(int64_t now) {
                       prometheus::MetricType::Gauge);
   build.metric.push_back(gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
   out.push_back(std::move(build));
-  metric_families::append_responder_families(out, responders_.snapshot());
+  metric_families::append_responder_families(out, responders());
 
   auto requests =
       family("ocspcache_requests_total", "OCSP requests answered, by HTTP method and cache result.",
@@ -135,21 +128,22 @@ std::string Metrics::render(int64_t now) {
   open_f.metric.push_back(gauge_value(static_cast<double>(open)));
   out.push_back(std::move(open_f));
 
-  if (cache_ != nullptr) {
+  if (store_ != nullptr) {
+    const StoreStats cache = store_->stats();
     auto entries = family("ocspcache_cache_entries", "Responses held in the in-memory cache.",
                           prometheus::MetricType::Gauge);
-    entries.metric.push_back(gauge_value(static_cast<double>(cache_->entries())));
+    entries.metric.push_back(gauge_value(static_cast<double>(cache.entries)));
     out.push_back(std::move(entries));
     auto bytes = family("ocspcache_cache_bytes",
                         "Bytes charged to the in-memory cache (DER plus per-entry overhead).",
                         prometheus::MetricType::Gauge);
-    bytes.metric.push_back(gauge_value(static_cast<double>(cache_->bytes())));
+    bytes.metric.push_back(gauge_value(static_cast<double>(cache.bytes)));
     out.push_back(std::move(bytes));
     auto ev =
         family("ocspcache_cache_evictions_total", "Entries evicted to stay within cache.max_bytes.",
                prometheus::MetricType::Counter);
     prometheus::ClientMetric e;
-    e.counter.value = static_cast<double>(cache_->evictions());
+    e.counter.value = static_cast<double>(cache.evictions);
     ev.metric.push_back(e);
     out.push_back(std::move(ev));
   }

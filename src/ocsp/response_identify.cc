@@ -11,6 +11,7 @@
 
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/util/sha256.h"
 #include "ocspcache/util/ssl_handles.h"
 #include "openssl_helpers.h"
 
@@ -43,7 +44,7 @@ std::span<const uint8_t> contents(const ASN1_STRING* s) {
 
 }  // namespace
 
-std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der,
+std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der, const CacheKey& key,
                                                 const IssuerRegistry& registry) {
   ErrorQueueGuard clear_errors;
   std::vector<IdentifiedSingle> out;
@@ -53,10 +54,19 @@ std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der,
   OcspBasicRespPtr bs(OCSP_response_get1_basic(resp.get()));
   if (!bs) return out;
   const int64_t produced_at = to_unix(OCSP_resp_get0_produced_at(bs.get())).value_or(0);
+
+  // Which SingleResponses the entry was validated for: the one whose own
+  // CertID is the key (the usual one-CertID entry), or else all of them if
+  // the key is their CertIDs in response order (a multi-CertID entry whose
+  // responder answered exactly what was asked). Any other SingleResponse
+  // was never checked against a request and must not reach a series.
+  Sha256 all;
+  uint8_t buf[kMaxCanonicalCertId];
   const int count = OCSP_resp_count(bs.get());
+  std::vector<std::optional<IdentifiedSingle>> every;  // nullopt: no configured issuer
   for (int i = 0; i < count; ++i) {
     OCSP_SINGLERESP* single = OCSP_resp_get0(bs.get(), i);
-    if (single == nullptr) continue;
+    if (single == nullptr) return out;
     ASN1_OCTET_STRING *name_hash = nullptr, *key_hash = nullptr;
     ASN1_OBJECT* md = nullptr;
     ASN1_INTEGER* serial = nullptr;
@@ -65,30 +75,48 @@ std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der,
     auto* id = const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single));
     if (id == nullptr || OCSP_id_get0_info(&name_hash, &md, &key_hash, &serial, id) != 1 ||
         name_hash == nullptr || md == nullptr || key_hash == nullptr || serial == nullptr)
-      continue;
+      return out;
     const std::vector<uint8_t> serial_octets = integer_contents(serial);
-    if (serial_octets.empty()) continue;
     CertIdView view;
-    view.hash_oid = {OBJ_get0_data(md), OBJ_length(md)};
+    view.hash_oid = {OBJ_get0_data(md), static_cast<size_t>(OBJ_length(md))};
     view.name_hash = contents(name_hash);
     view.key_hash = contents(key_hash);
     view.serial = serial_octets;
-    const Issuer* issuer = registry.find(view);
-    if (issuer == nullptr) continue;  // e.g. removed from the config by a reload
+    const size_t n = encode_canonical_cert_id(view, buf);
+    if (n == 0) return out;
+    const std::span<const uint8_t> canonical(buf, n);
+    all.update(canonical);
+    Sha256 one;
+    one.update(canonical);
+    const bool is_key = one.finish() == key.bytes;
 
     int reason = 0;
     ASN1_GENERALIZEDTIME *revoked = nullptr, *this_upd = nullptr, *next_upd = nullptr;
     const int status = OCSP_single_get0_status(single, &reason, &revoked, &this_upd, &next_upd);
-    if (status < 0) continue;
-    IdentifiedSingle s;
-    s.issuer = issuer->name();
-    s.serial = serial_hex(serial_octets);
-    s.single.status = cert_status(status);
-    s.single.this_update = to_unix(this_upd).value_or(0);
-    s.single.next_update = to_unix(next_upd).value_or(0);
-    if (s.single.status == CertStatus::kRevoked) s.single.revoked_at = to_unix(revoked).value_or(0);
-    s.produced_at = produced_at;
-    out.push_back(std::move(s));
+    // No issuer: e.g. removed from the config by a reload.
+    const Issuer* issuer = registry.find(view);
+    std::optional<IdentifiedSingle> s;
+    if (status >= 0 && issuer != nullptr) {
+      s.emplace();
+      s->issuer = issuer->name();
+      s->serial = serial_hex(serial_octets);
+      s->single.status = cert_status(status);
+      s->single.this_update = to_unix(this_upd).value_or(0);
+      s->single.next_update = to_unix(next_upd).value_or(0);
+      if (s->single.status == CertStatus::kRevoked) {
+        s->single.revoked_at = to_unix(revoked).value_or(0);
+      }
+      s->produced_at = produced_at;
+    }
+    if (is_key) {
+      if (s) out.push_back(std::move(*s));
+      return out;
+    }
+    every.push_back(std::move(s));
+  }
+  if (count < 2 || all.finish() != key.bytes) return out;
+  for (auto& s : every) {
+    if (s) out.push_back(std::move(*s));
   }
   return out;
 }

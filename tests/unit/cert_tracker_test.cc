@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "ocspcache/cache/cached_response.h"
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/entry_events.h"
+#include "ocspcache/cache/memory_store.h"
 
 namespace ocspcache {
 namespace {
@@ -154,7 +155,7 @@ TEST(CertTracker, PinnedIsNeverDropped) {
   EXPECT_TRUE(row(t, "P", kT + 10'000)) << "not idle-expired either";
 }
 
-// ---- cache entries, revival, the cap at scale ----
+// ---- the store, revival, the cap at scale ----
 
 ocsp::CacheKey key(uint32_t n) {
   ocsp::CacheKey k;
@@ -169,8 +170,8 @@ uint32_t index_of(const CachedResponse& e) {
   return n;
 }
 
-EntryPtr entry(uint32_t n, ocsp::CertStatus status = ocsp::CertStatus::kGood, int64_t this_update = kT - 60,
-               int64_t next_update = kT + 86'400) {
+EntryPtr entry(uint32_t n, ocsp::CertStatus status = ocsp::CertStatus::kGood,
+               int64_t this_update = kT - 60, int64_t next_update = kT + 86'400) {
   CachedResponse::Facts f;
   f.this_update = this_update;
   f.next_update = next_update;
@@ -183,6 +184,17 @@ std::string serial_of(uint32_t n) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04X", n);
   return buf;
+}
+
+// As the cache writer does once it stored `e`: entry n answers serial_of(n)
+// under kCa with the entry's own status and times.
+void tell(CertTracker& t, const EntryPtr& e, int64_t now, std::string serial = {}) {
+  ocsp::SingleStatus single;
+  single.status = e->status();
+  single.this_update = e->this_update();
+  single.next_update = e->next_update();
+  const AnsweredCert cert{kCa, serial.empty() ? serial_of(index_of(*e)) : serial, single};
+  t.on_entry_changed(EntryChange{*e, true, {&cert, 1}, now});
 }
 
 // Stands in for identify_response: entry n answers serial_of(n) under kCa,
@@ -206,52 +218,65 @@ struct IdentifyStub {
 
 TEST(CertTracker, IdleCertificatesDropOutAndCacheHitsBringThemBack) {
   CertTracker t({.idle_seconds = 3600, .max_series = 100});
-  MemoryCache cache(1 << 20, 4);
+  MemoryStore store(1 << 20, 4);
   IdentifyStub identify;
-  t.set_revival(&cache, identify.fn());
-  // As the Fetcher does: build the entry, report the answer with it, cache it.
+  t.watch(&store, identify.fn());
   EntryPtr e = entry(0xAB, ocsp::CertStatus::kRevoked);
-  t.answered(kCa, serial_of(0xAB), answer(ocsp::CertStatus::kRevoked), kT, kT, e);
-  ASSERT_TRUE(cache.insert(e));
-  EXPECT_EQ(e->trackers(), 1u);
-  t.answered(kCa, "CD", answer(ocsp::CertStatus::kGood), kT, kT);  // no entry holds this one
+  ASSERT_TRUE(store.insert_if_newer(e));
+  tell(t, e, kT);
+  t.answered(kCa, "CD", answer(ocsp::CertStatus::kGood), kT, kT);  // not cached
 
-  e->mark_asked(kT + 1800);  // a hit half-way: still recent
+  ASSERT_TRUE(store.lookup(key(0xAB), kT + 1800));  // a hit half-way: still recent
   EXPECT_TRUE(row(t, serial_of(0xAB), kT + 3600));
   EXPECT_FALSE(row(t, "CD", kT + 3601)) << "not asked for track_idle";
   EXPECT_FALSE(row(t, serial_of(0xAB), kT + 1800 + 3601));
   EXPECT_EQ(t.dropped(), 0u) << "idle expiry is not a cap drop";
-  EXPECT_EQ(e->trackers(), 0u) << "a dropped record lets go of its entries";
   EXPECT_EQ(t.tracked(), 0u);
-  EXPECT_EQ(*identify.calls, 0u) << "nothing untracked was asked: no scan";
+  EXPECT_EQ(*identify.calls, 0u) << "nothing asked recently enough to come back";
 
-  e->mark_asked(kT + 9000);  // asked again, answered from the cache
+  ASSERT_TRUE(store.lookup(key(0xAB), kT + 9000));  // asked again, answered from the cache
   auto back = row(t, serial_of(0xAB), kT + 9001);
   ASSERT_TRUE(back);
   EXPECT_EQ(back->status, TrackedStatus::kRevoked);
   EXPECT_EQ(back->last_asked, kT + 9000);
   EXPECT_EQ(*identify.calls, 1u);
-  EXPECT_EQ(e->trackers(), 1u) << "the revived record holds the entry again";
   EXPECT_EQ(t.dropped(), 0u);
+  // Hits on the revived record's key are its own again: no second scan needed.
+  ASSERT_TRUE(store.lookup(key(0xAB), kT + 9500));
+  EXPECT_EQ(row(t, serial_of(0xAB), kT + 9501)->last_asked, kT + 9500);
+  EXPECT_EQ(*identify.calls, 1u);
 }
 
-TEST(CertTracker, NoRevivalWithoutACache) {
+TEST(CertTracker, HitsCountWithoutIdentifyButNothingRevives) {
+  CertTracker t({.idle_seconds = 3600, .max_series = 100});
+  MemoryStore store(1 << 20, 4);
+  t.watch(&store);  // no identify: no revival
+  EntryPtr e = entry(1);
+  ASSERT_TRUE(store.insert_if_newer(e));
+  tell(t, e, kT);
+  ASSERT_TRUE(store.lookup(key(1), kT + 3000));
+  EXPECT_EQ(row(t, serial_of(1), kT + 3001)->last_asked, kT + 3000) << "hits are read";
+  EXPECT_FALSE(row(t, serial_of(1), kT + 3000 + 3601));
+  ASSERT_TRUE(store.lookup(key(1), kT + 8000));
+  EXPECT_FALSE(row(t, serial_of(1), kT + 8001)) << "identify was never given";
+}
+
+TEST(CertTracker, WithoutAStoreAnswersAreTheOnlyAsks) {
   CertTracker t({.idle_seconds = 3600, .max_series = 100});
   EntryPtr e = entry(1);
-  t.answered(kCa, serial_of(1), answer(ocsp::CertStatus::kGood), kT, kT, e);
+  tell(t, e, kT);
+  e->mark_asked(kT + 3000);  // nobody reads it
   EXPECT_FALSE(row(t, serial_of(1), kT + 3601));
-  e->mark_asked(kT + 4000);
-  EXPECT_FALSE(row(t, serial_of(1), kT + 4001)) << "set_revival was never called";
 }
 
 TEST(CertTracker, AnExpiredRevivalCandidateStaysOut) {
   CertTracker t({.idle_seconds = 3600, .max_series = 100});
-  MemoryCache cache(1 << 20, 4);
+  MemoryStore store(1 << 20, 4);
   IdentifyStub identify;
-  t.set_revival(&cache, identify.fn());
+  t.watch(&store, identify.fn());
   EntryPtr e = entry(2, ocsp::CertStatus::kGood, kT - 60, kT + 5000);
-  ASSERT_TRUE(cache.insert(e));
-  e->mark_asked(kT + 4999);
+  ASSERT_TRUE(store.insert_if_newer(e));
+  ASSERT_TRUE(store.lookup(key(2), kT + 4999));
   EXPECT_FALSE(row(t, serial_of(2), kT + 5000)) << "at nextUpdate it is never served again";
   EXPECT_EQ(*identify.calls, 0u);
 }
@@ -295,135 +320,107 @@ TEST(CertTracker, ANewcomerTyingWithTheWorstDoesNotDisplaceIt) {
 
 TEST(CertTracker, RevivalScanIdentifiesAtMostNMostRecentFirst) {
   constexpr uint32_t kEntries = 5000;
+  constexpr size_t kBatch = CertTracker::kMaxRevivalsPerScan;
   CertTracker t({.idle_seconds = 3600, .max_series = 10'000});
-  MemoryCache cache(64 << 20, 16);
+  MemoryStore store(64 << 20, 16);
   IdentifyStub identify;
-  t.set_revival(&cache, identify.fn());
-  std::vector<EntryPtr> entries;
+  t.watch(&store, identify.fn());
   for (uint32_t i = 0; i < kEntries; ++i) {
-    entries.push_back(entry(i));
-    ASSERT_TRUE(cache.insert(entries.back()));
-    entries.back()->mark_asked(kT + 1000 + i);  // untracked (nobody answered them here)
+    ASSERT_TRUE(store.insert_if_newer(entry(i)));
+    ASSERT_TRUE(store.lookup(key(i), kT + 1000 + i));  // untracked (nobody answered them here)
   }
   const int64_t now = kT + 6000;  // cutoff kT + 2400: entries 1400.. are recent enough
   auto rows = t.snapshot(now);
-  EXPECT_EQ(*identify.calls, CertTracker::kMaxRevivalsPerScan);
-  ASSERT_EQ(rows.size(), CertTracker::kMaxRevivalsPerScan);
+  EXPECT_EQ(*identify.calls, kBatch);
+  ASSERT_EQ(rows.size(), kBatch);
   for (const auto& r : rows) {
-    EXPECT_GE(r.serial(), serial_of(kEntries - static_cast<uint32_t>(CertTracker::kMaxRevivalsPerScan)))
+    EXPECT_GE(r.serial(), serial_of(kEntries - static_cast<uint32_t>(kBatch)))
         << "the most recently asked go first";
   }
   // Within the prune interval: no second scan.
   t.snapshot(now + 1);
-  EXPECT_EQ(*identify.calls, CertTracker::kMaxRevivalsPerScan);
-  // Later, but nothing untracked was asked since: still no scan.
-  t.snapshot(now + 10);
-  EXPECT_EQ(*identify.calls, CertTracker::kMaxRevivalsPerScan);
-  // One untracked hit: the next scan takes the next batch.
-  entries[1500]->mark_asked(now + 11);
-  rows = t.snapshot(now + 20);
-  EXPECT_EQ(*identify.calls, 2 * CertTracker::kMaxRevivalsPerScan);
-  EXPECT_EQ(rows.size(), 2 * CertTracker::kMaxRevivalsPerScan);
-  EXPECT_TRUE(row(t, serial_of(1500), now + 21)) << "the one just asked is the most recent";
+  EXPECT_EQ(*identify.calls, kBatch);
+  // The next scan takes the next batch, never one already tracked.
+  rows = t.snapshot(now + 10);
+  EXPECT_EQ(*identify.calls, 2 * kBatch);
+  EXPECT_EQ(rows.size(), 2 * kBatch);
+  EXPECT_TRUE(row(t, serial_of(kEntries - 2 * kBatch), now + 11));
+  EXPECT_FALSE(row(t, serial_of(kEntries - 2 * kBatch - 1), now + 11));
+  // One just asked is the most recent of the untracked: first of the next batch.
+  ASSERT_TRUE(store.lookup(key(1500), now + 11));
+  t.snapshot(now + 20);
+  EXPECT_EQ(*identify.calls, 3 * kBatch);
+  EXPECT_TRUE(row(t, serial_of(1500), now + 21));
 }
 
 TEST(CertTracker, RevivalOnlyForWhatWouldBeatTheWorstExported) {
   CertTracker t({.idle_seconds = 3600, .max_series = 2});
-  MemoryCache cache(1 << 20, 4);
+  MemoryStore store(1 << 20, 4);
   IdentifyStub identify;
-  t.set_revival(&cache, identify.fn());
-  EntryPtr a = entry(1), b = entry(2), old = entry(3);
-  t.answered(kCa, serial_of(1), answer(ocsp::CertStatus::kGood), kT, kT + 100, a);
-  t.answered(kCa, serial_of(2), answer(ocsp::CertStatus::kGood), kT, kT + 100, b);
-  for (const auto& e : {a, b, old}) ASSERT_TRUE(cache.insert(e));
-  old->mark_asked(kT + 50);  // untracked, but less recent than both exported ones
+  t.watch(&store, identify.fn());
+  for (uint32_t n : {1u, 2u, 3u}) ASSERT_TRUE(store.insert_if_newer(entry(n)));
+  tell(t, store.peek(key(1), kT), kT + 100);
+  tell(t, store.peek(key(2), kT), kT + 100);
+  ASSERT_TRUE(store.lookup(key(3), kT + 50));  // untracked, less recent than both exported
   EXPECT_EQ(t.snapshot(kT + 110).size(), 2u);
   EXPECT_EQ(*identify.calls, 0u) << "it could not get a series: not even identified";
   EXPECT_EQ(t.dropped(), 0u);
-  old->mark_asked(kT + 200);  // now the most recent: it takes a good one's place
+  ASSERT_TRUE(store.lookup(key(3), kT + 200));  // now the most recent: it takes a good one's place
   auto rows = t.snapshot(kT + 210);
   EXPECT_EQ(*identify.calls, 1u);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_TRUE(row(t, serial_of(3), kT + 210));
   EXPECT_EQ(t.dropped(), 1u);
-  EXPECT_EQ(a->trackers() + b->trackers(), 1u) << "the displaced record let go of its entry";
+  EXPECT_NE(row(t, serial_of(1), kT + 210).has_value(), row(t, serial_of(2), kT + 210).has_value())
+      << "exactly one of the two went";
 }
 
-TEST(CertTracker, RecordsHoldOneEntryPerKeyAndLetGo) {
+TEST(CertTracker, ARecordFollowsEveryCertIdFormAndHoldsNoEntry) {
   CertTracker t({.idle_seconds = 3600, .max_series = 1});
-  // One certificate asked with a SHA-1 and a SHA-256 CertID: two entries.
-  EntryPtr sha1 = entry(1, ocsp::CertStatus::kGood, kT - 60), sha256 = entry(2);
-  t.answered(kCa, "AA", answer(ocsp::CertStatus::kGood), kT, kT, sha1);
-  t.answered(kCa, "AA", answer(ocsp::CertStatus::kGood), kT, kT, sha256);
-  EXPECT_EQ(sha1->trackers(), 1u);
-  EXPECT_EQ(sha256->trackers(), 1u);
-  // A newer answer under the SHA-1 key replaces the old entry...
-  EntryPtr sha1_new = entry(1, ocsp::CertStatus::kGood, kT);
-  t.answered(kCa, "AA", answer(ocsp::CertStatus::kGood), kT, kT + 1, sha1_new);
-  EXPECT_EQ(sha1->trackers(), 0u);
-  EXPECT_EQ(sha1_new->trackers(), 1u);
-  // ...an older one does not.
-  EntryPtr sha1_old = entry(1, ocsp::CertStatus::kGood, kT - 600);
-  t.answered(kCa, "AA", answer(ocsp::CertStatus::kGood), kT, kT + 2, sha1_old);
-  EXPECT_EQ(sha1_old->trackers(), 0u);
-  EXPECT_EQ(sha1_new->trackers(), 1u);
+  MemoryStore store(1 << 20, 4);
+  t.watch(&store);
+  // One certificate asked with a SHA-1 and a SHA-256 CertID: two keys.
+  EntryPtr sha1 = entry(1), sha256 = entry(2);
+  ASSERT_TRUE(store.insert_if_newer(sha1));
+  ASSERT_TRUE(store.insert_if_newer(sha256));
+  tell(t, sha1, kT, "AA");
+  tell(t, sha256, kT, "AA");
+  EXPECT_EQ(t.snapshot(kT).size(), 1u) << "one series for both forms";
+  EXPECT_EQ(sha1->references(), 2u) << "ours and the store's: the tracker holds none";
 
-  // Hits on either entry are the certificate's "last asked".
-  sha256->mark_asked(kT + 50);
+  // Hits under either key are the certificate's "last asked".
+  ASSERT_TRUE(store.lookup(key(2), kT + 50));
   EXPECT_EQ(row(t, "AA", kT + 60)->last_asked, kT + 50);
+  ASSERT_TRUE(store.lookup(key(1), kT + 70));
+  EXPECT_EQ(row(t, "AA", kT + 80)->last_asked, kT + 70);
 
-  // Over the cap (a not-good newcomer): the record goes and lets go of both.
+  // Evicted (here: erased) entries are freed at once; the record stays.
+  store.erase(key(1));
+  EXPECT_EQ(sha1->references(), 1u) << "only ours left";
+  EXPECT_TRUE(row(t, "AA", kT + 90));
+
+  // Over the cap (a not-good newcomer): the record goes.
   EntryPtr other = entry(3, ocsp::CertStatus::kRevoked);
-  t.answered(kCa, "BB", answer(ocsp::CertStatus::kRevoked), kT, kT + 70, other);
-  EXPECT_FALSE(row(t, "AA", kT + 70));
-  EXPECT_EQ(sha1_new->trackers(), 0u);
-  EXPECT_EQ(sha256->trackers(), 0u);
-  EXPECT_EQ(other->trackers(), 1u);
+  ASSERT_TRUE(store.insert_if_newer(other));
+  tell(t, other, kT + 100, "BB");
+  EXPECT_FALSE(row(t, "AA", kT + 100));
+  EXPECT_TRUE(row(t, "BB", kT + 100));
 }
 
-TEST(CertTracker, ExpiredEntriesAreLetGoWhileTheRecordStays) {
+TEST(CertTracker, AtMostEightCertIdFormsPerCertificate) {
   CertTracker t({.idle_seconds = 3600, .max_series = 10});
-  EntryPtr e = entry(1, ocsp::CertStatus::kGood, kT - 60, kT + 100);
-  t.set_pinned(kCa, "AA", true, kT);  // pinned: the record outlives everything
-  t.answered(kCa, "AA", answer(ocsp::CertStatus::kGood, kT, 100), kT, kT, e);
-  EXPECT_EQ(e->trackers(), 1u);
-  EXPECT_TRUE(row(t, "AA", kT + 99));
-  EXPECT_EQ(e->trackers(), 1u);
-  EXPECT_TRUE(row(t, "AA", kT + 100));
-  EXPECT_EQ(e->trackers(), 0u) << "past nextUpdate the entry is never served: not held";
-}
-
-TEST(CertTracker, EntriesOutliveNeitherTheTrackerNorTheCache) {
-  // Under ASan/LSan: an entry the tracker forgot to release leaks, one it
-  // released twice is freed under the cache.
-  MemoryCache cache(1 << 20, 4);
-  EntryPtr e = entry(1);
-  {
-    CertTracker t({.idle_seconds = 3600, .max_series = 10});
-    t.answered(kCa, "AA", answer(ocsp::CertStatus::kGood), kT, kT, e);
-    ASSERT_TRUE(cache.insert(e));
-    e.reset();  // the cache and the tracker hold it
-    EntryPtr cached = cache.lookup(key(1), kT);
-    ASSERT_TRUE(cached);
-    EXPECT_EQ(cached->trackers(), 1u);
+  MemoryStore store(1 << 20, 4);
+  t.watch(&store);
+  for (uint32_t n = 1; n <= CertTracker::kMaxKeysPerRecord + 1; ++n) {
+    EntryPtr e = entry(n);
+    ASSERT_TRUE(store.insert_if_newer(e));
+    tell(t, e, kT, "AA");
   }
-  EntryPtr cached = cache.lookup(key(1), kT);
-  ASSERT_TRUE(cached);
-  EXPECT_EQ(cached->trackers(), 0u) << "the tracker's end lets go";
-  cache.erase(key(1));
-}
-
-TEST(CertTracker, HitTouchIsMonotonic) {
-  EntryPtr e = entry(1);
-  e->mark_asked(10);
-  e->mark_asked(5);
-  EXPECT_EQ(e->last_asked(), 10);
-}
-
-TEST(CachedResponse, StaysWithinItsBudget) {
-  // Issue 5: < 256 bytes per entry beyond the DER, malloc's rounding and the
-  // hash set's slot included.
-  EXPECT_LE(sizeof(CachedResponse), 128u);
+  // The first form fell out: hits under it no longer count; the newest do.
+  ASSERT_TRUE(store.lookup(key(1), kT + 100));
+  EXPECT_EQ(row(t, "AA", kT + 101)->last_asked, kT);
+  ASSERT_TRUE(store.lookup(key(CertTracker::kMaxKeysPerRecord + 1), kT + 200));
+  EXPECT_EQ(row(t, "AA", kT + 201)->last_asked, kT + 200);
 }
 
 }  // namespace

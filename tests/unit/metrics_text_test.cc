@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/memory_store.h"
 #include "ocspcache/metrics/metrics.h"
 
 namespace ocspcache {
@@ -19,12 +19,18 @@ constexpr int64_t kNow = 1'700'000'000;
 
 std::string rendered_with_hostile_labels() {
   Metrics m;
-  MemoryCache cache(1 << 20);
-  m.set_cache(&cache);
+  MemoryStore cache(1 << 20);
+  m.set_store(&cache);
   ocsp::SingleStatus revoked{ocsp::CertStatus::kRevoked, kNow - 60, kNow + 3600, kNow - 7200};
   m.certs().answered("CA \"q\" \\ \nx", "0A1B", revoked, kNow - 30, kNow);
   m.certs().exhausted("Plain CA", "FF", "timeout", kNow);
-  m.responders().record("http://r/", "Plain CA", false, "timeout", kNow);
+  m.set_responder_source([] {
+    ResponderStatus down;
+    down.url = "http://r/";
+    down.issuers = {"Plain CA"};
+    down.up = false;
+    return std::vector<ResponderStatus>{down};
+  });
   return m.render(kNow);
 }
 

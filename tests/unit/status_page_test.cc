@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "ocspcache/util/json.h"
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/memory_store.h"
 
 namespace ocspcache {
 namespace {
@@ -131,6 +131,20 @@ class JsonChecker {
   size_t i_ = 0;
 };
 
+ResponderStatus responder(std::string url, std::string issuer, bool up, std::string error,
+                          int64_t at, size_t exchanges, size_t errors) {
+  ResponderStatus r;
+  r.url = std::move(url);
+  r.issuers = {std::move(issuer)};
+  r.up = up;
+  (up ? r.last_ok_at : r.last_error_at) = at;
+  r.last_error = std::move(error);
+  r.recent_exchanges = exchanges;
+  r.recent_errors = errors;
+  r.window = 100;
+  return r;
+}
+
 TEST(StatusPage, CheckerRejectsWhatItShould) {
   EXPECT_TRUE(JsonChecker::valid(R"({"a":[1,-2.5,"x\n",true,null,{}]})"));
   EXPECT_FALSE(JsonChecker::valid(R"({"a":1,})"));
@@ -158,8 +172,8 @@ TEST(StatusPage, EscapesEverythingIntoValidJson) {
 
 TEST(StatusPage, DocumentIsValidJsonWithHostileStrings) {
   Metrics metrics;
-  MemoryCache cache(1 << 20);
-  metrics.set_cache(&cache);
+  MemoryStore cache(1 << 20);
+  metrics.set_store(&cache);
   const int64_t now = 1'700'000'000;
   EXPECT_TRUE(JsonChecker::valid(render_status_json(metrics, now)));
 
@@ -168,8 +182,11 @@ TEST(StatusPage, DocumentIsValidJsonWithHostileStrings) {
   metrics.certs().answered("CA \"quoted\" \\ \n", "01AB", good, now, now);
   metrics.certs().answered("CA \"quoted\" \\ \n", "02", revoked, now, now);
   metrics.certs().exhausted("Other\tCA", "03", "http://r/: invalid (bad\x01 \xfe sig)", now);
-  metrics.responders().record("http://r/", "Other\tCA", false, "invalid (\"x\")", now);
-  metrics.responders().record("http://ok/", "CA", true, {}, now);
+  metrics.set_responder_source([now] {
+    return std::vector<ResponderStatus>{
+        responder("http://ok/", "CA", true, {}, now, 1, 0),
+        responder("http://r/", "Other\tCA", false, "invalid (\"x\")", now, 1, 1)};
+  });
   const std::string doc = render_status_json(metrics, now);
   EXPECT_TRUE(JsonChecker::valid(doc)) << doc;
   EXPECT_NE(doc.find(R"("status":"revoked")"), std::string::npos) << doc;
@@ -180,27 +197,14 @@ TEST(StatusPage, DocumentIsValidJsonWithHostileStrings) {
 }
 
 TEST(StatusPage, ReadyzIs503OnlyWhenItCannotServe) {
-  ResponderHealth health;
-  EXPECT_EQ(readyz(false, false, health).code, 503);
-  EXPECT_EQ(readyz(true, true, health).code, 503);
-  EXPECT_EQ(readyz(true, false, health).body, "ready\n");
-  health.record("http://down/", "CA", false, "timeout (timeout)", 1);
-  auto r = readyz(true, false, health);
+  std::vector<ResponderStatus> rows;
+  EXPECT_EQ(readyz(false, false, rows).code, 503);
+  EXPECT_EQ(readyz(true, true, rows).code, 503);
+  EXPECT_EQ(readyz(true, false, rows).body, "ready\n");
+  rows.push_back(responder("http://down/", "CA", false, "timeout (timeout)", 1, 1, 1));
+  auto r = readyz(true, false, rows);
   EXPECT_EQ(r.code, 200);
   EXPECT_EQ(r.body, "ready (degraded: responder http://down/ down (timeout (timeout)))\n");
-}
-
-TEST(ResponderHealth, ErrorRateOverTheLastExchanges) {
-  ResponderHealth h;
-  for (size_t i = 0; i < ResponderHealth::kWindow; ++i) h.record("u", "CA", false, "x", 1);
-  for (size_t i = 0; i < ResponderHealth::kWindow / 2; ++i) h.record("u", "CA", true, {}, 2);
-  auto rows = h.snapshot();
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_TRUE(rows[0].up);
-  EXPECT_EQ(rows[0].recent_exchanges, ResponderHealth::kWindow);
-  EXPECT_EQ(rows[0].recent_errors, ResponderHealth::kWindow / 2);
-  EXPECT_EQ(rows[0].last_error_at, 1);
-  EXPECT_EQ(rows[0].last_ok_at, 2);
 }
 
 }  // namespace

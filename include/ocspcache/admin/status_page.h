@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ocspcache/metrics/metrics.h"
 
@@ -23,6 +24,6 @@ struct ReadyzAnswer {
 // taking every instance out of a load balancer because a CA is down would
 // turn a partial outage into a total one. Such states are listed as
 // "ready (degraded: ...)" with 200.
-ReadyzAnswer readyz(bool listening, bool draining, const ResponderHealth& responders);
+ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderStatus>& responders);
 
 }  // namespace ocspcache

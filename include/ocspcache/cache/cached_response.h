@@ -10,9 +10,10 @@
 // holds one pointer per entry (the key is read from the entry).
 //
 // Immutable once built, except for what is marked mutable below: the
-// refcount, the cache's links and second-chance bit (guarded by the owning
-// shard's lock, or relaxed atomics), the "last asked" second and the count
-// of exported metric series holding the entry (cert_tracker.h).
+// refcount, the store's links and second-chance bit (guarded by the owning
+// shard's lock, or relaxed atomics) and the "last asked" second. It knows
+// nothing of who reads it (metrics, /status): they learn of entries from the
+// cache writer's events and read the store.
 #pragma once
 
 #include <atomic>
@@ -61,45 +62,32 @@ class CachedResponse {
   ocsp::CertStatus status() const { return facts_.status; }
   uint64_t etag() const { return etag_; }  // first 8 bytes of SHA-256(der)
 
-  // The hot path's only word to the metrics: lock-free, allocation-free, at
-  // most one store per second (time is whole seconds), so the line is
-  // almost always only read by the workers sharing it. The CertTracker
-  // reads this second for the certificates it exports; for the others, the
-  // hint below tells it that a revival scan may find something.
+  // The last second a client was served from this entry (0: never); set
+  // by the store's serving lookup. Lock- and allocation-free, and at most
+  // one store per second (time is whole seconds), so the line is almost
+  // always only read by the workers sharing it. Read by the metrics (a
+  // certificate's "last asked") and, later, by refresh (cache.refresh_idle).
   void mark_asked(int64_t now) const {
     if (asked_at_.load(std::memory_order_relaxed) < now) {
       asked_at_.store(now, std::memory_order_relaxed);
-      if (trackers_.load(std::memory_order_relaxed) == 0 &&
-          !untracked_asked_hint_.flag.load(std::memory_order_relaxed)) {
-        untracked_asked_hint_.flag.store(true, std::memory_order_relaxed);
-      }
     }
   }
-  // The last second a client was answered from this entry (0: never).
   int64_t last_asked() const { return asked_at_.load(std::memory_order_relaxed); }
 
-  // How many exported certificate series hold this entry (0: none, so a hit
-  // on it is one the metrics do not see until a revival scan finds it).
-  uint16_t trackers() const { return trackers_.load(std::memory_order_relaxed); }
-  // True, and cleared, if an entry nobody tracks was asked since the last
-  // call: one flag for the process, because a hit cannot afford more than
-  // a relaxed load (a store at most once per entry per second), and a scan
-  // that finds nothing new costs only one walk of the cache.
-  static bool take_untracked_asked() {
-    return untracked_asked_hint_.flag.exchange(false, std::memory_order_relaxed);
-  }
+  // References held right now (the store's, readers', in-flight answers').
+  // For tests and debugging: shows who keeps an entry alive.
+  uint32_t references() const { return refs_.load(std::memory_order_relaxed); }
 
   // Bytes charged against cache.max_bytes: the DER plus what an entry costs
   // around it (this object, malloc's rounding, the hash set's slot).
-  // bench/RESULTS.md shows the measured RSS per entry next to it (185 B
-  // marginal beyond the DER at 10k-100k entries): round up so a full cache
-  // stays within cache.max_bytes.
+  // bench/RESULTS.md shows the measured RSS per entry next to it (the
+  // marginal cost beyond the DER between scale sizes): round up so a full
+  // cache stays within cache.max_bytes.
   size_t charge() const { return der_size_ + kOverheadBytes; }
   static constexpr size_t kOverheadBytes = 192;
 
  private:
-  friend class MemoryCache;
-  friend class CertTracker;  // trackers_: changed only under its lock
+  friend class MemoryStore;
   friend void intrusive_add_ref(const CachedResponse* e) {
     e->refs_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -118,8 +106,6 @@ class CachedResponse {
   // cleared by eviction under the exclusive one. A hit never reorders the
   // list, so lookups need no exclusive lock.
   mutable std::atomic<bool> referenced_{false};
-  // Sits in referenced_'s padding: the tracker's count costs no bytes.
-  mutable std::atomic<uint16_t> trackers_{0};
   Facts facts_;
   uint64_t etag_;
   mutable std::atomic<int64_t> asked_at_{0};
@@ -128,13 +114,6 @@ class CachedResponse {
   mutable const CachedResponse* prev_ = nullptr;
   mutable const CachedResponse* next_ = nullptr;
   // The DER follows the object in the same allocation.
-
-  // A whole cache line of its own: set by hits on any core, so it must not
-  // share one with data that hits read.
-  struct alignas(64) Hint {
-    std::atomic<bool> flag;  // false: C++20 value-initializes it
-  };
-  static inline Hint untracked_asked_hint_;
 };
 
 }  // namespace ocspcache

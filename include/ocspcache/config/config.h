@@ -115,6 +115,11 @@ Config load_config(const std::string& path);
 std::optional<Millis> parse_duration(std::string_view text);
 std::optional<size_t> parse_size(std::string_view text);
 
+// The keys ("server.threads") whose value differs between the running
+// config and `next` and that a reload cannot apply: their schema row says
+// "restart". Every other key is applied by a SIGHUP reload.
+std::vector<std::string> keys_needing_restart(const Config& running, const Config& next);
+
 // The sample config (every key with its default and a comment) and the
 // Markdown key reference, both rendered from the schema table that drives
 // parsing, so conf/ocspcache.toml and docs/configuration.md cannot drift from

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "ocspcache/cache/cached_response.h"
-#include "ocspcache/upstream/single_flight.h"
+#include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/worker_stats.h"
 
 struct event;

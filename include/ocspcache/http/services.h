@@ -1,28 +1,32 @@
-// What every worker shares: read-only config, the cache, the issuer
-// registry, the single-flight table and the metrics. Built by the daemon;
-// all outlive the workers.
+// What every worker shares: read-only config, the store (L1), the one cache
+// writer, the routes, the single-flight table, the metrics and the clock.
+// Built by the app; all outlive the workers.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <memory>
 
+#include "ocspcache/cache/cache_writer.h"
+#include "ocspcache/cache/store.h"
 #include "ocspcache/config/config.h"
-#include "ocspcache/ocsp/issuer.h"
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/metrics.h"
-#include "ocspcache/upstream/single_flight.h"
+#include "ocspcache/upstream/route_table.h"
+#include "ocspcache/util/clock.h"
 
 namespace ocspcache {
 
 struct Services {
   const Config* config = nullptr;
-  MemoryCache* cache = nullptr;
-  // Swapped whole by a SIGHUP reload; a fetch keeps the registry it started
+  Store* store = nullptr;
+  CacheWriter* writer = nullptr;
+  // Swapped whole by a SIGHUP reload; a fetch keeps the table it started
   // with alive through its shared_ptr. Read on misses only.
-  std::atomic<std::shared_ptr<const ocsp::IssuerRegistry>> issuers;
-  SingleFlight* flights = nullptr;
+  std::atomic<std::shared_ptr<const RouteTable>> routes;
+  Flights* flights = nullptr;
   Metrics* metrics = nullptr;
+  const Clock* clock = &system_clock();
   std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections
 };
 

@@ -1,6 +1,8 @@
 // A front-end worker: one thread, one libevent loop, its own SO_REUSEPORT
-// listening sockets, its connections, and its upstream client. Workers
-// share only Services; anything crossing threads goes through post().
+// listening sockets, its connections, and its per-worker resources (the
+// upstream client today; a Redis connection next), made on its loop by the
+// app's factory. Workers share only Services; anything crossing threads
+// goes through post().
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -12,10 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include "ocspcache/upstream/fetcher.h"
+#include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/http/services.h"
-#include "ocspcache/upstream/upstream_client.h"
 #include "ocspcache/metrics/worker_stats.h"
+#include "ocspcache/upstream/client.h"
+#include "ocspcache/upstream/fetcher.h"
 
 struct event_base;
 struct event;
@@ -24,9 +27,17 @@ namespace ocspcache {
 
 class Connection;
 
+// What a worker owns that lives on its loop and is built for it: the hook
+// through which the app gives each worker its own connections to the
+// outside (one evhttp client per loop; next, one Redis connection).
+struct WorkerResources {
+  std::unique_ptr<UpstreamClient> upstream;
+};
+using WorkerResourceFactory = std::function<WorkerResources(event_base* loop, int index)>;
+
 class Worker {
  public:
-  Worker(int index, Services& services);
+  Worker(int index, Services& services, const WorkerResourceFactory& make_resources);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -47,7 +58,7 @@ class Worker {
   event_base* base() { return base_.get(); }
   Services& services() { return services_; }
   WorkerStats& stats() { return stats_; }
-  Fetcher& fetcher() { return *fetcher_; }
+  MissResolver& resolver() { return *resolver_; }
   int64_t now() const { return now_; }
   int64_t now_ms() const { return now_ms_; }  // monotonic, for timeouts
   void refresh_now();
@@ -93,8 +104,9 @@ class Worker {
   int64_t now_ms_ = 0;
   bool draining_ = false;
   WorkerStats stats_;
-  std::unique_ptr<UpstreamClient> upstream_;
+  WorkerResources resources_;
   std::unique_ptr<Fetcher> fetcher_;
+  std::unique_ptr<MissResolver> resolver_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
 };

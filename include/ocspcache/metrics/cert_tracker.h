@@ -1,11 +1,13 @@
 // The OCSP status of every certificate the service knows, for the
 // ssl_ocsp_response_* series (ssl_exporter's names and values) and /status.
 //
-// Fed on the rare path only: the Fetcher reports each upstream outcome per
-// CertID (answered / one responder failed / all failed). The hot path only
-// stores the second it was asked into the cache entry (CachedResponse::
-// mark_asked); the tracker reads those seconds when it prunes (at most
-// every few seconds, and at each scrape).
+// A listener of the cache writer (entry_events.h): each stored answer tells
+// it which certificates (issuer, serial) have which validated status, under
+// which cache key. Upstream failures come from the miss path (answered /
+// one responder failed / all failed). The hot path tells it nothing: a hit
+// only stores the second it was served into the entry (the store's
+// "last asked"), and the tracker reads those seconds from the store by key
+// when it prunes (at most every few seconds, and at each scrape).
 //
 // One record per certificate = (issuer name, serial): a client asking with a
 // SHA-1 CertID and another with a SHA-256 one share the record, because two
@@ -13,11 +15,12 @@
 // rejects. Only exported certificates have a record (at most max_series,
 // plus pinned ones): issue 5 allows < 256 bytes per cache entry beyond the
 // DER, so nothing is kept per certificate outside that set. A record holds
-// the cache entries answering it (one per CertID form), so their "last
-// asked" seconds are its own. A certificate dropped (idle or over the cap)
-// is forgotten; if it is answered from the cache again, a revival scan at
-// the next scrape finds its entry (asked, held by no record), reads who it
-// is from the DER and brings it back (set_revival).
+// the cache keys answering it (one per CertID form), never entries: an
+// evicted entry is freed at once. A certificate dropped (idle or over the
+// cap) is forgotten; if it is answered from the cache again, a revival scan
+// at the next scrape finds its entry (asked, under a key no record holds),
+// reads who it answers back from the validated SingleResponses of its DER
+// and brings it back (watch()).
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -33,12 +36,13 @@
 #include <vector>
 
 #include "ocspcache/cache/cached_response.h"
+#include "ocspcache/cache/entry_events.h"
+#include "ocspcache/cache/store.h"
+#include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/response.h"
 #include "ocspcache/ocsp/response_identify.h"
 
 namespace ocspcache {
-
-class MemoryCache;
 
 // What the tracker believes about a certificate. kUnavailable is exported
 // as 2 like kUnknown (DESIGN.md: "2 also when no valid response can be
@@ -54,7 +58,7 @@ struct CertTrackerOptions {
   size_t max_series = 10'000;   // metrics.max_series
 };
 
-class CertTracker {
+class CertTracker final : public EntryListener {
  public:
   using Options = CertTrackerOptions;
 
@@ -80,33 +84,43 @@ class CertTracker {
     bool pinned = false;
   };
 
-  // Who the certificates answered by a cache entry are (response_identify.h);
-  // injected so tests can count calls and the daemon can follow reloads.
+  // Who the certificates answered by a cache entry are (identify_response);
+  // injected so tests can count calls and the app can follow reloads.
   using Identify = std::function<std::vector<ocsp::IdentifiedSingle>(const CachedResponse&)>;
 
   // Most entries identified per revival scan, most recently asked first: a
-  // scrape then costs at most this many DER parses (~20 us each) beyond one
-  // walk of the cache, however many certificates the cache holds.
+  // scrape then costs at most this many DER parses beyond one walk of the
+  // cache, however many certificates the cache holds.
   static constexpr size_t kMaxRevivalsPerScan = 256;
+  // CertID forms (cache keys) one record follows. One certificate is
+  // normally asked with one or two hash algorithms; multi-CertID requests
+  // add more keys.
+  static constexpr size_t kMaxKeysPerRecord = 8;
 
   explicit CertTracker(Options options = {});  // out of line: Record is incomplete here
-  ~CertTracker();
+  ~CertTracker() override;
   CertTracker(const CertTracker&) = delete;
   CertTracker& operator=(const CertTracker&) = delete;
 
   void configure(Options options);  // start-up and SIGHUP; a lower cap applies at the next prune
 
-  // Enables revival: certificates dropped from the exported set come back
-  // when `cache` answers them again. Without it (tests, tools) a dropped
-  // certificate returns only with its next upstream answer. `cache` must
-  // outlive the tracker's snapshots.
-  void set_revival(MemoryCache* cache, Identify identify);
+  // Start-up: hits are read from `store` (each record's keys' "last asked"
+  // seconds). With `identify`, certificates dropped from the exported set
+  // come back when the store answers them again (revival); without it a
+  // dropped certificate returns only with its next upstream answer. Without
+  // a store (tests, tools) a certificate counts as asked when answered.
+  // `store` must outlive the tracker's use of it.
+  void watch(const Store* store, Identify identify = nullptr);
 
-  // A validated answer for one certificate, served from `entry` (null: not
-  // cached, e.g. in tests). The record holds the entry, so hits on it count
-  // as "asked" for this certificate.
+  // The cache writer stored (or offered) an answer: each certificate in it
+  // is answered under the entry's key.
+  void on_entry_changed(const EntryChange& change) override;
+
+  // A validated answer for one certificate, served under cache key `key`
+  // (null: not cached, e.g. in tests); hits under that key count as
+  // "asked" for this certificate.
   void answered(std::string_view issuer, std::string_view serial, const ocsp::SingleStatus& single,
-                int64_t produced_at, int64_t now, const EntryPtr& entry = nullptr);
+                int64_t produced_at, int64_t now, const ocsp::CacheKey* key = nullptr);
 
   // One responder failed; the status is unchanged (the next may answer).
   void upstream_error(std::string_view issuer, std::string_view serial, std::string_view error,
@@ -124,10 +138,14 @@ class CertTracker {
   // (so no series until an answer or a failure) if it is not tracked yet.
   void set_pinned(std::string_view issuer, std::string_view serial, bool pinned, int64_t now);
 
-  // Revives what the cache answered since the last scan (set_revival),
+  // Revives what the cache answered (watch(), at most every few seconds),
   // prunes, then copies every exported record that has a status, sorted by
   // (issuer, serial). Never more than max_series rows, pinned ones aside.
   std::vector<Row> snapshot(int64_t now);
+
+  // Reads the hits, drops idle records and applies the cap: what answers
+  // and snapshots also do, for a timer to call when neither happens.
+  void prune(int64_t now);
 
   Options options() const;
   uint64_t dropped() const;  // ocspcache_cert_series_dropped_total
@@ -137,17 +155,20 @@ class CertTracker {
 
  private:
   struct Record;
-  class Held;
   using RecordPtr = std::unique_ptr<Record>;
   using ActiveMap = absl::flat_hash_map<std::string, RecordPtr>;
+  using KeyRefs = absl::flat_hash_map<ocsp::CacheKey, uint32_t, ocsp::CacheKeyHash>;
 
   static std::string identity(std::string_view issuer, std::string_view serial);
-  static void hold(const CachedResponse& e);
-  static void let_go(const CachedResponse& e);
   Record* find(const std::string& id);
   // A new record in active_; the caller trims (trim_if_grown) once done with it.
   Record& add(std::string id, std::string_view issuer, std::string_view serial);
-  static void attach(Record& rec, const EntryPtr& entry);
+  void answered_locked(std::string_view issuer, std::string_view serial,
+                       const ocsp::SingleStatus& single, int64_t produced_at, int64_t now,
+                       const ocsp::CacheKey* key);
+  void attach(Record& rec, const ocsp::CacheKey& key);
+  void erase(ActiveMap::iterator it);
+  void read_hits(Record& rec, int64_t now) const;
   static int64_t last_asked(const Record& rec);
   void maybe_prune(int64_t now, bool force);
   // Down to max_series by the keep-first policy, in one pass; also sets the
@@ -161,6 +182,7 @@ class CertTracker {
   mutable std::mutex mu_;
   Options options_;
   ActiveMap active_;
+  KeyRefs key_refs_;       // every key some record holds, with how many hold it
   uint64_t next_seq_ = 0;  // admission order: older records win ties
   // active_ may exceed max_series between prunes by a bounded slack, so a
   // newcomer costs O(1) and a trim's O(n) pass is paid once per many.
@@ -170,9 +192,9 @@ class CertTracker {
   // A revival candidate must be asked more recently than these (per its
   // first status) to beat the record it would displace; set by each prune.
   int64_t revive_floor_good_ = 0, revive_floor_not_good_ = 0;
-  // Revival: read under mu_, used without it (the cache's locks are never
-  // taken while mu_ is held).
-  MemoryCache* cache_ = nullptr;
+  // Read under mu_; the store's locks are taken with mu_ held only for
+  // peeks (never the other way round), and walked without it.
+  const Store* store_ = nullptr;
   std::shared_ptr<const Identify> identify_;
   int64_t last_scan_ = 0;
 };

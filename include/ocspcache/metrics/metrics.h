@@ -1,8 +1,9 @@
-// The metric catalogue (names and help of DESIGN.md in one place) and the
-// /metrics renderer. Rare-path metrics live in a prometheus-cpp registry;
-// hot-path ones are summed from WorkerStats at scrape time; per-certificate
-// and per-responder state lives in the CertTracker and ResponderHealth this
-// object owns, copied out under their locks and formatted after.
+// The /metrics renderer and what feeds it. Rare-path metrics live in a
+// prometheus-cpp registry; hot-path ones are summed from WorkerStats at
+// scrape time; per-certificate state lives in the CertTracker this object
+// owns, per-responder state upstream (read through a ResponderSource), the
+// cache's size in the store; each is copied out under its own lock and
+// formatted after.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -16,21 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#include "ocspcache/cache/store.h"
 #include "ocspcache/metrics/cert_tracker.h"
-#include "ocspcache/upstream/responder_health.h"
+#include "ocspcache/metrics/responder_status.h"
 #include "ocspcache/metrics/worker_stats.h"
 
 namespace ocspcache {
-
-class MemoryCache;
-
-// Outcome label of ocspcache_upstream_requests_total.
-enum class UpstreamOutcome : uint8_t {
-  kGood, kRevoked, kUnknown, kTryLater, kUnauthorized, kMalformed, kInvalid,
-  kTimeout, kHttpError, kConnectError,
-};
-constexpr size_t kUpstreamOutcomes = 10;
-const char* to_label(UpstreamOutcome o);
 
 class Metrics {
  public:
@@ -40,16 +32,19 @@ class Metrics {
 
   // Start-up wiring (before workers run).
   void add_worker(const WorkerStats* stats) { workers_.push_back(stats); }
-  void set_cache(const MemoryCache* cache) { cache_ = cache; }
+  void set_store(const Store* store) { store_ = store; }
+  void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
 
-  // Thread-safe; called once per upstream exchange.
-  void upstream_result(std::string_view responder, UpstreamOutcome outcome, double seconds);
+  // Thread-safe; called once per upstream exchange. `outcome` is the label
+  // (upstream/outcome.h names them).
+  void upstream_result(std::string_view responder, std::string_view outcome, double seconds);
 
   // Thread-safe sources of the ssl_ocsp_response_* series, responder_up and /status.
   CertTracker& certs() { return certs_; }
-  ResponderHealth& responders() { return responders_; }
-  const ResponderHealth& responders() const { return responders_; }
-  const MemoryCache* cache() const { return cache_; }
+  std::vector<ResponderStatus> responders() const {
+    return responder_source_ ? responder_source_() : std::vector<ResponderStatus>{};
+  }
+  const Store* store() const { return store_; }
 
   // Prometheus text exposition of everything. Not const: the tracker prunes
   // idle certificates as it is read.
@@ -60,9 +55,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* upstream_requests_;
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
   std::vector<const WorkerStats*> workers_;
-  const MemoryCache* cache_ = nullptr;
+  const Store* store_ = nullptr;
   CertTracker certs_;
-  ResponderHealth responders_;
+  ResponderSource responder_source_;
 };
 
 }  // namespace ocspcache

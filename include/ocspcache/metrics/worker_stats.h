@@ -1,7 +1,7 @@
 // Hot-path counters, one block per worker thread.
 //
 // Only the owning worker writes its block (plain load+store, no locked
-// instruction, no shared cache line); the admin thread reads all blocks
+// instruction, no shared cache line); the control thread (admin) reads all blocks
 // at scrape time and sums them. prometheus-cpp's own Counter is an atomic
 // double updated with a CAS loop, which measurably costs on every request
 // when two workers share it, so it is kept for the rare paths only.

@@ -1,10 +1,10 @@
 // Which certificates a cached response answers, read back from its DER.
 //
-// The CertTracker keeps no object for a certificate it does not export
+// The CertTracker keeps no record for a certificate it does not export
 // (issue 5: the cache must cost < 256 bytes per entry beyond the DER), so
 // when a hit brings back a certificate that lost its series, the tracker
-// learns who it is from the entry itself. Rare path only: it parses the
-// whole response with OpenSSL, a few tens of microseconds.
+// learns who it is from the cached response. Rare path only: it parses the
+// whole response with OpenSSL.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/response.h"
 
 namespace ocspcache::ocsp {
@@ -25,11 +26,15 @@ struct IdentifiedSingle {
   int64_t produced_at = 0;
 };
 
-// One element per SingleResponse whose CertID names a configured issuer,
-// in response order. Empty for anything that is not a successful basic
-// response. The signature is not checked: the cache only holds responses
-// validate_response accepted.
-std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der,
+// The SingleResponses of the response cached under `key` that the key
+// covers, i.e. that validate_response checked against the request: the one
+// whose CertID is `key`, or, for a multi-CertID key, every one when their
+// CertIDs in response order make up the key. Each must name a configured
+// issuer. Empty for anything else (not a successful basic response; a
+// multi-CertID entry answered in another order or with extra SingleResponses,
+// whose certificates then come back with their next upstream answer). The
+// signature is not checked again: the cache only holds validated responses.
+std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der, const CacheKey& key,
                                                 const IssuerRegistry& registry);
 
 }  // namespace ocspcache::ocsp

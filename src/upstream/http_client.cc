@@ -1,4 +1,4 @@
-#include "ocspcache/upstream/upstream_client.h"
+#include "ocspcache/upstream/http_client.h"
 
 #include <event2/buffer.h>
 #include <event2/dns.h>
@@ -23,8 +23,8 @@ void free_dns(evdns_base* d) {
 // is always delivered from a fresh loop callback (never inside post()), and
 // an overall deadline backs up evhttp's per-phase timeouts so a responder
 // that trickles bytes cannot hold a fetch open.
-struct UpstreamClient::Call {
-  UpstreamClient* client = nullptr;
+struct HttpUpstreamClient::Call {
+  HttpUpstreamClient* client = nullptr;
   Callback done;
   evhttp_connection* conn = nullptr;
   evhttp_request* req = nullptr;
@@ -105,7 +105,7 @@ struct UpstreamClient::Call {
   }
 };
 
-UpstreamClient::UpstreamClient(event_base* base, Millis timeout, size_t max_response_bytes)
+HttpUpstreamClient::HttpUpstreamClient(event_base* base, Millis timeout, size_t max_response_bytes)
     : base_(base),
       dns_(evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
                                     EVDNS_BASE_DISABLE_WHEN_INACTIVE),
@@ -115,13 +115,13 @@ UpstreamClient::UpstreamClient(event_base* base, Millis timeout, size_t max_resp
   if (!dns_) dns_.reset(evdns_base_new(base, 0));  // numeric hosts still work
 }
 
-UpstreamClient::~UpstreamClient() {
+HttpUpstreamClient::~HttpUpstreamClient() {
   // Exchanges cut off by shutdown: free them without calling back (the
   // loop is gone, and so is anyone who would read the answer).
   for (Call* call : calls_) call->release();
 }
 
-void UpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) {
+void HttpUpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) {
   auto* call = new Call();  // NOLINT: freed in Call::on_deliver
   call->client = this;
   call->done = std::move(done);
@@ -129,8 +129,7 @@ void UpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Cal
   call->deliver = event_new(base_, -1, 0, &Call::on_deliver, call);
   call->deadline = evtimer_new(base_, &Call::on_deadline, call);
   calls_.insert(call);
-  const timeval tv{static_cast<time_t>(timeout_.count() / 1000),
-                   static_cast<suseconds_t>((timeout_.count() % 1000) * 1000)};
+  const timeval tv = to_timeval(timeout_);
   call->conn = evhttp_connection_base_new(base_, dns_.get(), url.host.c_str(), url.port);
   if (call->conn == nullptr) {
     call->finish(UpstreamReply{TransportStatus::kConnectError, 0, {}, 0});

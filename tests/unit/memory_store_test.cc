@@ -1,4 +1,4 @@
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/memory_store.h"
 
 #include <gtest/gtest.h>
 
@@ -25,79 +25,79 @@ EntryPtr entry(uint32_t k, size_t der_bytes, int64_t this_update, int64_t next_u
   return CachedResponse::make(key(k), der, f);
 }
 
-TEST(MemoryCache, HitUntilNextUpdateAndNeverAfter) {
-  MemoryCache c(1 << 20, 4);
-  ASSERT_TRUE(c.insert(entry(1, 100, 1000, 2000)));
+TEST(MemoryStore, HitUntilNextUpdateAndNeverAfter) {
+  MemoryStore c(1 << 20, 4);
+  ASSERT_TRUE(c.insert_if_newer(entry(1, 100, 1000, 2000)));
   EXPECT_NE(c.lookup(key(1), 1999), nullptr);
   EXPECT_EQ(c.lookup(key(1), 2000), nullptr);  // at nextUpdate: gone
   EXPECT_EQ(c.entries(), 0u);                  // and dropped
   EXPECT_EQ(c.bytes(), 0u);
 }
 
-TEST(MemoryCache, MissForUnknownKey) {
-  MemoryCache c(1 << 20, 4);
+TEST(MemoryStore, MissForUnknownKey) {
+  MemoryStore c(1 << 20, 4);
   EXPECT_EQ(c.lookup(key(7), 0), nullptr);
 }
 
-TEST(MemoryCache, StaysWithinMaxBytesEvictingLeastRecentlyUsed) {
+TEST(MemoryStore, StaysWithinMaxBytesEvictingLeastRecentlyUsed) {
   const size_t per_entry = 1000 + CachedResponse::kOverheadBytes;
-  MemoryCache c(per_entry * 8, 1);  // one shard: one eviction order
-  for (uint32_t i = 0; i < 8; ++i) ASSERT_TRUE(c.insert(entry(i, 1000, 1, 1'000'000)));
+  MemoryStore c(per_entry * 8, 1);  // one shard: one eviction order
+  for (uint32_t i = 0; i < 8; ++i) ASSERT_TRUE(c.insert_if_newer(entry(i, 1000, 1, 1'000'000)));
   EXPECT_EQ(c.entries(), 8u);
   ASSERT_NE(c.lookup(key(0), 10), nullptr);  // 0 is now most recent; 1 is oldest
-  ASSERT_TRUE(c.insert(entry(100, 1000, 1, 1'000'000)));
-  EXPECT_LE(c.bytes(), c.max_bytes());
+  ASSERT_TRUE(c.insert_if_newer(entry(100, 1000, 1, 1'000'000)));
+  EXPECT_LE(c.bytes(), c.stats().max_bytes);
   EXPECT_EQ(c.entries(), 8u);
-  EXPECT_EQ(c.evictions(), 1u);
+  EXPECT_EQ(c.stats().evictions, 1u);
   EXPECT_NE(c.lookup(key(0), 10), nullptr);
   EXPECT_EQ(c.lookup(key(1), 10), nullptr);
   EXPECT_NE(c.lookup(key(100), 10), nullptr);
 }
 
-TEST(MemoryCache, ManyInsertsNeverExceedBound) {
-  MemoryCache c(64 * 1024, 8);
+TEST(MemoryStore, ManyInsertsNeverExceedBound) {
+  MemoryStore c(64 * 1024, 8);
   for (uint32_t i = 0; i < 5000; ++i) {
-    c.insert(entry(i, 200 + i % 300, 1, 1'000'000));
-    ASSERT_LE(c.bytes(), c.max_bytes());
+    c.insert_if_newer(entry(i, 200 + i % 300, 1, 1'000'000));
+    ASSERT_LE(c.bytes(), c.stats().max_bytes);
   }
   EXPECT_GT(c.entries(), 0u);
 }
 
-TEST(MemoryCache, RejectsEntryLargerThanAShard) {
-  MemoryCache c(4096, 4);
-  EXPECT_FALSE(c.insert(entry(1, 2000, 1, 100)));
+TEST(MemoryStore, RejectsEntryLargerThanAShard) {
+  MemoryStore c(4096, 4);
+  EXPECT_FALSE(c.insert_if_newer(entry(1, 2000, 1, 100)));
   EXPECT_EQ(c.entries(), 0u);
 }
 
-TEST(MemoryCache, OlderResponseNeverReplacesNewer) {
-  MemoryCache c(1 << 20, 2);
-  ASSERT_TRUE(c.insert(entry(1, 10, 500, 5000)));
-  EXPECT_FALSE(c.insert(entry(1, 20, 400, 6000)));
+TEST(MemoryStore, OlderResponseNeverReplacesNewer) {
+  MemoryStore c(1 << 20, 2);
+  ASSERT_TRUE(c.insert_if_newer(entry(1, 10, 500, 5000)));
+  EXPECT_FALSE(c.insert_if_newer(entry(1, 20, 400, 6000)));
   EXPECT_EQ(c.lookup(key(1), 600)->der().size(), 10u);
-  EXPECT_TRUE(c.insert(entry(1, 30, 700, 7000)));
+  EXPECT_TRUE(c.insert_if_newer(entry(1, 30, 700, 7000)));
   EXPECT_EQ(c.lookup(key(1), 800)->der().size(), 30u);
   EXPECT_EQ(c.entries(), 1u);
   EXPECT_EQ(c.bytes(), 30 + CachedResponse::kOverheadBytes);
 }
 
-TEST(MemoryCache, ANewcomerIsNotEvictedBeforeEntriesNobodyAskedFor) {
+TEST(MemoryStore, ANewcomerIsNotEvictedBeforeEntriesNobodyAskedFor) {
   const size_t per_entry = 1000 + CachedResponse::kOverheadBytes;
-  MemoryCache c(per_entry * 4, 1);
-  for (uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(c.insert(entry(i, 1000, 1, 1'000'000)));
+  MemoryStore c(per_entry * 4, 1);
+  for (uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(c.insert_if_newer(entry(i, 1000, 1, 1'000'000)));
   for (uint32_t i = 0; i < 4; ++i) ASSERT_NE(c.lookup(key(i), 10), nullptr);  // all referenced
-  ASSERT_TRUE(c.insert(entry(50, 1000, 1, 1'000'000)));
+  ASSERT_TRUE(c.insert_if_newer(entry(50, 1000, 1, 1'000'000)));
   EXPECT_NE(c.lookup(key(50), 10), nullptr) << "every other entry had its second chance first";
   EXPECT_EQ(c.entries(), 4u);
-  EXPECT_EQ(c.evictions(), 1u);
-  EXPECT_LE(c.bytes(), c.max_bytes());
+  EXPECT_EQ(c.stats().evictions, 1u);
+  EXPECT_LE(c.bytes(), c.stats().max_bytes);
 }
 
-TEST(MemoryCache, AReaderKeepsItsEntryAfterReplacementAndEviction) {
-  MemoryCache c(1 << 20, 1);
-  ASSERT_TRUE(c.insert(entry(1, 10, 500, 5000)));
+TEST(MemoryStore, AReaderKeepsItsEntryAfterReplacementAndEviction) {
+  MemoryStore c(1 << 20, 1);
+  ASSERT_TRUE(c.insert_if_newer(entry(1, 10, 500, 5000)));
   EntryPtr held = c.lookup(key(1), 600);
   ASSERT_TRUE(held);
-  ASSERT_TRUE(c.insert(entry(1, 20, 700, 5000)));  // replaced
+  ASSERT_TRUE(c.insert_if_newer(entry(1, 20, 700, 5000)));  // replaced
   c.erase(key(1));
   EXPECT_EQ(c.lookup(key(1), 800), nullptr);
   // Still whole for the worker that was writing it (ASan checks the read).
@@ -106,11 +106,11 @@ TEST(MemoryCache, AReaderKeepsItsEntryAfterReplacementAndEviction) {
   EXPECT_EQ(held->this_update(), 500);
 }
 
-TEST(MemoryCache, ForEachVisitsEveryEntryOnce) {
-  MemoryCache c(1 << 20, 8);
-  for (uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(c.insert(entry(i, 10 + i, 1, 1'000'000)));
+TEST(MemoryStore, ForEachVisitsEveryEntryOnce) {
+  MemoryStore c(1 << 20, 8);
+  for (uint32_t i = 0; i < 100; ++i) ASSERT_TRUE(c.insert_if_newer(entry(i, 10 + i, 1, 1'000'000)));
   size_t n = 0, bytes = 0;
-  c.for_each([&](const CachedResponse& e) {
+  c.walk([&](const CachedResponse& e) {
     ++n;
     bytes += e.der().size();
   });
@@ -121,9 +121,9 @@ TEST(MemoryCache, ForEachVisitsEveryEntryOnce) {
 // Readers on two threads while a third inserts, replaces and evicts: every
 // entry a reader gets is whole and valid at its `now`, and the bound holds.
 // Under the ASan build this also catches a reader touching a freed entry.
-TEST(MemoryCache, ConcurrentReadersAndWriterStayConsistent) {
+TEST(MemoryStore, ConcurrentReadersAndWriterStayConsistent) {
   const size_t per_entry = 64 + CachedResponse::kOverheadBytes;
-  MemoryCache c(per_entry * 200, 4);  // room for ~200 of the 1,000 keys
+  MemoryStore c(per_entry * 200, 4);  // room for ~200 of the 1,000 keys
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> hits{0}, bad{0};
   auto reader = [&] {
@@ -140,9 +140,9 @@ TEST(MemoryCache, ConcurrentReadersAndWriterStayConsistent) {
   std::thread r1(reader), r2(reader);
   for (int round = 0; round < 20; ++round) {
     for (uint32_t i = 0; i < 1000; ++i) {
-      c.insert(entry(i, 64, 1 + round, 1'000'000));
+      c.insert_if_newer(entry(i, 64, 1 + round, 1'000'000));
       if (i % 97 == 0) c.erase(key(i));
-      ASSERT_LE(c.bytes(), c.max_bytes());
+      ASSERT_LE(c.bytes(), c.stats().max_bytes);
     }
   }
   stop = true;
@@ -151,8 +151,31 @@ TEST(MemoryCache, ConcurrentReadersAndWriterStayConsistent) {
   EXPECT_GT(hits.load(), 0u);
   EXPECT_EQ(bad.load(), 0u);
   size_t n = 0;
-  c.for_each([&](const CachedResponse&) { ++n; });
+  c.walk([&](const CachedResponse&) { ++n; });
   EXPECT_EQ(n, c.entries());
+}
+
+TEST(MemoryStore, ServingLookupRecordsTheSecondPeekDoesNot) {
+  MemoryStore c(1 << 20, 2);
+  ASSERT_TRUE(c.insert_if_newer(entry(1, 10, 500, 5000)));
+  EXPECT_EQ(c.peek(key(1), 1000)->last_asked(), 0) << "never served yet";
+  ASSERT_TRUE(c.lookup(key(1), 1000));
+  EXPECT_EQ(c.peek(key(1), 1001)->last_asked(), 1000);
+  ASSERT_TRUE(c.lookup(key(1), 900));  // a worker whose second is behind
+  EXPECT_EQ(c.peek(key(1), 1001)->last_asked(), 1000) << "never moves back";
+  EXPECT_FALSE(c.peek(key(1), 5000)) << "peek never returns an expired entry either";
+  EXPECT_EQ(c.entries(), 1u) << "and, unlike lookup, leaves it for the next lookup to drop";
+}
+
+TEST(MemoryStore, StatsSayWhatIsHeld) {
+  MemoryStore c(1 << 20, 2);
+  ASSERT_TRUE(c.insert_if_newer(entry(1, 100, 1, 5000)));
+  ASSERT_TRUE(c.insert_if_newer(entry(2, 200, 1, 5000)));
+  const StoreStats s = c.stats();
+  EXPECT_EQ(s.entries, 2u);
+  EXPECT_EQ(s.bytes, 300 + 2 * CachedResponse::kOverheadBytes);
+  EXPECT_EQ(s.max_bytes, size_t{1} << 20);
+  EXPECT_EQ(s.evictions, 0u);
 }
 
 }  // namespace

@@ -1,21 +1,21 @@
-#include "ocspcache/cache/memory_cache.h"
+#include "ocspcache/cache/memory_store.h"
 
 #include <mutex>
 
 namespace ocspcache {
 
-MemoryCache::MemoryCache(size_t max_bytes, size_t shards)
+MemoryStore::MemoryStore(size_t max_bytes, size_t shards)
     : max_bytes_(max_bytes),
       shard_budget_(max_bytes / (shards ? shards : 1)),
       shards_(shards ? shards : 1) {}
 
-MemoryCache::~MemoryCache() {
+MemoryStore::~MemoryStore() {
   for (auto& s : shards_) {
     while (s.head != nullptr) remove_locked(s, s.head);
   }
 }
 
-EntryPtr MemoryCache::lookup(const ocsp::CacheKey& key, int64_t now) {
+EntryPtr MemoryStore::lookup(const ocsp::CacheKey& key, int64_t now) {
   Shard& s = shard_for(key);
   {
     std::shared_lock lock(s.mu);
@@ -27,6 +27,7 @@ EntryPtr MemoryCache::lookup(const ocsp::CacheKey& key, int64_t now) {
       if (!e->referenced_.load(std::memory_order_relaxed)) {
         e->referenced_.store(true, std::memory_order_relaxed);
       }
+      e->mark_asked(now);
       return EntryPtr(e);
     }
   }
@@ -38,7 +39,15 @@ EntryPtr MemoryCache::lookup(const ocsp::CacheKey& key, int64_t now) {
   return nullptr;
 }
 
-bool MemoryCache::insert(EntryPtr entry) {
+EntryPtr MemoryStore::peek(const ocsp::CacheKey& key, int64_t now) const {
+  const Shard& s = shard_for(key);
+  std::shared_lock lock(s.mu);
+  auto it = s.set.find(key);
+  if (it == s.set.end() || (*it)->next_update() <= now) return nullptr;
+  return EntryPtr(*it);
+}
+
+bool MemoryStore::insert_if_newer(EntryPtr entry) {
   if (!entry) return false;
   const size_t charge = entry->charge();
   if (charge > shard_budget_) return false;
@@ -60,14 +69,28 @@ bool MemoryCache::insert(EntryPtr entry) {
   return true;
 }
 
-void MemoryCache::erase(const ocsp::CacheKey& key) {
+void MemoryStore::erase(const ocsp::CacheKey& key) {
   Shard& s = shard_for(key);
   std::unique_lock lock(s.mu);
   auto it = s.set.find(key);
   if (it != s.set.end()) remove_locked(s, *it);
 }
 
-void MemoryCache::link_front(Shard& s, const CachedResponse* e) {
+void MemoryStore::walk(FunctionRef<void(const CachedResponse&)> fn) const {
+  for (const Shard& s : shards_) {
+    std::shared_lock lock(s.mu);
+    for (const CachedResponse* e = s.head; e != nullptr; e = e->next_) fn(*e);
+  }
+}
+
+StoreStats MemoryStore::stats() const {
+  return {.entries = entries(),
+          .bytes = bytes(),
+          .max_bytes = max_bytes_,
+          .evictions = evictions_.load(std::memory_order_relaxed)};
+}
+
+void MemoryStore::link_front(Shard& s, const CachedResponse* e) {
   e->prev_ = nullptr;
   e->next_ = s.head;
   if (s.head != nullptr) s.head->prev_ = e;
@@ -75,13 +98,13 @@ void MemoryCache::link_front(Shard& s, const CachedResponse* e) {
   if (s.tail == nullptr) s.tail = e;
 }
 
-void MemoryCache::unlink(Shard& s, const CachedResponse* e) {
+void MemoryStore::unlink(Shard& s, const CachedResponse* e) {
   (e->prev_ != nullptr ? e->prev_->next_ : s.head) = e->next_;
   (e->next_ != nullptr ? e->next_->prev_ : s.tail) = e->prev_;
   e->prev_ = e->next_ = nullptr;
 }
 
-void MemoryCache::remove_locked(Shard& s, const CachedResponse* e) {
+void MemoryStore::remove_locked(Shard& s, const CachedResponse* e) {
   const size_t charge = e->charge();
   s.bytes -= charge;
   bytes_.fetch_sub(charge, std::memory_order_relaxed);
@@ -95,7 +118,7 @@ void MemoryCache::remove_locked(Shard& s, const CachedResponse* e) {
 // each call ends after at most one pass over the list (every bit cleared).
 // The entry being inserted (`keep`) starts unreferenced but is not the one
 // to go: it reaches the tail only after every other entry lost its bit.
-void MemoryCache::evict_locked(Shard& s, const CachedResponse* keep) {
+void MemoryStore::evict_locked(Shard& s, const CachedResponse* keep) {
   while (true) {
     const CachedResponse* e = s.tail;
     if (e != s.head && (e == keep || e->referenced_.load(std::memory_order_relaxed))) {

@@ -1,13 +1,14 @@
-// L1: the in-process cache every worker thread reads on each request.
+// L1: the in-process store every worker thread reads on each request, and
+// the first implementation of the Store seam (store.h).
 //
 // Sharded by key, each shard a hash set of entry pointers (the key lives in
 // the entry) plus an intrusive list, bounded in bytes (cache.max_bytes split
 // evenly over the shards). Eviction is CLOCK (second chance): a hit only sets
 // the entry's `referenced` bit, so lookups take the shard's lock shared: two
 // workers answering the same hot CertID never wait for each other, nor does
-// a hit wait for a walk over the shard (for_each: the metrics' revival scan,
-// /status), which holds each shard for as long as it takes to visit its
-// entries (about 15,000 per shard at 1M). An
+// a hit wait for a walk over the shard (walk: the metrics' revival scan),
+// which holds each shard for as long as it takes to visit its entries
+// (about 15,000 per shard at 1M). An
 // insert takes it exclusive and, when over budget, walks from the list's
 // tail, giving referenced entries one more round at the head.
 // Entries are never returned at or after their nextUpdate.
@@ -22,42 +23,29 @@
 
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/cache/cached_response.h"
+#include "ocspcache/cache/store.h"
 
 namespace ocspcache {
 
-class MemoryCache {
+class MemoryStore final : public Store {
  public:
-  explicit MemoryCache(size_t max_bytes, size_t shards = 64);
-  ~MemoryCache();
-  MemoryCache(const MemoryCache&) = delete;
-  MemoryCache& operator=(const MemoryCache&) = delete;
+  explicit MemoryStore(size_t max_bytes, size_t shards = 64);
+  ~MemoryStore() override;
+  MemoryStore(const MemoryStore&) = delete;
+  MemoryStore& operator=(const MemoryStore&) = delete;
 
-  // The entry for key if it is still valid at `now`; an expired one is
-  // dropped on the way.
-  EntryPtr lookup(const ocsp::CacheKey& key, int64_t now);
-
-  // Inserts under entry->key(), or replaces. A replacement never moves an
-  // entry backwards: a response older (by thisUpdate) than the cached one
-  // is ignored, so a slow responder cannot undo a newer answer. Returns
-  // false if ignored or if the entry alone exceeds a shard's budget.
-  bool insert(EntryPtr entry);
-
-  void erase(const ocsp::CacheKey& key);
+  // An expired entry is dropped on the way (lookup only).
+  EntryPtr lookup(const ocsp::CacheKey& key, int64_t now) override;
+  EntryPtr peek(const ocsp::CacheKey& key, int64_t now) const override;
+  // Also false if the entry alone exceeds a shard's budget.
+  bool insert_if_newer(EntryPtr entry) override;
+  void erase(const ocsp::CacheKey& key) override;
+  // Holds one shard's lock (shared) at a time.
+  void walk(FunctionRef<void(const CachedResponse&)> fn) const override;
+  StoreStats stats() const override;
 
   size_t entries() const { return entries_.load(std::memory_order_relaxed); }
   size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
-  uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
-  size_t max_bytes() const { return max_bytes_; }
-
-  // Visits every entry (for /status, the metrics and snapshots); holds one
-  // shard's lock (shared) at a time, so fn must not call back into the cache.
-  template <typename F>
-  void for_each(F&& fn) {
-    for (auto& s : shards_) {
-      std::shared_lock lock(s.mu);
-      for (const CachedResponse* e = s.head; e != nullptr; e = e->next_) fn(*e);
-    }
-  }
 
  private:
   struct KeyHash {
@@ -75,7 +63,7 @@ class MemoryCache {
     }
   };
   struct Shard {
-    std::shared_mutex mu;
+    mutable std::shared_mutex mu;
     // Each member holds one reference (taken at insert, dropped at removal).
     absl::flat_hash_set<const CachedResponse*, KeyHash, KeyEq> set;
     const CachedResponse* head = nullptr;  // most recently inserted / given a second chance
@@ -84,6 +72,9 @@ class MemoryCache {
   };
   Shard& shard_for(const ocsp::CacheKey& key) {
     return shards_[key.bytes[8] % shards_.size()];  // bytes 0-7 feed the set's hash
+  }
+  const Shard& shard_for(const ocsp::CacheKey& key) const {
+    return shards_[key.bytes[8] % shards_.size()];
   }
   static void link_front(Shard& s, const CachedResponse* e);
   static void unlink(Shard& s, const CachedResponse* e);

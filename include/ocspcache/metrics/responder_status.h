@@ -1,0 +1,31 @@
+// What the metrics and the admin pages show of one responder
+// (ocspcache_responder_up, /status, /readyz). The responders themselves
+// live upstream (upstream/responder.h), a module the metrics do not depend
+// on: the app hands the Metrics a source that copies their health into
+// these rows at scrape time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ocspcache {
+
+struct ResponderStatus {
+  std::string url;
+  std::vector<std::string> issuers;  // [[issuer]] names it was asked for
+  bool up = false;                   // the last exchange gave a valid answer in time
+  int64_t last_ok_at = 0;
+  std::string last_error;  // "" when none yet
+  int64_t last_error_at = 0;
+  size_t recent_exchanges = 0;  // over the last `window` exchanges
+  size_t recent_errors = 0;
+  size_t window = 0;
+};
+
+// Rows of the responders asked at least once, sorted by URL.
+using ResponderSource = std::function<std::vector<ResponderStatus>()>;
+
+}  // namespace ocspcache

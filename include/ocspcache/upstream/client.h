@@ -1,0 +1,44 @@
+// The transport seam of the upstream side: one HTTP POST of an OCSP request
+// to a responder, answered asynchronously. HttpUpstreamClient
+// (http_client.h) is the real one, on a worker's event loop; unit tests of
+// the fetcher use a fake that answers when told to (no sockets, no sleeps).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "ocspcache/util/net_address.h"
+
+namespace ocspcache {
+
+enum class TransportStatus : uint8_t {
+  kOk,            // an HTTP answer arrived (any status code)
+  kTimeout,       // no complete answer within upstream.timeout
+  kConnectError,  // could not connect / connection closed before an answer
+  kHttpError,     // malformed HTTP, or body over upstream.max_response
+};
+
+struct UpstreamReply {
+  TransportStatus transport = TransportStatus::kConnectError;
+  int http_status = 0;
+  std::vector<uint8_t> body;
+  double seconds = 0;  // time from send to completion
+};
+
+class UpstreamClient {
+ public:
+  using Callback = std::function<void(UpstreamReply)>;
+  virtual ~UpstreamClient() = default;
+
+  // Sends `body` as application/ocsp-request. `done` runs exactly once, on
+  // the client's loop, never from inside post().
+  virtual void post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) = 0;
+
+  // Exchanges not yet delivered (a worker drains until this is 0).
+  virtual size_t in_flight() const = 0;
+};
+
+}  // namespace ocspcache

@@ -1,0 +1,33 @@
+// Every responder the configuration names, one Responder object per URL,
+// shared by the routes of all issuers that list it. A reload builds new
+// routes from the same set, so a responder that stays configured keeps its
+// object (and its health, later its breaker and pool).
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ocspcache/upstream/responder.h"
+
+namespace ocspcache {
+
+class ResponderSet {
+ public:
+  // The responder for `url` (by its text as configured), made on first use.
+  std::shared_ptr<Responder> get(const HttpUrl& url);
+
+  // Health of every responder asked at least once, sorted by URL: before
+  // its first exchange nothing is known about a responder, and reporting
+  // it up (or down) would be a guess.
+  std::vector<Responder::Health> health() const;
+
+ private:
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Responder>> by_url_;
+};
+
+}  // namespace ocspcache

@@ -1,0 +1,245 @@
+#include "ocspcache/app/app.h"
+
+#include <event2/thread.h>
+#include <signal.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "ocspcache/admin/admin_server.h"
+#include "ocspcache/app/control_loop.h"
+#include "ocspcache/app/drain.h"
+#include "ocspcache/app/lifecycle.h"
+#include "ocspcache/cache/cache_writer.h"
+#include "ocspcache/cache/memory_store.h"
+#include "ocspcache/http/listener.h"
+#include "ocspcache/http/services.h"
+#include "ocspcache/http/worker.h"
+#include "ocspcache/metrics/metrics.h"
+#include "ocspcache/ocsp/response_identify.h"
+#include "ocspcache/upstream/http_client.h"
+#include "ocspcache/upstream/responder_set.h"
+#include "ocspcache/upstream/route_table.h"
+#include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
+
+namespace ocspcache {
+namespace {
+
+// The tracker's own housekeeping between scrapes and answers: idle
+// certificates lose their series on time even when nobody scrapes.
+constexpr Millis kHousekeepingPeriod{5'000};
+// How often a drain checks whether the workers are done.
+constexpr Millis kDrainPoll{20};
+
+CertTracker::Options tracker_options(const Config& c) {
+  return {.idle_seconds = c.metrics.track_idle.count() / 1000, .max_series = c.metrics.max_series};
+}
+
+void apply_log_config(const Config& c) {
+  log::Level level = log::Level::kInfo;
+  if (log::parse_level(c.log.level, &level)) log::set_level(level);
+  log::upstream_errors().set_interval(c.log.upstream_error_interval);
+}
+
+unsigned worker_count(const Config& c) {
+  if (c.server.threads != 0) return c.server.threads;
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+std::vector<ResponderStatus> responder_rows(const ResponderSet& responders) {
+  std::vector<ResponderStatus> rows;
+  for (Responder::Health& h : responders.health()) {
+    rows.push_back({.url = std::move(h.url),
+                    .issuers = std::move(h.issuers),
+                    .up = h.up,
+                    .last_ok_at = h.last_ok_at,
+                    .last_error = std::move(h.last_error),
+                    .last_error_at = h.last_error_at,
+                    .recent_exchanges = h.recent_exchanges,
+                    .recent_errors = h.recent_errors,
+                    .window = Responder::kWindow});
+  }
+  return rows;
+}
+
+// Cross-thread event_active (Worker::post) needs libevent's locking, before
+// any event_base exists; a client gone mid-write must not kill the process.
+bool prepare_process() {
+  evthread_use_pthreads();
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}
+
+}  // namespace
+
+// Declaration order is dependency order: each member is built from those
+// above it and destroyed before them.
+struct App::Parts {
+  explicit Parts(Config c) : config(std::move(c)) {}
+
+  bool prepared = prepare_process();
+  const Config config;  // as started: what a reload compares against
+  const Clock& clock = system_clock();
+  MemoryStore store{config.cache.max_bytes};
+  CacheWriter writer{store};
+  Metrics metrics;
+  ResponderSet responders;
+  Flights flights;
+  Services services;
+  ControlLoop loop{clock};
+  Readiness readiness;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::unique_ptr<AdminServer> admin;
+  std::unique_ptr<DrainSequence> drain;
+  TimerQueue::TimerId housekeeping = 0;
+  Lifecycle lifecycle;  // last: stops the running parts before any member goes
+};
+
+App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
+    : p_(std::make_unique<Parts>(std::move(config))) {
+  Parts& p = *p_;
+  const Config& cfg = p.config;
+  apply_log_config(cfg);
+
+  // The cache and who listens to it.
+  p.writer.subscribe(p.metrics.certs());
+  p.metrics.set_store(&p.store);
+  p.metrics.certs().configure(tracker_options(cfg));
+  // Who a cached entry answers is read with the routes in force at that
+  // moment (reloads swap them).
+  p.metrics.certs().watch(&p.store, [&p](const CachedResponse& entry) {
+    const std::shared_ptr<const RouteTable> routes = p.services.routes.load();
+    return ocsp::identify_response(entry.der(), entry.key(), routes->registry());
+  });
+  p.metrics.set_responder_source([&p] { return responder_rows(p.responders); });
+
+  // What the workers share.
+  p.services.config = &p.config;
+  p.services.store = &p.store;
+  p.services.writer = &p.writer;
+  p.services.routes.store(std::make_shared<const RouteTable>(std::move(issuers), p.responders));
+  p.services.flights = &p.flights;
+  p.services.metrics = &p.metrics;
+  p.services.clock = &p.clock;
+
+  // Workers, each with its own upstream client, and their listeners.
+  const WorkerResourceFactory resources = [&cfg](event_base* loop, int) {
+    return WorkerResources{std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.timeout,
+                                                                cfg.upstream.max_response_bytes)};
+  };
+  const unsigned n = worker_count(cfg);
+  for (unsigned i = 0; i < n; ++i) {
+    p.workers.push_back(std::make_unique<Worker>(static_cast<int>(i), p.services, resources));
+    p.metrics.add_worker(&p.workers.back()->stats());
+  }
+  for (const HostPort& addr : cfg.server.listen) {
+    HostPort bound;
+    std::vector<int> fds = open_listeners(addr, n, &bound);
+    for (unsigned i = 0; i < n; ++i) p.workers[i]->add_listener(fds[i]);
+    log::info("listening", "addr=" + bound.to_string() + " workers=" + std::to_string(n));
+  }
+  if (cfg.admin.listen) {
+    p.admin = std::make_unique<AdminServer>(p.loop.base(), *cfg.admin.listen, p.metrics, p.readiness);
+    log::info("admin_listening", "addr=" + p.admin->bound().to_string());
+  }
+
+  // The control loop's work.
+  p.loop.on_signal(SIGHUP, [this] { reload(); });
+  p.loop.on_signal(SIGTERM, [this] { begin_shutdown("TERM"); });
+  p.loop.on_signal(SIGINT, [this] { begin_shutdown("INT"); });
+
+  // Started in this order, stopped in reverse.
+  p.lifecycle.add({"workers",
+                   [&p] {
+                     for (auto& w : p.workers) w->start();
+                   },
+                   [&p] {
+                     for (auto& w : p.workers) w->stop_now();
+                     for (auto& w : p.workers) w->join();
+                   }});
+  p.lifecycle.add({"admin", nullptr, [&p] {
+                     if (p.admin) p.admin->stop();
+                   }});
+  p.lifecycle.add({"housekeeping",
+                   [&p] {
+                     p.housekeeping = p.loop.every(kHousekeepingPeriod, [&p] {
+                       p.metrics.certs().prune(p.clock.unix_seconds());
+                     });
+                   },
+                   [&p] { p.loop.cancel(p.housekeeping); }});
+}
+
+App::~App() = default;
+
+int App::run() {
+  Parts& p = *p_;
+  p.lifecycle.start_all();
+  p.readiness.listening = true;
+  log::info("ready", "version=" OCSPCACHE_VERSION " issuers=" +
+                         std::to_string(p.services.routes.load()->registry().issuers().size()) +
+                         " cache_max_bytes=" + std::to_string(p.config.cache.max_bytes));
+  p.loop.run();
+  p.lifecycle.stop_all();
+  log::info("stopped");
+  return 0;
+}
+
+// SIGHUP: build the new state beside the old and swap only on success
+// (STYLE.md). Keys whose schema row says "live" apply now; the others were
+// built at start-up, and the log says which changed.
+void App::reload() {
+  Parts& p = *p_;
+  Config next;
+  std::shared_ptr<const ocsp::IssuerRegistry> registry;
+  try {
+    next = load_config(p.config.path);
+    registry = std::make_shared<const ocsp::IssuerRegistry>(ocsp::IssuerRegistry::load(next.issuers));
+  } catch (const ConfigError& e) {
+    log::error("reload_failed", std::string("kept=previous reason=\"") + e.what() + "\"");
+    return;
+  }
+  p.services.routes.store(std::make_shared<const RouteTable>(registry, p.responders));
+  apply_log_config(next);
+  p.metrics.certs().configure(tracker_options(next));
+  log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +
+                            " log_level=" + next.log.level);
+  // Compared with what runs (the start-up values), not with the last
+  // reload: until a restart the file and the process differ, and each
+  // reload says so again.
+  const std::vector<std::string> keys = keys_needing_restart(p.config, next);
+  if (keys.empty()) return;
+  std::string sections, list;
+  for (const std::string& key : keys) {
+    const std::string section = key.substr(0, key.find('.'));
+    if (sections.find(section) == std::string::npos) {
+      sections += (sections.empty() ? "" : ",") + section;
+    }
+    list += (list.empty() ? "" : ",") + key;
+  }
+  log::warn("reload_needs_restart", "sections=" + sections + " keys=" + list +
+                                        " reason=\"changed; these apply only at start-up\"");
+}
+
+void App::begin_shutdown(const char* signal_name) {
+  Parts& p = *p_;
+  if (p.drain) return;  // a second signal changes nothing: the deadline stands
+  log::info("shutdown", std::string("signal=") + signal_name + " drain_timeout_ms=" +
+                            std::to_string(p.config.server.drain_timeout.count()));
+  p.readiness.draining = true;
+  std::vector<DrainTarget> targets;
+  for (auto& w : p.workers) {
+    Worker* worker = w.get();
+    targets.push_back({[worker] { worker->begin_drain(); }, [worker] { return worker->finished(); },
+                       [worker] { worker->stop_now(); }});
+  }
+  p.drain = std::make_unique<DrainSequence>(std::move(targets), p.clock, p.config.server.drain_timeout);
+  p.drain->begin();
+  p.loop.every(kDrainPoll, [&p] {
+    if (p.drain->poll()) p.loop.exit();
+  });
+}
+
+}  // namespace ocspcache

@@ -1,0 +1,50 @@
+#include "ocspcache/http/miss_resolver.h"
+
+namespace ocspcache {
+
+void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
+                           std::shared_ptr<const RouteTable> routes, const Route& route,
+                           Flights::Waiter waiter) {
+  if (!p_.flights.join(key, std::move(waiter))) return;  // another worker fetches it
+  // A flight that ended between the caller's lookup and our join has filled
+  // the store; check again rather than ask the responder twice.
+  if (EntryPtr entry = p_.store.lookup(key, p_.clock.unix_seconds())) {
+    p_.flights.complete(key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
+    return;
+  }
+  Pending pending{key, route.issuer->name(), {}};
+  for (const auto& id : req.cert_ids()) pending.serials.push_back(ocsp::serial_hex(id.serial));
+  FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(routes), &route};
+  fetcher_.fetch(std::move(fetch), [this, pending = std::move(pending)](FetchResult result) {
+    on_fetched(pending, std::move(result));
+  });
+}
+
+void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
+  const int64_t now = p_.clock.unix_seconds();
+  CertTracker& certs = p_.metrics.certs();
+  for (const UpstreamAttempt& a : result.attempts) {
+    p_.metrics.upstream_result(a.responder, to_label(a.outcome), a.seconds);
+    if (a.error.empty()) continue;
+    // One responder failed; the next may answer: the status stays.
+    for (const auto& serial : pending.serials) {
+      certs.upstream_error(pending.issuer, serial, a.responder + ": " + a.error, now);
+    }
+  }
+  if (!result.ok()) {
+    const std::string error = result.last_error();
+    for (const auto& serial : pending.serials) certs.exhausted(pending.issuer, serial, error, now);
+    p_.flights.complete(pending.key, FetchOutcome{nullptr, result.code});
+    return;
+  }
+  std::vector<AnsweredCert> answered;
+  answered.reserve(result.answer.singles.size());
+  for (size_t i = 0; i < result.answer.singles.size() && i < pending.serials.size(); ++i) {
+    answered.push_back({pending.issuer, pending.serials[i], result.answer.singles[i]});
+  }
+  EntryPtr entry = p_.writer.commit(pending.key, result.der, result.answer, answered, now);
+  p_.flights.complete(pending.key, entry ? FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful}
+                                         : FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
+}
+
+}  // namespace ocspcache
