@@ -98,16 +98,13 @@ struct App::Parts {
   Lifecycle lifecycle;  // last: stops the running parts before any member goes
 };
 
-App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
-    : p_(std::make_unique<Parts>(std::move(config))) {
-  Parts& p = *p_;
-  const Config& cfg = p.config;
-  apply_log_config(cfg);
+namespace {
 
-  // The cache and who listens to it.
+// The cache and who listens to it.
+void wire_cache_and_metrics(App::Parts& p) {
   p.writer.subscribe(p.metrics.certs());
   p.metrics.set_store(&p.store);
-  p.metrics.certs().configure(tracker_options(cfg));
+  p.metrics.certs().configure(tracker_options(p.config));
   // Who a cached entry answers is read with the routes in force at that
   // moment (reloads swap them).
   p.metrics.certs().watch(&p.store, [&p](const CachedResponse& entry) {
@@ -115,8 +112,10 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
     return ocsp::identify_response(entry.der(), entry.key(), routes->registry());
   });
   p.metrics.set_responder_source([&p] { return responder_rows(p.responders); });
+}
 
-  // What the workers share.
+// What the workers share.
+void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> issuers) {
   p.services.config = &p.config;
   p.services.store = &p.store;
   p.services.writer = &p.writer;
@@ -124,8 +123,12 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
   p.services.flights = &p.flights;
   p.services.metrics = &p.metrics;
   p.services.clock = &p.clock;
+}
 
-  // Workers, each with its own upstream client, and their listeners.
+// Workers, each with its own upstream client (the per-worker resource
+// hook), and their listening sockets; then the admin listener.
+void build_front_end(App::Parts& p) {
+  const Config& cfg = p.config;
   const WorkerResourceFactory resources = [&cfg](event_base* loop, int) {
     return WorkerResources{std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.timeout,
                                                                 cfg.upstream.max_response_bytes)};
@@ -145,13 +148,10 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
     p.admin = std::make_unique<AdminServer>(p.loop.base(), *cfg.admin.listen, p.metrics, p.readiness);
     log::info("admin_listening", "addr=" + p.admin->bound().to_string());
   }
+}
 
-  // The control loop's work.
-  p.loop.on_signal(SIGHUP, [this] { reload(); });
-  p.loop.on_signal(SIGTERM, [this] { begin_shutdown("TERM"); });
-  p.loop.on_signal(SIGINT, [this] { begin_shutdown("INT"); });
-
-  // Started in this order, stopped in reverse.
+// Started in this order, stopped in reverse.
+void plan_lifecycle(App::Parts& p) {
   p.lifecycle.add({"workers",
                    [&p] {
                      for (auto& w : p.workers) w->start();
@@ -170,6 +170,20 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
                      });
                    },
                    [&p] { p.loop.cancel(p.housekeeping); }});
+}
+
+}  // namespace
+
+App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
+    : p_(std::make_unique<Parts>(std::move(config))) {
+  apply_log_config(p_->config);
+  wire_cache_and_metrics(*p_);
+  wire_services(*p_, std::move(issuers));
+  build_front_end(*p_);
+  p_->loop.on_signal(SIGHUP, [this] { reload(); });
+  p_->loop.on_signal(SIGTERM, [this] { begin_shutdown("TERM"); });
+  p_->loop.on_signal(SIGINT, [this] { begin_shutdown("INT"); });
+  plan_lifecycle(*p_);
 }
 
 App::~App() = default;

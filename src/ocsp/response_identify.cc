@@ -6,6 +6,7 @@
 
 #include <openssl/err.h>
 
+#include <array>
 #include <ctime>
 #include <optional>
 
@@ -42,6 +43,51 @@ std::span<const uint8_t> contents(const ASN1_STRING* s) {
   return {ASN1_STRING_get0_data(s), static_cast<size_t>(ASN1_STRING_length(s))};
 }
 
+// One SingleResponse: its CertID in canonical DER (what the cache key
+// hashes) and, when it names a configured issuer, who and what it says.
+struct ReadSingle {
+  std::array<uint8_t, kMaxCanonicalCertId> cert_id{};
+  size_t cert_id_len = 0;  // 0: unreadable
+  std::optional<IdentifiedSingle> who;
+};
+
+ReadSingle read_single(OCSP_SINGLERESP* single, int64_t produced_at,
+                       const IssuerRegistry& registry) {
+  ReadSingle out;
+  ASN1_OCTET_STRING *name_hash = nullptr, *key_hash = nullptr;
+  ASN1_OBJECT* md = nullptr;
+  ASN1_INTEGER* serial = nullptr;
+  // OpenSSL 3 hands out the CertID const but takes it non-const here,
+  // for reading only.
+  auto* id = single ? const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single)) : nullptr;
+  if (id == nullptr || OCSP_id_get0_info(&name_hash, &md, &key_hash, &serial, id) != 1 ||
+      name_hash == nullptr || md == nullptr || key_hash == nullptr || serial == nullptr)
+    return out;
+  const std::vector<uint8_t> serial_octets = integer_contents(serial);
+  CertIdView view;
+  view.hash_oid = {OBJ_get0_data(md), static_cast<size_t>(OBJ_length(md))};
+  view.name_hash = contents(name_hash);
+  view.key_hash = contents(key_hash);
+  view.serial = serial_octets;
+  out.cert_id_len = encode_canonical_cert_id(view, out.cert_id);
+
+  int reason = 0;
+  ASN1_GENERALIZEDTIME *revoked = nullptr, *this_upd = nullptr, *next_upd = nullptr;
+  const int status = OCSP_single_get0_status(single, &reason, &revoked, &this_upd, &next_upd);
+  // No issuer: e.g. removed from the config by a reload.
+  const Issuer* issuer = registry.find(view);
+  if (status < 0 || issuer == nullptr) return out;
+  IdentifiedSingle& s = out.who.emplace();
+  s.issuer = issuer->name();
+  s.serial = serial_hex(serial_octets);
+  s.single.status = cert_status(status);
+  s.single.this_update = to_unix(this_upd).value_or(0);
+  s.single.next_update = to_unix(next_upd).value_or(0);
+  if (s.single.status == CertStatus::kRevoked) s.single.revoked_at = to_unix(revoked).value_or(0);
+  s.produced_at = produced_at;
+  return out;
+}
+
 }  // namespace
 
 std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der, const CacheKey& key,
@@ -61,58 +107,20 @@ std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der, co
   // responder answered exactly what was asked). Any other SingleResponse
   // was never checked against a request and must not reach a series.
   Sha256 all;
-  uint8_t buf[kMaxCanonicalCertId];
+  std::vector<std::optional<IdentifiedSingle>> every;
   const int count = OCSP_resp_count(bs.get());
-  std::vector<std::optional<IdentifiedSingle>> every;  // nullopt: no configured issuer
   for (int i = 0; i < count; ++i) {
-    OCSP_SINGLERESP* single = OCSP_resp_get0(bs.get(), i);
-    if (single == nullptr) return out;
-    ASN1_OCTET_STRING *name_hash = nullptr, *key_hash = nullptr;
-    ASN1_OBJECT* md = nullptr;
-    ASN1_INTEGER* serial = nullptr;
-    // OpenSSL 3 hands out the CertID const but takes it non-const here,
-    // for reading only.
-    auto* id = const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single));
-    if (id == nullptr || OCSP_id_get0_info(&name_hash, &md, &key_hash, &serial, id) != 1 ||
-        name_hash == nullptr || md == nullptr || key_hash == nullptr || serial == nullptr)
-      return out;
-    const std::vector<uint8_t> serial_octets = integer_contents(serial);
-    CertIdView view;
-    view.hash_oid = {OBJ_get0_data(md), static_cast<size_t>(OBJ_length(md))};
-    view.name_hash = contents(name_hash);
-    view.key_hash = contents(key_hash);
-    view.serial = serial_octets;
-    const size_t n = encode_canonical_cert_id(view, buf);
-    if (n == 0) return out;
-    const std::span<const uint8_t> canonical(buf, n);
+    ReadSingle r = read_single(OCSP_resp_get0(bs.get(), i), produced_at, registry);
+    if (r.cert_id_len == 0) return out;
+    const std::span<const uint8_t> canonical(r.cert_id.data(), r.cert_id_len);
     all.update(canonical);
     Sha256 one;
     one.update(canonical);
-    const bool is_key = one.finish() == key.bytes;
-
-    int reason = 0;
-    ASN1_GENERALIZEDTIME *revoked = nullptr, *this_upd = nullptr, *next_upd = nullptr;
-    const int status = OCSP_single_get0_status(single, &reason, &revoked, &this_upd, &next_upd);
-    // No issuer: e.g. removed from the config by a reload.
-    const Issuer* issuer = registry.find(view);
-    std::optional<IdentifiedSingle> s;
-    if (status >= 0 && issuer != nullptr) {
-      s.emplace();
-      s->issuer = issuer->name();
-      s->serial = serial_hex(serial_octets);
-      s->single.status = cert_status(status);
-      s->single.this_update = to_unix(this_upd).value_or(0);
-      s->single.next_update = to_unix(next_upd).value_or(0);
-      if (s->single.status == CertStatus::kRevoked) {
-        s->single.revoked_at = to_unix(revoked).value_or(0);
-      }
-      s->produced_at = produced_at;
-    }
-    if (is_key) {
-      if (s) out.push_back(std::move(*s));
+    if (one.finish() == key.bytes) {
+      if (r.who) out.push_back(std::move(*r.who));
       return out;
     }
-    every.push_back(std::move(s));
+    every.push_back(std::move(r.who));
   }
   if (count < 2 || all.finish() != key.bytes) return out;
   for (auto& s : every) {

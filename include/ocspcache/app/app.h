@@ -29,8 +29,9 @@ class App {
   // Starts the parts, serves until SIGTERM/SIGINT has drained; the exit code.
   int run();
 
+  struct Parts;  // every part, in dependency order (app.cc)
+
  private:
-  struct Parts;
   void reload();
   void begin_shutdown(const char* signal_name);
 
