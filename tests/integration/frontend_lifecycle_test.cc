@@ -182,7 +182,8 @@ TEST_F(FrontendLifecycleTest, SighupReloadAddsAnIssuerAndSurvivesABadFile) {
   auto ours_again = ask(pki.revoked(), {.nonce = false, .sha256 = true});
   EXPECT_EQ(ours_again.cert_status, "revoked") << ours_again.out << ours_again.err;
 
-  // server.threads only applies at start-up: reloaded, and the section named.
+  // server.threads only applies at start-up: reloaded, and the section and
+  // key named (from the schema's reload policy).
   options.threads = 3;
   daemon->rewrite_config(options);
   daemon->reload();
@@ -191,7 +192,8 @@ TEST_F(FrontendLifecycleTest, SighupReloadAddsAnIssuerAndSurvivesABadFile) {
   std::string log = daemon->log();
   std::string line = log.substr(log.find("event=reload_needs_restart"));
   line = line.substr(0, line.find('\n'));
-  EXPECT_NE(line.find("sections=server"), std::string::npos) << line;
+  EXPECT_NE(line.find("sections=server "), std::string::npos) << line;
+  EXPECT_NE(line.find("keys=server.threads "), std::string::npos) << line;
   EXPECT_EQ(line.find("upstream"), std::string::npos) << line;
   EXPECT_EQ(ask(pki.good()).cert_status, "good");
   EXPECT_EQ(ask_other().cert_status, "good");
