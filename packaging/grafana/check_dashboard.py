@@ -15,18 +15,23 @@ mistakes, without Grafana:
     throw-away recording rule and given to `promtool check rules`, Grafana's
     $variables replaced by plausible values first).
 
-The exported metric list comes, in order of preference, from a live
-`/metrics` scrape (--url http://127.0.0.1:9080/metrics), from a saved scrape
-(--metrics-file FILE), or from CATALOGUE below (DESIGN.md's metric list). A
-real scrape only has families the running build exports; metrics exported
-only once a feature exists (CONDITIONAL) are accepted anyway and listed.
+The metric catalogue comes from the ocspcache binary itself
+(--catalogue-from PATH runs `PATH --list-metrics`), so there is no list here
+to keep in step with the daemon. By default the dashboard may name any
+catalogued metric. With a live `/metrics` scrape (--url
+http://127.0.0.1:9080/metrics) or a saved one (--metrics-file FILE) it may
+name only what the scrape has, plus the catalogue's "planned" metrics
+(exported once their feature exists: correct to chart, absent today); every
+family of the scrape must then be catalogued with the same type.
 
 Usage:
-  check_dashboard.py DASHBOARD.json [--url URL | --metrics-file FILE] [--promtool PATH]
+  check_dashboard.py DASHBOARD.json --catalogue-from OCSPCACHE
+                     [--url URL | --metrics-file FILE] [--promtool PATH]
 Exit 0 when every check passes, 1 otherwise (each problem on stderr).
 Python 3 standard library only.
 """
 import argparse
+import collections
 import json
 import os
 import re
@@ -35,33 +40,33 @@ import sys
 import tempfile
 import urllib.request
 
-# DESIGN.md "Metrics" plus what the daemon already exports beside them.
-# name -> type; histograms also expose _bucket, _sum and _count samples.
-CATALOGUE = {
-    "ssl_ocsp_response_status": "gauge",
-    "ssl_ocsp_response_next_update": "gauge",
-    "ssl_ocsp_response_this_update": "gauge",
-    "ssl_ocsp_response_produced_at": "gauge",
-    "ssl_ocsp_response_revoked_at": "gauge",
-    "ocspcache_requests_total": "counter",
-    "ocspcache_request_duration_seconds": "histogram",
-    "ocspcache_upstream_requests_total": "counter",
-    "ocspcache_upstream_duration_seconds": "histogram",
-    "ocspcache_cache_entries": "gauge",
-    "ocspcache_cache_bytes": "gauge",
-    "ocspcache_cache_evictions_total": "counter",
-    "ocspcache_connections_accepted_total": "counter",
-    "ocspcache_connections_rejected_total": "counter",
-    "ocspcache_connections_open": "gauge",
-    "ocspcache_responder_up": "gauge",
-    "ocspcache_refresh_lag_seconds": "gauge",
-    "ocspcache_redis_up": "gauge",
-    "ocspcache_cert_series_dropped_total": "counter",
-    "ocspcache_build_info": "gauge",
-}
-# Exported only once their feature exists (refresh ahead, Redis backend):
-# absent from today's scrape, yet correct to chart.
-CONDITIONAL = {"ocspcache_refresh_lag_seconds", "ocspcache_redis_up"}
+# One line of `ocspcache --list-metrics`: name, type, availability, labels
+# (comma-separated), help. Availability "planned": named in the design, not
+# exported by this build yet (absent from a scrape, yet correct to chart).
+Metric = collections.namedtuple("Metric", "name kind availability labels help")
+PLANNED = "planned"
+
+
+def load_catalogue(binary):
+    """{name: Metric} from `BINARY --list-metrics`; raises RuntimeError."""
+    try:
+        r = subprocess.run([binary, "--list-metrics"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise RuntimeError(f"cannot run {binary} --list-metrics: {e}") from e
+    if r.returncode != 0:
+        raise RuntimeError(f"{binary} --list-metrics exited {r.returncode}: {r.stderr.strip()}")
+    catalogue = {}
+    for n, line in enumerate(r.stdout.splitlines(), 1):
+        fields = line.split("\t")
+        if len(fields) != 5 or not fields[0]:
+            raise RuntimeError(f"{binary} --list-metrics line {n} is not 5 tab-separated fields: {line!r}")
+        name, kind, availability, labels, help_text = fields
+        catalogue[name] = Metric(name, kind, availability,
+                                 [l for l in labels.split(",") if l], help_text)
+    if not catalogue:
+        raise RuntimeError(f"{binary} --list-metrics printed no metrics")
+    return catalogue
+
 
 PROMQL_KEYWORDS = {
     "by", "without", "on", "ignoring", "group_left", "group_right", "bool",
@@ -79,17 +84,24 @@ def sample_names(family, kind):
     return {family}
 
 
+def families_from_exposition(text):
+    """{family: type} of the # TYPE lines of a Prometheus text exposition."""
+    families = {}
+    for line in text.splitlines():
+        m = re.match(r"\s*#\s*TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\w+)", line)
+        if m:
+            families[m.group(1)] = m.group(2)
+    return families
+
+
 def names_from_exposition(text):
     """Metric names in Prometheus text format: TYPE families and sample names."""
     names = set()
+    for family, kind in families_from_exposition(text).items():
+        names |= sample_names(family, kind)
     for line in text.splitlines():
         line = line.strip()
-        if not line:
-            continue
-        if line.startswith("#"):
-            m = re.match(r"#\s*TYPE\s+([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\w+)", line)
-            if m:
-                names |= sample_names(m.group(1), m.group(2))
+        if not line or line.startswith("#"):
             continue
         m = re.match(r"([a-zA-Z_:][a-zA-Z0-9_:]*)", line)
         if m:
@@ -176,6 +188,8 @@ def promtool_errors(promtool, exprs):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dashboard")
+    ap.add_argument("--catalogue-from", required=True, metavar="OCSPCACHE",
+                    help="the ocspcache binary whose --list-metrics is the catalogue")
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--url", help="scrape this /metrics URL for the exported names")
     src.add_argument("--metrics-file", help="a saved /metrics scrape")
@@ -190,24 +204,39 @@ def main():
         print(f"check_dashboard: {args.dashboard}: {e}", file=sys.stderr)
         return 1
 
+    try:
+        catalogue = load_catalogue(args.catalogue_from)
+    except RuntimeError as e:
+        print(f"check_dashboard: {e}", file=sys.stderr)
+        return 1
+    planned = {name for name, m in catalogue.items() if m.availability == PLANNED}
+
+    scrape = None
     if args.url:
         with urllib.request.urlopen(args.url, timeout=10) as r:
-            known = names_from_exposition(r.read().decode("utf-8"))
+            scrape = r.read().decode("utf-8")
         source = f"scrape of {args.url}"
     elif args.metrics_file:
         with open(args.metrics_file, encoding="utf-8") as f:
-            known = names_from_exposition(f.read())
+            scrape = f.read()
         source = f"scrape in {args.metrics_file}"
-    else:
+    if scrape is None:
         known = set()
-        for name, kind in CATALOGUE.items():
-            known |= sample_names(name, kind)
-        source = "the built-in catalogue (DESIGN.md)"
-    if args.url or args.metrics_file:
+        for m in catalogue.values():
+            known |= sample_names(m.name, m.kind)
+        source = f"the catalogue of {args.catalogue_from}"
+    else:
+        known = names_from_exposition(scrape)
         if not known:
             errors.append(f"{source}: no metrics in it")
-        for name in CONDITIONAL:
-            known |= sample_names(name, CATALOGUE[name])
+        for name in planned:
+            known |= sample_names(name, catalogue[name].kind)
+        for family, kind in sorted(families_from_exposition(scrape).items()):
+            if family not in catalogue:
+                errors.append(f"{source}: exports {family}, which is not in the catalogue")
+            elif catalogue[family].kind != kind:
+                errors.append(f"{source}: {family} is a {kind}, the catalogue says "
+                              f"{catalogue[family].kind}")
 
     variables = dash.get("templating", {}).get("list", [])
     ds_vars = [v for v in variables if v.get("type") == "datasource"]
@@ -273,7 +302,7 @@ def main():
         print("check_dashboard: " + e, file=sys.stderr)
     if errors:
         return 1
-    future = sorted(n for n in used if n in CONDITIONAL and (args.url or args.metrics_file))
+    future = sorted(n for n in used if n in planned and scrape is not None)
     note = f"; not in this build yet, accepted: {', '.join(future)}" if future else ""
     print(f"check_dashboard: {len(panels)} panels, {len(exprs)} expressions, "
           f"{len(used)} metrics, all exported per {source}{note}")

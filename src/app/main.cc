@@ -8,6 +8,7 @@
 
 #include "ocspcache/config/config.h"
 #include "ocspcache/app/app.h"
+#include "ocspcache/metrics/catalogue.h"
 #include "ocspcache/ocsp/issuer.h"
 
 namespace {
@@ -15,6 +16,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: ocspcache --config FILE      run in the foreground, log to stderr\n"
     "       ocspcache --check-config FILE  validate FILE (and its issuer certificates), exit 0/1\n"
+    "       ocspcache --list-metrics       print every metric, one per line, tab-separated:\n"
+    "                                      name, type, availability, labels, help\n"
     "       ocspcache --version\n"
     "       ocspcache --help\n"
     "\n"
@@ -39,6 +42,12 @@ int main(int argc, char** argv) {
     }
     if (arg == "--version" || arg == "-V") {
       std::printf("ocspcache %s\n", OCSPCACHE_VERSION);
+      return 0;
+    }
+    // The catalogue, for scripts (the dashboard and rule checkers) and
+    // operators: what this build exports, without running it.
+    if (arg == "--list-metrics") {
+      std::fputs(ocspcache::render_metric_list().c_str(), stdout);
       return 0;
     }
     std::string value;

@@ -30,12 +30,14 @@ void append_label_value(std::string& out, const std::string& v) {
   }
 }
 
-void header(std::string& out, const char* name, const char* help, const char* type) {
-  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+// Name, help and type from the catalogue; looked up once per family and
+// scrape, never per sample.
+void header(std::string& out, const MetricSpec& spec) {
+  out.append("# HELP ").append(spec.name).append(" ").append(spec.help).append("\n");
+  out.append("# TYPE ").append(spec.name).append(" ").append(to_string(spec.type)).append("\n");
 }
 
-void sample(std::string& out, const char* name, const CertTracker::Row& r, int64_t value) {
+void sample(std::string& out, std::string_view name, const CertTracker::Row& r, int64_t value) {
   out.append(name).append("{issuer=\"");
   append_label_value(out, r.issuer());
   out.append("\",serial=\"");
@@ -46,21 +48,16 @@ void sample(std::string& out, const char* name, const CertTracker::Row& r, int64
 }
 
 struct TimeFamily {
-  const char* name;
-  const char* help;
+  std::string_view name;
   int64_t CertTracker::Row::*field;
   bool revoked_only;
 };
 
 constexpr TimeFamily kTimes[] = {
-    {"ssl_ocsp_response_this_update", "thisUpdate of the last valid OCSP response, unix seconds.",
-     &CertTracker::Row::this_update, false},
-    {"ssl_ocsp_response_next_update", "nextUpdate of the last valid OCSP response, unix seconds.",
-     &CertTracker::Row::next_update, false},
-    {"ssl_ocsp_response_produced_at", "producedAt of the last valid OCSP response, unix seconds.",
-     &CertTracker::Row::produced_at, false},
-    {"ssl_ocsp_response_revoked_at", "revocationTime of a revoked certificate, unix seconds.",
-     &CertTracker::Row::revoked_at, true},
+    {"ssl_ocsp_response_this_update", &CertTracker::Row::this_update, false},
+    {"ssl_ocsp_response_next_update", &CertTracker::Row::next_update, false},
+    {"ssl_ocsp_response_produced_at", &CertTracker::Row::produced_at, false},
+    {"ssl_ocsp_response_revoked_at", &CertTracker::Row::revoked_at, true},
 };
 
 }  // namespace
@@ -70,11 +67,9 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
   out.reserve(out.size() + 512 + rows.size() * 600);
   // An empty family would be HELP/TYPE lines with no sample; leave it out.
   if (!rows.empty()) {
-    header(out, "ssl_ocsp_response_status",
-           "OCSP status of the certificate: 0 good, 1 revoked, 2 unknown or no valid response "
-           "obtainable (every responder failed, no valid copy cached).",
-           "gauge");
-    for (const auto& r : rows) sample(out, "ssl_ocsp_response_status", r, metric_value(r.status));
+    const MetricSpec& status = metric_spec("ssl_ocsp_response_status");
+    header(out, status);
+    for (const auto& r : rows) sample(out, status.name, r, metric_value(r.status));
   }
   for (const auto& f : kTimes) {
     // Times only from a real answer: a certificate that never had one has
@@ -85,25 +80,20 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
     bool any = false;
     for (const auto& r : rows) {
       if (!wanted(r)) continue;
-      if (!any) header(out, f.name, f.help, "gauge");
+      if (!any) header(out, metric_spec(f.name));
       any = true;
       sample(out, f.name, r, r.*f.field);
     }
   }
-  header(out, "ocspcache_cert_series_dropped_total",
-         "Certificates that lost (or never got) their ssl_ocsp_response_* series because "
-         "metrics.max_series was reached.",
-         "counter");
-  out.append("ocspcache_cert_series_dropped_total ").append(std::to_string(dropped)).append("\n");
+  const MetricSpec& dropped_spec = metric_spec("ocspcache_cert_series_dropped_total");
+  header(out, dropped_spec);
+  out.append(dropped_spec.name).append(" ").append(std::to_string(dropped)).append("\n");
 }
 
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,
                                const std::vector<ResponderStatus>& rows) {
   if (rows.empty()) return;
-  auto up = family("ocspcache_responder_up",
-                   "1 if the last exchange with this responder gave a valid answer in time, 0 if "
-                   "it failed. No series before the first exchange.",
-                   prometheus::MetricType::Gauge);
+  auto up = family("ocspcache_responder_up");
   for (const auto& r : rows) up.metric.push_back(gauge_value(r.up ? 1 : 0, {{"responder", r.url}}));
   out.push_back(std::move(up));
 }

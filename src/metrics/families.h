@@ -7,19 +7,34 @@
 #include <prometheus/metric_family.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "ocspcache/metrics/catalogue.h"
 #include "ocspcache/metrics/cert_tracker.h"
 #include "ocspcache/metrics/responder_status.h"
 
 namespace ocspcache::metric_families {
 
-inline prometheus::MetricFamily family(std::string name, std::string help,
-                                       prometheus::MetricType type) {
+inline prometheus::MetricType prometheus_type(MetricType type) {
+  switch (type) {
+    case MetricType::kCounter:
+      return prometheus::MetricType::Counter;
+    case MetricType::kGauge:
+      return prometheus::MetricType::Gauge;
+    case MetricType::kHistogram:
+      return prometheus::MetricType::Histogram;
+  }
+  return prometheus::MetricType::Untyped;
+}
+
+// An empty family with the catalogue's name, help and type for `name`.
+inline prometheus::MetricFamily family(std::string_view name) {
+  const MetricSpec& spec = metric_spec(name);
   prometheus::MetricFamily f;
-  f.name = std::move(name);
-  f.help = std::move(help);
-  f.type = type;
+  f.name = spec.name;
+  f.help = spec.help;
+  f.type = prometheus_type(spec.type);
   return f;
 }
 

@@ -34,13 +34,15 @@ const char* to_label(ReqResult r) {
 }
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
+  const MetricSpec& requests = metric_spec("ocspcache_upstream_requests_total");
   upstream_requests_ = &prometheus::BuildCounter()
-                            .Name("ocspcache_upstream_requests_total")
-                            .Help("OCSP requests sent to responders, by responder and outcome.")
+                            .Name(std::string(requests.name))
+                            .Help(std::string(requests.help))
                             .Register(*registry_);
+  const MetricSpec& duration = metric_spec("ocspcache_upstream_duration_seconds");
   upstream_duration_ = &prometheus::BuildHistogram()
-                            .Name("ocspcache_upstream_duration_seconds")
-                            .Help("Time from sending a request to a responder to its answer.")
+                            .Name(std::string(duration.name))
+                            .Help(std::string(duration.help))
                             .Register(*registry_);
 }
 
@@ -60,15 +62,12 @@ using metric_families::gauge_value;
 std::string Metrics::render(int64_t now) {
   std::vector<prometheus::MetricFamily> out = registry_->Collect();
 
-  auto build = family("ocspcache_build_info", "Always 1; the version label says which build runs.",
-                      prometheus::MetricType::Gauge);
+  auto build = family("ocspcache_build_info");
   build.metric.push_back(gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
   out.push_back(std::move(build));
   metric_families::append_responder_families(out, responders());
 
-  auto requests =
-      family("ocspcache_requests_total", "OCSP requests answered, by HTTP method and cache result.",
-             prometheus::MetricType::Counter);
+  auto requests = family("ocspcache_requests_total");
   for (size_t m = 0; m < kReqMethods; ++m) {
     for (size_t r = 0; r < kReqResults; ++r) {
       uint64_t total = 0;
@@ -81,9 +80,7 @@ std::string Metrics::render(int64_t now) {
   }
   out.push_back(std::move(requests));
 
-  auto duration = family("ocspcache_request_duration_seconds",
-                         "Time from a complete request to its answer being queued for writing.",
-                         prometheus::MetricType::Histogram);
+  auto duration = family("ocspcache_request_duration_seconds");
   {
     prometheus::ClientMetric cm;
     uint64_t cumulative = 0;
@@ -110,38 +107,29 @@ std::string Metrics::render(int64_t now) {
     rejected += w->rejected();
     open += w->open();
   }
-  auto conns = family("ocspcache_connections_accepted_total", "Client connections accepted.",
-                      prometheus::MetricType::Counter);
+  auto conns = family("ocspcache_connections_accepted_total");
   prometheus::ClientMetric acc;
   acc.counter.value = static_cast<double>(accepted);
   conns.metric.push_back(acc);
   out.push_back(std::move(conns));
-  auto rej = family("ocspcache_connections_rejected_total",
-                    "Client connections closed at once because server.max_connections was reached.",
-                    prometheus::MetricType::Counter);
+  auto rej = family("ocspcache_connections_rejected_total");
   prometheus::ClientMetric rj;
   rj.counter.value = static_cast<double>(rejected);
   rej.metric.push_back(rj);
   out.push_back(std::move(rej));
-  auto open_f = family("ocspcache_connections_open", "Client connections open now.",
-                       prometheus::MetricType::Gauge);
+  auto open_f = family("ocspcache_connections_open");
   open_f.metric.push_back(gauge_value(static_cast<double>(open)));
   out.push_back(std::move(open_f));
 
   if (store_ != nullptr) {
     const StoreStats cache = store_->stats();
-    auto entries = family("ocspcache_cache_entries", "Responses held in the in-memory cache.",
-                          prometheus::MetricType::Gauge);
+    auto entries = family("ocspcache_cache_entries");
     entries.metric.push_back(gauge_value(static_cast<double>(cache.entries)));
     out.push_back(std::move(entries));
-    auto bytes = family("ocspcache_cache_bytes",
-                        "Bytes charged to the in-memory cache (DER plus per-entry overhead).",
-                        prometheus::MetricType::Gauge);
+    auto bytes = family("ocspcache_cache_bytes");
     bytes.metric.push_back(gauge_value(static_cast<double>(cache.bytes)));
     out.push_back(std::move(bytes));
-    auto ev =
-        family("ocspcache_cache_evictions_total", "Entries evicted to stay within cache.max_bytes.",
-               prometheus::MetricType::Counter);
+    auto ev = family("ocspcache_cache_evictions_total");
     prometheus::ClientMetric e;
     e.counter.value = static_cast<double>(cache.evictions);
     ev.metric.push_back(e);

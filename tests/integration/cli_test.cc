@@ -1,11 +1,12 @@
-// The command-line contract of DESIGN.md: --version, --check-config exit
-// codes and messages that name the offending key.
+// The command-line contract of DESIGN.md: --version, --list-metrics,
+// --check-config exit codes and messages that name the offending key.
 #include <gtest/gtest.h>
 
 #include "harness/daemon.h"
 #include "harness/pki.h"
 #include "harness/process.h"
 #include "harness/temp_dir.h"
+#include "ocspcache/metrics/catalogue.h"
 
 namespace ocspcache::it {
 namespace {
@@ -14,6 +15,17 @@ TEST(CliTest, VersionPrintsTheVersion) {
   auto r = run_command({OCSPCACHE_BINARY, "--version"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(OCSPCACHE_VERSION), std::string::npos) << r.out;
+}
+
+// The dashboard and rule checkers read the catalogue this way
+// (packaging/grafana/check_dashboard.py --catalogue-from).
+TEST(CliTest, ListMetricsPrintsTheCatalogue) {
+  auto r = run_command({OCSPCACHE_BINARY, "--list-metrics"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(r.out, render_metric_list());
+  auto help = run_command({OCSPCACHE_BINARY, "--help"});
+  EXPECT_NE(help.out.find("--list-metrics"), std::string::npos) << help.out;
 }
 
 TEST(CliTest, CheckConfigAcceptsWhatTheHarnessWrites) {

@@ -1,4 +1,5 @@
-// The /metrics renderer and what feeds it. Rare-path metrics live in a
+// The /metrics renderer and what feeds it (names, help and types come from
+// the catalogue, catalogue.h). Rare-path metrics live in a
 // prometheus-cpp registry; hot-path ones are summed from WorkerStats at
 // scrape time; per-certificate state lives in the CertTracker this object
 // owns, per-responder state upstream (read through a ResponderSource), the

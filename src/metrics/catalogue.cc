@@ -1,0 +1,284 @@
+// Every metric family, once: name, type, help, labels, when it is exported
+// and a line for the docs. Adding a metric means adding a row here first;
+// the exposition looks its name, help and type up here (metric_spec aborts
+// on a name that has no row), and metrics_catalogue_test fails until the
+// row is exported with those labels and docs/metrics.md is regenerated.
+//
+// `help` is the wire text: changing it changes every scrape, so it stays as
+// it was when the family first shipped. `doc` is free to improve.
+#include "ocspcache/metrics/catalogue.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+
+namespace ocspcache {
+namespace {
+
+using T = MetricType;
+using A = Availability;
+
+constexpr MetricSpec kMetrics[] = {
+    // Per certificate, with ribbybibby/ssl_exporter's names and values.
+    {.name = "ssl_ocsp_response_status",
+     .type = T::kGauge,
+     .help = "OCSP status of the certificate: 0 good, 1 revoked, 2 unknown or no valid response "
+             "obtainable (every responder failed, no valid copy cached).",
+     .labels = {"issuer", "serial"},
+     .availability = A::kOnceSeen,
+     .doc = "0 good, 1 revoked, 2 unknown; 2 also when every responder failed and no valid "
+            "response is cached"},
+    {.name = "ssl_ocsp_response_this_update",
+     .type = T::kGauge,
+     .help = "thisUpdate of the last valid OCSP response, unix seconds.",
+     .labels = {"issuer", "serial"},
+     .availability = A::kOnceSeen,
+     .doc = "thisUpdate of the last valid answer, unix seconds"},
+    {.name = "ssl_ocsp_response_next_update",
+     .type = T::kGauge,
+     .help = "nextUpdate of the last valid OCSP response, unix seconds.",
+     .labels = {"issuer", "serial"},
+     .availability = A::kOnceSeen,
+     .doc = "nextUpdate of the last valid answer, unix seconds"},
+    {.name = "ssl_ocsp_response_produced_at",
+     .type = T::kGauge,
+     .help = "producedAt of the last valid OCSP response, unix seconds.",
+     .labels = {"issuer", "serial"},
+     .availability = A::kOnceSeen,
+     .doc = "producedAt of the last valid answer, unix seconds"},
+    {.name = "ssl_ocsp_response_revoked_at",
+     .type = T::kGauge,
+     .help = "revocationTime of a revoked certificate, unix seconds.",
+     .labels = {"issuer", "serial"},
+     .availability = A::kOnceSeen,
+     .doc = "revocationTime, unix seconds; only for revoked certificates"},
+    {.name = "ocspcache_cert_series_dropped_total",
+     .type = T::kCounter,
+     .help = "Certificates that lost (or never got) their ssl_ocsp_response_* series because "
+             "metrics.max_series was reached.",
+     .doc = "certificates that lost or never got series because `metrics.max_series` was "
+            "reached"},
+
+    // Requests from clients.
+    {.name = "ocspcache_requests_total",
+     .type = T::kCounter,
+     .help = "OCSP requests answered, by HTTP method and cache result.",
+     .labels = {"method", "result"},
+     .doc = "OCSP requests answered; method `GET`, `POST` or `other`, result `hit`, `miss`, "
+            "`stale` or `error`"},
+    {.name = "ocspcache_request_duration_seconds",
+     .type = T::kHistogram,
+     .help = "Time from a complete request to its answer being queued for writing.",
+     .doc = "time from a complete request to its answer being queued for writing; buckets "
+            "50µs to 5s"},
+
+    // Upstream responders.
+    {.name = "ocspcache_upstream_requests_total",
+     .type = T::kCounter,
+     .help = "OCSP requests sent to responders, by responder and outcome.",
+     .labels = {"responder", "outcome"},
+     .availability = A::kOnceSeen,
+     .doc = "requests sent to responders, by responder URL and outcome: `good`, `revoked`, "
+            "`unknown`, `try_later`, `unauthorized`, `malformed`, `invalid`, `timeout`, "
+            "`http_error`, `connect_error`"},
+    {.name = "ocspcache_upstream_duration_seconds",
+     .type = T::kHistogram,
+     .help = "Time from sending a request to a responder to its answer.",
+     .labels = {"responder"},
+     .availability = A::kOnceSeen,
+     .doc = "time from sending a request to a responder to its answer"},
+    {.name = "ocspcache_responder_up",
+     .type = T::kGauge,
+     .help = "1 if the last exchange with this responder gave a valid answer in time, 0 if it "
+             "failed. No series before the first exchange.",
+     .labels = {"responder"},
+     .availability = A::kOnceSeen,
+     .doc = "1 if the last exchange with the responder gave a valid answer within "
+            "`upstream.timeout`, 0 if it failed; from its first exchange on"},
+
+    // The cache.
+    {.name = "ocspcache_cache_entries",
+     .type = T::kGauge,
+     .help = "Responses held in the in-memory cache.",
+     .doc = "responses held in the in-memory cache"},
+    {.name = "ocspcache_cache_bytes",
+     .type = T::kGauge,
+     .help = "Bytes charged to the in-memory cache (DER plus per-entry overhead).",
+     .doc = "bytes charged to the in-memory cache (DER plus per-entry overhead); at most "
+            "`cache.max_bytes`"},
+    {.name = "ocspcache_cache_evictions_total",
+     .type = T::kCounter,
+     .help = "Entries evicted to stay within cache.max_bytes.",
+     .doc = "entries evicted to stay within `cache.max_bytes`"},
+
+    // Client connections.
+    {.name = "ocspcache_connections_accepted_total",
+     .type = T::kCounter,
+     .help = "Client connections accepted.",
+     .doc = "client connections accepted"},
+    {.name = "ocspcache_connections_rejected_total",
+     .type = T::kCounter,
+     .help = "Client connections closed at once because server.max_connections was reached.",
+     .doc = "client connections closed at once because `server.max_connections` was reached"},
+    {.name = "ocspcache_connections_open",
+     .type = T::kGauge,
+     .help = "Client connections open now.",
+     .doc = "client connections open now"},
+
+    {.name = "ocspcache_build_info",
+     .type = T::kGauge,
+     .help = "Always 1; the version label says which build runs.",
+     .labels = {"version"},
+     .doc = "always 1; `version` is the running build's version"},
+
+    // Designed, not built yet (see "Not exported yet" in docs/metrics.md).
+    {.name = "ocspcache_refresh_lag_seconds",
+     .type = T::kGauge,
+     .help = "Seconds the most overdue refresh is behind its due time.",
+     .availability = A::kPlanned,
+     .doc = "seconds the most overdue refresh is behind its due time; comes with refresh ahead"},
+    {.name = "ocspcache_redis_up",
+     .type = T::kGauge,
+     .help = "1 if ocspcache is connected to Redis, 0 if not.",
+     .availability = A::kPlanned,
+     .doc = "1 while connected to Redis, 0 when not; comes with the Redis backend"},
+};
+
+constexpr bool name_char(char c, bool first) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+         (!first && c >= '0' && c <= '9');
+}
+
+constexpr bool valid_name(std::string_view s) {
+  if (s.empty()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (!name_char(s[i], i == 0)) return false;
+  }
+  return true;
+}
+
+// What promtool's lint and the text format would reject, checked while
+// compiling: unique valid names, counters ending in _total, help on one
+// line, label names valid and not reserved.
+constexpr bool well_formed() {
+  for (size_t i = 0; i < std::size(kMetrics); ++i) {
+    const MetricSpec& m = kMetrics[i];
+    if (!valid_name(m.name) || m.help.empty() || m.doc.empty()) return false;
+    if ((m.type == T::kCounter) != m.name.ends_with("_total")) return false;
+    for (char c : m.help) {
+      if (c == '\n' || c == '\\') return false;
+    }
+    for (std::string_view label : m.label_names()) {
+      if (!valid_name(label) || label.starts_with("__") || label == "le") return false;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (kMetrics[j].name == m.name) return false;
+    }
+  }
+  return true;
+}
+static_assert(well_formed(), "a row of the metric catalogue is malformed");
+
+// Markdown table cells: '|' ends a cell and '<x>' reads as an HTML tag.
+std::string cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string_view availability_doc(Availability a) {
+  switch (a) {
+    case A::kAlways:
+      return "always";
+    case A::kOnceSeen:
+      return "once there is a value";
+    case A::kPlanned:
+      return "not yet (planned)";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::span<const MetricSpec> metric_catalogue() {
+  return kMetrics;
+}
+
+const MetricSpec& metric_spec(std::string_view name) {
+  for (const MetricSpec& m : kMetrics) {
+    if (m.name == name) return m;
+  }
+  std::fprintf(stderr,
+               "ocspcache: metric %.*s has no row in the catalogue (src/metrics/catalogue.cc)\n",
+               static_cast<int>(name.size()), name.data());
+  std::abort();
+}
+
+std::string_view to_string(MetricType type) {
+  switch (type) {
+    case T::kCounter:
+      return "counter";
+    case T::kGauge:
+      return "gauge";
+    case T::kHistogram:
+      return "histogram";
+  }
+  return "untyped";
+}
+
+std::string_view to_string(Availability avail) {
+  switch (avail) {
+    case A::kAlways:
+      return "always";
+    case A::kOnceSeen:
+      return "once_seen";
+    case A::kPlanned:
+      return "planned";
+  }
+  return "";
+}
+
+std::string render_metric_list() {
+  std::string out;
+  for (const MetricSpec& m : kMetrics) {
+    std::string labels;
+    for (std::string_view l : m.label_names()) {
+      if (!labels.empty()) labels += ',';
+      labels += l;
+    }
+    out.append(m.name).append("\t").append(to_string(m.type)).append("\t");
+    out.append(to_string(m.availability)).append("\t").append(labels).append("\t");
+    out.append(m.help).append("\n");
+  }
+  return out;
+}
+
+std::string render_metric_reference() {
+  std::ostringstream out;
+  out << "<!-- Generated from src/metrics/catalogue.cc (also: ocspcache --list-metrics); "
+         "refresh with\n     OCSPCACHE_UPDATE_GOLDEN=1 ./build/tests/unit_tests "
+         "--gtest_filter='MetricCatalogue.*' -->\n\n"
+         "| Metric | Type | Labels | Exported | Meaning |\n|---|---|---|---|---|\n";
+  for (const MetricSpec& m : kMetrics) {
+    std::string labels;
+    for (std::string_view l : m.label_names()) {
+      labels += (labels.empty() ? "`" : ", `") + std::string(l) + "`";
+    }
+    out << "| `" << m.name << "` | " << to_string(m.type) << " | " << labels << " | "
+        << availability_doc(m.availability) << " | " << cell(m.doc) << " |\n";
+  }
+  out << "\n";  // a blank line ends the Markdown table before the end marker
+  return out.str();
+}
+
+}  // namespace ocspcache
