@@ -59,82 +59,84 @@ void Metrics::upstream_result(std::string_view responder, std::string_view outco
 using metric_families::family;
 using metric_families::gauge_value;
 
-std::string Metrics::render(int64_t now) {
-  std::vector<prometheus::MetricFamily> out = registry_->Collect();
+namespace {
 
-  auto build = family("ocspcache_build_info");
-  build.metric.push_back(gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
-  out.push_back(std::move(build));
-  metric_families::append_responder_families(out, responders());
+prometheus::ClientMetric counter_value(double v) {
+  prometheus::ClientMetric m;
+  m.counter.value = v;
+  return m;
+}
 
+// A family with one unlabelled sample.
+void single(std::vector<prometheus::MetricFamily>& out, const char* name,
+            prometheus::ClientMetric sample) {
+  auto f = family(name);
+  f.metric.push_back(std::move(sample));
+  out.push_back(std::move(f));
+}
+
+// ocspcache_requests_total and ocspcache_request_duration_seconds, summed
+// over the workers' own counters.
+void append_request_families(std::vector<prometheus::MetricFamily>& out,
+                             const std::vector<const WorkerStats*>& workers) {
   auto requests = family("ocspcache_requests_total");
   for (size_t m = 0; m < kReqMethods; ++m) {
     for (size_t r = 0; r < kReqResults; ++r) {
       uint64_t total = 0;
-      for (const auto* w : workers_) total += w->requests(ReqMethod(m), ReqResult(r));
-      prometheus::ClientMetric cm;
+      for (const auto* w : workers) total += w->requests(ReqMethod(m), ReqResult(r));
+      prometheus::ClientMetric cm = counter_value(static_cast<double>(total));
       cm.label = {{"method", to_label(ReqMethod(m))}, {"result", to_label(ReqResult(r))}};
-      cm.counter.value = static_cast<double>(total);
       requests.metric.push_back(std::move(cm));
     }
   }
   out.push_back(std::move(requests));
 
-  auto duration = family("ocspcache_request_duration_seconds");
-  {
-    prometheus::ClientMetric cm;
-    uint64_t cumulative = 0;
-    uint64_t sum_ns = 0;
-    for (size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
-      for (const auto* w : workers_) cumulative += w->bucket(i);
-      prometheus::ClientMetric::Bucket b;
-      b.cumulative_count = cumulative;
-      b.upper_bound =
-          i < kLatencyBuckets.size() ? kLatencyBuckets[i] : std::numeric_limits<double>::infinity();
-      cm.histogram.bucket.push_back(b);
-    }
-    for (const auto* w : workers_) sum_ns += w->sum_ns();
-    cm.histogram.sample_count = cumulative;
-    cm.histogram.sample_sum = static_cast<double>(sum_ns) * 1e-9;
-    duration.metric.push_back(std::move(cm));
+  prometheus::ClientMetric cm;
+  uint64_t cumulative = 0;
+  uint64_t sum_ns = 0;
+  for (size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+    for (const auto* w : workers) cumulative += w->bucket(i);
+    prometheus::ClientMetric::Bucket b;
+    b.cumulative_count = cumulative;
+    b.upper_bound =
+        i < kLatencyBuckets.size() ? kLatencyBuckets[i] : std::numeric_limits<double>::infinity();
+    cm.histogram.bucket.push_back(b);
   }
-  out.push_back(std::move(duration));
+  for (const auto* w : workers) sum_ns += w->sum_ns();
+  cm.histogram.sample_count = cumulative;
+  cm.histogram.sample_sum = static_cast<double>(sum_ns) * 1e-9;
+  single(out, "ocspcache_request_duration_seconds", std::move(cm));
+}
 
+void append_connection_families(std::vector<prometheus::MetricFamily>& out,
+                                const std::vector<const WorkerStats*>& workers) {
   uint64_t accepted = 0, rejected = 0;
   int64_t open = 0;
-  for (const auto* w : workers_) {
+  for (const auto* w : workers) {
     accepted += w->accepted();
     rejected += w->rejected();
     open += w->open();
   }
-  auto conns = family("ocspcache_connections_accepted_total");
-  prometheus::ClientMetric acc;
-  acc.counter.value = static_cast<double>(accepted);
-  conns.metric.push_back(acc);
-  out.push_back(std::move(conns));
-  auto rej = family("ocspcache_connections_rejected_total");
-  prometheus::ClientMetric rj;
-  rj.counter.value = static_cast<double>(rejected);
-  rej.metric.push_back(rj);
-  out.push_back(std::move(rej));
-  auto open_f = family("ocspcache_connections_open");
-  open_f.metric.push_back(gauge_value(static_cast<double>(open)));
-  out.push_back(std::move(open_f));
+  single(out, "ocspcache_connections_accepted_total", counter_value(static_cast<double>(accepted)));
+  single(out, "ocspcache_connections_rejected_total", counter_value(static_cast<double>(rejected)));
+  single(out, "ocspcache_connections_open", gauge_value(static_cast<double>(open)));
+}
 
-  if (store_ != nullptr) {
-    const StoreStats cache = store_->stats();
-    auto entries = family("ocspcache_cache_entries");
-    entries.metric.push_back(gauge_value(static_cast<double>(cache.entries)));
-    out.push_back(std::move(entries));
-    auto bytes = family("ocspcache_cache_bytes");
-    bytes.metric.push_back(gauge_value(static_cast<double>(cache.bytes)));
-    out.push_back(std::move(bytes));
-    auto ev = family("ocspcache_cache_evictions_total");
-    prometheus::ClientMetric e;
-    e.counter.value = static_cast<double>(cache.evictions);
-    ev.metric.push_back(e);
-    out.push_back(std::move(ev));
-  }
+void append_store_families(std::vector<prometheus::MetricFamily>& out, const StoreStats& cache) {
+  single(out, "ocspcache_cache_entries", gauge_value(static_cast<double>(cache.entries)));
+  single(out, "ocspcache_cache_bytes", gauge_value(static_cast<double>(cache.bytes)));
+  single(out, "ocspcache_cache_evictions_total", counter_value(static_cast<double>(cache.evictions)));
+}
+
+}  // namespace
+
+std::string Metrics::render(int64_t now) {
+  std::vector<prometheus::MetricFamily> out = registry_->Collect();
+  single(out, "ocspcache_build_info", gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
+  metric_families::append_responder_families(out, responders());
+  append_request_families(out, workers_);
+  append_connection_families(out, workers_);
+  if (store_ != nullptr) append_store_families(out, store_->stats());
   std::string text = prometheus::TextSerializer().Serialize(out);
   // Copied under the tracker's lock (an atomic increment per row), formatted
   // without it, so a scrape holds up the upstream path only for the copy.
