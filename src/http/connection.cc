@@ -85,10 +85,12 @@ int Connection::on_message_begin(http_parser* p) {
   return 0;
 }
 
-bool Connection::add_header_bytes(size_t n) {
+bool Connection::add_header_bytes(size_t n, bool in_target) {
   header_bytes_ += n;
   if (header_bytes_ > worker_.services().config->server.max_header_bytes) {
-    pending_status_ = url_.size() == header_bytes_ ? 414 : 431;
+    // The request-target alone past the limit is 414 (RFC 9110 15.5.15);
+    // the header fields with it, 431 (RFC 6585).
+    pending_status_ = in_target ? 414 : 431;
     return false;
   }
   return true;
@@ -96,7 +98,7 @@ bool Connection::add_header_bytes(size_t n) {
 
 int Connection::on_url(http_parser* p, const char* at, size_t len) {
   auto* c = static_cast<Connection*>(p->data);
-  if (!c->add_header_bytes(len)) return 1;
+  if (!c->add_header_bytes(len, true)) return 1;
   c->url_.append(at, len);
   return 0;
 }
@@ -119,7 +121,7 @@ static void finish_header(std::string& field, std::string& value, std::string& i
 
 int Connection::on_header_field(http_parser* p, const char* at, size_t len) {
   auto* c = static_cast<Connection*>(p->data);
-  if (!c->add_header_bytes(len)) return 1;
+  if (!c->add_header_bytes(len, false)) return 1;
   if (c->in_value_) {
     finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_,
                   c->expect_continue_);
@@ -131,7 +133,7 @@ int Connection::on_header_field(http_parser* p, const char* at, size_t len) {
 
 int Connection::on_header_value(http_parser* p, const char* at, size_t len) {
   auto* c = static_cast<Connection*>(p->data);
-  if (!c->add_header_bytes(len)) return 1;
+  if (!c->add_header_bytes(len, false)) return 1;
   c->in_value_ = true;
   c->value_.append(at, len);
   return 0;

@@ -73,7 +73,7 @@ class Connection {
   void process_input();
   void dispatch();
   void fail(int http_status);  // answer with an HTTP error and close
-  bool add_header_bytes(size_t n);
+  bool add_header_bytes(size_t n, bool in_target);
   void flush();
   void update_events();
   void close();
