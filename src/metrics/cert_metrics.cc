@@ -4,9 +4,9 @@
 //
 // Written as exposition text directly rather than through prometheus-cpp's
 // ClientMetric/TextSerializer: with 10k certificates that path builds 50k
-// label vectors and formats every value through an ostringstream; measured
-// ten times slower (280 ms against 20-30 ms per scrape, on a loaded 2-core
-// box) than this one pass into one string.
+// label vectors and formats every value through an ostringstream, which
+// measured about ten times slower than this one pass into one string
+// (bench/RESULTS.md, "Scraping during load", has what a scrape costs now).
 #include <cinttypes>
 #include <cstdio>
 
