@@ -99,6 +99,14 @@ void append_responder(std::string& out, const ResponderStatus& r) {
   out.append(",");
   key(out, "window");
   out.append(std::to_string(r.window));
+  out.append("},");
+  key(out, "breaker");
+  out.append("{");
+  key(out, "state");
+  json::append_string(out, r.breaker);
+  out.append(",");
+  key(out, "consecutiveFailures");
+  out.append(std::to_string(r.consecutive_failures));
   out.append("}}");
 }
 
@@ -172,6 +180,7 @@ ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderSt
     notes += notes.empty() ? "" : "; ";
     notes += "responder " + r.url + " down";
     if (!r.last_error.empty()) notes += " (" + r.last_error + ")";
+    if (r.breaker != "closed") notes += ", breaker " + r.breaker;
   }
   if (notes.empty()) return {200, "ready\n"};
   return {200, "ready (degraded: " + notes + ")\n"};

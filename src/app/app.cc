@@ -60,7 +60,9 @@ std::vector<ResponderStatus> responder_rows(const ResponderSet& responders) {
                     .last_error_at = h.last_error_at,
                     .recent_exchanges = h.recent_exchanges,
                     .recent_errors = h.recent_errors,
-                    .window = Responder::kWindow});
+                    .window = Responder::kWindow,
+                    .breaker = std::string(to_string(h.breaker)),
+                    .consecutive_failures = h.consecutive_failures});
   }
   return rows;
 }
@@ -114,9 +116,18 @@ void wire_cache_and_metrics(App::Parts& p) {
   p.metrics.set_responder_source([&p] { return responder_rows(p.responders); });
 }
 
+BreakerPolicy breaker_policy(const Config& c) {
+  BreakerPolicy b;
+  b.failures = c.upstream.breaker_failures;
+  b.backoff = c.upstream.breaker_backoff;
+  b.max_backoff = c.upstream.breaker_max_backoff;
+  return b;
+}
+
 // What the workers share.
 void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> issuers) {
   p.services.config = &p.config;
+  p.responders.set_breaker_policy(breaker_policy(p.config));
   p.services.store = &p.store;
   p.services.writer = &p.writer;
   p.services.routes.store(std::make_shared<const RouteTable>(std::move(issuers), p.responders));
@@ -130,8 +141,8 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
 void build_front_end(App::Parts& p) {
   const Config& cfg = p.config;
   const WorkerResourceFactory resources = [&cfg](event_base* loop, int) {
-    return WorkerResources{std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.timeout,
-                                                                cfg.upstream.max_response_bytes)};
+    return WorkerResources{
+        std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.max_response_bytes)};
   };
   const unsigned n = worker_count(cfg);
   for (unsigned i = 0; i < n; ++i) {
@@ -215,6 +226,7 @@ void App::reload() {
     log::error("reload_failed", std::string("kept=previous reason=\"") + e.what() + "\"");
     return;
   }
+  p.responders.set_breaker_policy(breaker_policy(next));
   p.services.routes.store(std::make_shared<const RouteTable>(registry, p.responders));
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));

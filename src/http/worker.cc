@@ -39,7 +39,7 @@ Worker::Worker(int index, Services& services, const WorkerResourceFactory& make_
   resources_ = make_resources(base_.get(), index_);
   if (!resources_.upstream) throw std::runtime_error("worker resources without an upstream client");
   fetcher_ = std::make_unique<Fetcher>(*resources_.upstream, *services_.clock,
-                                       services_.config->upstream.clock_skew);
+                                       FetcherOptions::from(services_.config->upstream));
   resolver_ = std::make_unique<MissResolver>(
       MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
                           *services_.metrics, *services_.clock},

@@ -95,6 +95,15 @@ constexpr MetricSpec kMetrics[] = {
      .availability = A::kOnceSeen,
      .doc = "1 if the last exchange with the responder gave a valid answer within "
             "`upstream.timeout`, 0 if it failed; from its first exchange on"},
+    {.name = "ocspcache_responder_breaker_open",
+     .type = T::kGauge,
+     .help = "1 while this responder's circuit breaker is open or half-open (clients do not "
+             "wait for it; only probes are sent), 0 while closed.",
+     .labels = {"responder"},
+     .availability = A::kOnceSeen,
+     .doc = "1 while the responder's circuit breaker is open or half-open (after "
+            "`upstream.breaker_failures` failures in a row; only probes reach it), 0 while closed; "
+            "from its first exchange on"},
 
     // The cache.
     {.name = "ocspcache_cache_entries",

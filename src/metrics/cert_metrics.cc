@@ -94,8 +94,13 @@ void append_responder_families(std::vector<prometheus::MetricFamily>& out,
                                const std::vector<ResponderStatus>& rows) {
   if (rows.empty()) return;
   auto up = family("ocspcache_responder_up");
-  for (const auto& r : rows) up.metric.push_back(gauge_value(r.up ? 1 : 0, {{"responder", r.url}}));
+  auto open = family("ocspcache_responder_breaker_open");
+  for (const auto& r : rows) {
+    up.metric.push_back(gauge_value(r.up ? 1 : 0, {{"responder", r.url}}));
+    open.metric.push_back(gauge_value(r.breaker == "closed" ? 0 : 1, {{"responder", r.url}}));
+  }
   out.push_back(std::move(up));
+  out.push_back(std::move(open));
 }
 
 }  // namespace ocspcache::metric_families

@@ -1,5 +1,6 @@
 #include "ocspcache/upstream/fetcher.h"
 
+#include <algorithm>
 #include <string>
 
 #include "ocspcache/upstream/verdict.h"
@@ -16,12 +17,19 @@ namespace ocspcache {
 struct Fetcher::Job {
   FetchRequest request;
   bool decoded_ok = false;  // the request parses: responders can be asked
+  int64_t deadline_ms = 0;  // monotonic
   size_t next = 0;
   FetchResult result;
   Done done;
 };
 
 namespace {
+
+// The least time worth giving a failover exchange: with less left of the
+// deadline a responder cannot answer (a new connection, a signature), and
+// the client would only wait longer for the same tryLater. The first
+// responder is always asked, whatever the deadline.
+constexpr int64_t kMinFailoverMs = 50;
 
 // Writes a warning unless the same key was logged within
 // log.upstream_error_interval; the line that gets through says how many
@@ -39,6 +47,8 @@ std::string FetchResult::last_error() const {
   for (auto it = attempts.rbegin(); it != attempts.rend(); ++it) {
     if (!it->error.empty()) return it->responder + ": " + it->error;
   }
+  if (!skipped.empty()) return skipped.back() + ": breaker open";
+  if (deadline_passed) return "upstream.deadline passed";
   return {};
 }
 
@@ -47,23 +57,39 @@ void Fetcher::fetch(FetchRequest request, Done done) {
   job->request = std::move(request);
   job->done = std::move(done);
   job->decoded_ok = ocsp::decode_request(job->request.request_der).ok();
+  job->deadline_ms = clock_.monotonic_ms() + options_.deadline.count();
   try_next(std::move(job));
 }
 
 void Fetcher::try_next(std::shared_ptr<Job> job) {
   const Route& route = *job->request.route;
-  if (!job->decoded_ok || job->next >= route.responders.size()) {
-    warn_limited("exhausted\n" + route.issuer->name(), "upstream_exhausted",
-                 "issuer=\"" + route.issuer->name() + "\" key=" +
-                     job->request.key.hex().substr(0, 16) + " answer=tryLater");
-    finish(job);
+  while (job->decoded_ok && job->next < route.responders.size()) {
+    const int64_t now_ms = clock_.monotonic_ms();
+    const int64_t left_ms = job->deadline_ms - now_ms;
+    if (left_ms <= 0 || (job->next > 0 && left_ms < kMinFailoverMs)) {
+      job->result.deadline_passed = true;
+      break;
+    }
+    Responder& responder = *route.responders[job->next++];
+    if (!responder.admit(now_ms)) {
+      job->result.skipped.push_back(responder.url().original);
+      continue;
+    }
+    const Millis timeout{std::min<int64_t>(options_.timeout.count(), left_ms)};
+    client_.post(responder.url(), job->request.request_der, timeout,
+                 [this, job, &responder](UpstreamReply reply) {
+                   on_reply(job, responder, std::move(reply));
+                 });
     return;
   }
-  Responder& responder = *route.responders[job->next++];
-  client_.post(responder.url(), job->request.request_der,
-               [this, job, &responder](UpstreamReply reply) {
-                 on_reply(job, responder, std::move(reply));
-               });
+  warn_limited("exhausted\n" + route.issuer->name(), "upstream_exhausted",
+               "issuer=\"" + route.issuer->name() + "\" key=" +
+                   job->request.key.hex().substr(0, 16) + " answer=tryLater" +
+                   (job->result.deadline_passed ? " deadline_passed=1" : "") +
+                   (job->result.skipped.empty()
+                        ? ""
+                        : " breaker_open=" + std::to_string(job->result.skipped.size())));
+  finish(job);
 }
 
 void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, UpstreamReply reply) {
@@ -71,11 +97,11 @@ void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, Up
   const int64_t now = clock_.unix_seconds();
   // decoded_ok was checked before any responder was asked.
   const auto decoded = ocsp::decode_request(job->request.request_der);
-  Verdict v = judge_reply(reply, *decoded, issuer, now, skew_seconds_);
+  Verdict v = judge_reply(reply, *decoded, issuer, now, options_.clock_skew.count() / 1000);
   const std::string& url = responder.url().original;
   UpstreamAttempt attempt{url, v.outcome, reply.seconds, {}};
   if (v.answer) {
-    responder.record(issuer.name(), true, {}, now);
+    responder.record(issuer.name(), v.outcome, {}, now, clock_.monotonic_ms());
     job->result.attempts.push_back(std::move(attempt));
     job->result.code = ocsp::ResponseCode::kSuccessful;
     job->result.der = std::move(reply.body);
@@ -85,7 +111,7 @@ void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, Up
     return;
   }
   attempt.error = std::string(to_label(v.outcome)) + " (" + v.why + ")";
-  responder.record(issuer.name(), false, attempt.error, now);
+  responder.record(issuer.name(), v.outcome, attempt.error, now, clock_.monotonic_ms());
   job->result.attempts.push_back(std::move(attempt));
   warn_limited(url + "\n" + std::string(to_label(v.outcome)), "upstream_failed",
                "responder=" + url + " outcome=" + std::string(to_label(v.outcome)) + " reason=\"" +

@@ -105,12 +105,11 @@ struct HttpUpstreamClient::Call {
   }
 };
 
-HttpUpstreamClient::HttpUpstreamClient(event_base* base, Millis timeout, size_t max_response_bytes)
+HttpUpstreamClient::HttpUpstreamClient(event_base* base, size_t max_response_bytes)
     : base_(base),
       dns_(evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
                                     EVDNS_BASE_DISABLE_WHEN_INACTIVE),
            free_dns),
-      timeout_(timeout),
       max_response_(max_response_bytes) {
   if (!dns_) dns_.reset(evdns_base_new(base, 0));  // numeric hosts still work
 }
@@ -121,7 +120,8 @@ HttpUpstreamClient::~HttpUpstreamClient() {
   for (Call* call : calls_) call->release();
 }
 
-void HttpUpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) {
+void HttpUpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
+                              Callback done) {
   auto* call = new Call();  // NOLINT: freed in Call::on_deliver
   call->client = this;
   call->done = std::move(done);
@@ -129,7 +129,7 @@ void HttpUpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body,
   call->deliver = event_new(base_, -1, 0, &Call::on_deliver, call);
   call->deadline = evtimer_new(base_, &Call::on_deadline, call);
   calls_.insert(call);
-  const timeval tv = to_timeval(timeout_);
+  const timeval tv = to_timeval(timeout);
   call->conn = evhttp_connection_base_new(base_, dns_.get(), url.host.c_str(), url.port);
   if (call->conn == nullptr) {
     call->finish(UpstreamReply{TransportStatus::kConnectError, 0, {}, 0});

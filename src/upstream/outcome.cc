@@ -28,4 +28,13 @@ UpstreamOutcome outcome_of(const ocsp::ResponseFailure& f) {
   }
 }
 
+bool is_answer(UpstreamOutcome o) {
+  return o == UpstreamOutcome::kGood || o == UpstreamOutcome::kRevoked ||
+         o == UpstreamOutcome::kUnknown;
+}
+
+bool is_breaker_failure(UpstreamOutcome o) {
+  return !is_answer(o) && o != UpstreamOutcome::kUnauthorized && o != UpstreamOutcome::kMalformed;
+}
+
 }  // namespace ocspcache

@@ -1,11 +1,34 @@
 #include "ocspcache/upstream/responder.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace ocspcache {
 
-void Responder::record(std::string_view issuer, bool ok, std::string_view error, int64_t now) {
+Responder::Responder(HttpUrl url, BreakerPolicy policy)
+    : url_(std::move(url)), breaker_(policy, std::hash<std::string>{}(url_.original)) {
+  health_.url = url_.original;
+}
+
+bool Responder::admit(int64_t now_ms) {
   std::lock_guard lock(mu_);
+  return breaker_.admit(now_ms);
+}
+
+void Responder::set_breaker_policy(const BreakerPolicy& policy) {
+  std::lock_guard lock(mu_);
+  breaker_.set_policy(policy);
+}
+
+void Responder::record(std::string_view issuer, UpstreamOutcome outcome, std::string_view error,
+                       int64_t now, int64_t now_ms) {
+  const bool ok = is_answer(outcome);
+  std::lock_guard lock(mu_);
+  if (is_breaker_failure(outcome)) {
+    breaker_.on_failure(now_ms);
+  } else {
+    breaker_.on_success();
+  }
   Health& h = health_;
   if (std::find(h.issuers.begin(), h.issuers.end(), issuer) == h.issuers.end()) {
     h.issuers.emplace_back(issuer);
@@ -26,7 +49,10 @@ void Responder::record(std::string_view issuer, bool ok, std::string_view error,
 
 Responder::Health Responder::health() const {
   std::lock_guard lock(mu_);
-  return health_;
+  Health h = health_;
+  h.breaker = breaker_.state();
+  h.consecutive_failures = breaker_.consecutive_failures();
+  return h;
 }
 
 }  // namespace ocspcache

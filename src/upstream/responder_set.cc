@@ -7,8 +7,14 @@ namespace ocspcache {
 std::shared_ptr<Responder> ResponderSet::get(const HttpUrl& url) {
   std::lock_guard lock(mu_);
   auto& slot = by_url_[url.original];
-  if (!slot) slot = std::make_shared<Responder>(url);
+  if (!slot) slot = std::make_shared<Responder>(url, policy_);
   return slot;
+}
+
+void ResponderSet::set_breaker_policy(const BreakerPolicy& policy) {
+  std::lock_guard lock(mu_);
+  policy_ = policy;
+  for (auto& [url, r] : by_url_) r->set_breaker_policy(policy);
 }
 
 std::vector<Responder::Health> ResponderSet::health() const {

@@ -162,5 +162,66 @@ TEST_F(UpstreamFaultTest, UpstreamTryLaterIsPassedOnNotCached) {
   expect_try_later_twice(pki.good());
 }
 
+// upstream.deadline bounds the whole miss, however many responders hang:
+// the first gets all of it (its upstream.timeout is longer), the second is
+// never asked, and the client hears tryLater after about 1 s, not 10.
+TEST_F(UpstreamFaultTest, TwoHangingRespondersCostAClientAtMostTheDeadline) {
+  FaultServer first, second;
+  first.hang();
+  second.hang();
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {first.url(), second.url()}});
+  options.upstream_timeout = "5s";
+  options.upstream_toml = "deadline = \"1s\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  auto started = Clock::now();
+  HttpClient http(daemon->port(), false, 15s);
+  auto r = http.post("/", make_request_der(pki.good(), pki.intermediate()));
+  auto elapsed = Clock::now() - started;
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(response_status_of(r.body), kTryLater);
+  EXPECT_GE(elapsed, 900ms);
+  EXPECT_LT(elapsed, 1s + 1500ms)  // the deadline plus a margin for a loaded 2-core machine
+      << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
+  EXPECT_EQ(first.request_count(), 1u);
+  EXPECT_EQ(second.request_count(), 0u);
+}
+
+// After upstream.breaker_failures failures in a row a responder is passed
+// over: the next misses go straight to the next responder, the broken one
+// sees nothing more until its back-off ends, and the metrics, /status and
+// /readyz say so.
+TEST_F(UpstreamFaultTest, AnOpenBreakerCostsClientsNothing) {
+  OpensslResponder good;
+  FaultServer broken;
+  broken.reply_status(503);
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {broken.url(), good.url()}});
+  options.upstream_toml = "breaker_failures = 2\nbreaker_backoff = \"10m\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  EXPECT_EQ(ask(pki.good()).cert_status, "good");
+  EXPECT_EQ(ask(pki.revoked()).cert_status, "revoked");
+  ASSERT_EQ(broken.request_count(), 2u) << "asked first for each miss until its breaker opened";
+  auto r = ask(pki.unknown());
+  EXPECT_EQ(r.cert_status, "unknown") << r.out << r.err;
+  EXPECT_EQ(broken.request_count(), 2u) << "an open breaker: not asked";
+  const std::string m = metrics();
+  EXPECT_NE(m.find("ocspcache_responder_breaker_open{responder=\"" + broken.url() + "\"} 1"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("ocspcache_responder_breaker_open{responder=\"" + good.url() + "\"} 0"),
+            std::string::npos)
+      << m;
+  HttpClient admin(daemon->admin_port());
+  const std::string status = admin.get("/status").body;
+  EXPECT_NE(status.find("\"breaker\":{\"state\":\"open\",\"consecutiveFailures\":2}"),
+            std::string::npos)
+      << status;
+  const std::string ready = admin.get("/readyz").body;
+  EXPECT_NE(ready.find(broken.url() + " down (http_error (HTTP 503)), breaker open"),
+            std::string::npos)
+      << ready;
+}
+
 }  // namespace
 }  // namespace ocspcache::it

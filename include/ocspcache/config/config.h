@@ -56,6 +56,10 @@ struct RedisConfig {
 
 struct UpstreamConfig {
   Millis timeout{3'000};
+  Millis deadline{3'000};  // all responders of one fetch together
+  uint32_t breaker_failures = 5;
+  Millis breaker_backoff{1'000};
+  Millis breaker_max_backoff{60'000};
   std::vector<std::string> allow_hosts;
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew

@@ -23,6 +23,8 @@ struct ResponderStatus {
   size_t recent_exchanges = 0;  // over the last `window` exchanges
   size_t recent_errors = 0;
   size_t window = 0;
+  std::string breaker = "closed";  // "closed", "open" or "half-open" (upstream/breaker.h)
+  uint32_t consecutive_failures = 0;
 };
 
 // Rows of the responders asked at least once, sorted by URL.

@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "ocspcache/util/duration.h"
 #include "ocspcache/util/net_address.h"
 
 namespace ocspcache {
@@ -33,9 +34,13 @@ class UpstreamClient {
   using Callback = std::function<void(UpstreamReply)>;
   virtual ~UpstreamClient() = default;
 
-  // Sends `body` as application/ocsp-request. `done` runs exactly once, on
-  // the client's loop, never from inside post().
-  virtual void post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) = 0;
+  // Sends `body` as application/ocsp-request; the exchange ends with
+  // kTimeout if no complete answer came within `timeout` (the fetcher
+  // passes upstream.timeout, or less when the client's overall deadline is
+  // nearer). `done` runs exactly once, on the client's loop, never from
+  // inside post().
+  virtual void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
+                    Callback done) = 0;
 
   // Exchanges not yet delivered (a worker drains until this is 0).
   virtual size_t in_flight() const = 0;

@@ -5,7 +5,11 @@
 // the attempts in the metrics and ends the single flight.
 //
 // A responder that fails (transport, HTTP status, OCSP status, validation)
-// is logged (rate-limited) and the next one is asked.
+// is logged (rate-limited) and the next one is asked. One whose circuit
+// breaker is open is passed over without a request. The whole fetch is
+// bounded by upstream.deadline: each exchange gets upstream.timeout or what
+// is left of the deadline, whichever is less, and no failover starts with
+// less than 50 ms of it left.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ocspcache/config/config.h"
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/response.h"
 #include "ocspcache/upstream/client.h"
@@ -44,21 +49,33 @@ struct FetchResult {
   std::vector<uint8_t> der;
   ocsp::ValidatedResponse answer;
   std::vector<UpstreamAttempt> attempts;  // in the order made
+  std::vector<std::string> skipped;       // responders passed over: breaker open
+  bool deadline_passed = false;           // responders were left unasked for it
   bool ok() const { return code == ocsp::ResponseCode::kSuccessful; }
-  // "url: outcome (why)" of the last failed attempt ("" if none failed).
+  // Why it failed: "url: outcome (why)" of the last failed attempt, else the
+  // open breakers or the deadline ("" if it did not fail).
   std::string last_error() const;
+};
+
+struct FetcherOptions {
+  Millis timeout{3'000};      // upstream.timeout: one exchange
+  Millis deadline{3'000};     // upstream.deadline: all of a fetch's exchanges
+  Millis clock_skew{300'000};  // upstream.clock_skew
+  static FetcherOptions from(const UpstreamConfig& c) {
+    return {c.timeout, c.deadline, c.clock_skew};
+  }
 };
 
 class Fetcher {
  public:
   using Done = std::function<void(FetchResult)>;
 
-  Fetcher(UpstreamClient& client, const Clock& clock, Millis clock_skew)
-      : client_(client), clock_(clock), skew_seconds_(clock_skew.count() / 1000) {}
+  Fetcher(UpstreamClient& client, const Clock& clock, FetcherOptions options)
+      : client_(client), clock_(clock), options_(options) {}
 
   // `done` runs once: from the client's callback, or inside fetch() when
   // nobody can be asked (a request that does not decode, a route without
-  // responders: tryLater, no attempt).
+  // responders, every breaker open: tryLater, no attempt).
   void fetch(FetchRequest request, Done done);
 
  private:
@@ -69,7 +86,7 @@ class Fetcher {
 
   UpstreamClient& client_;
   const Clock& clock_;
-  int64_t skew_seconds_;
+  FetcherOptions options_;
 };
 
 }  // namespace ocspcache

@@ -23,19 +23,19 @@ namespace ocspcache {
 
 class HttpUpstreamClient final : public UpstreamClient {
  public:
-  HttpUpstreamClient(event_base* base, Millis timeout, size_t max_response_bytes);
+  HttpUpstreamClient(event_base* base, size_t max_response_bytes);
   ~HttpUpstreamClient() override;
   HttpUpstreamClient(const HttpUpstreamClient&) = delete;
   HttpUpstreamClient& operator=(const HttpUpstreamClient&) = delete;
 
-  void post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) override;
+  void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
+            Callback done) override;
   size_t in_flight() const override { return calls_.size(); }
 
  private:
   struct Call;
   event_base* base_;
   std::unique_ptr<evdns_base, void (*)(evdns_base*)> dns_;
-  Millis timeout_;
   size_t max_response_;
   // Every exchange not yet delivered, so the destructor can free those cut
   // off by a drain timeout (their callbacks never run).

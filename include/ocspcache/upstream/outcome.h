@@ -23,4 +23,14 @@ UpstreamOutcome outcome_of(ocsp::CertStatus s);
 // sent one (tryLater, unauthorized, malformedRequest), else `invalid`.
 UpstreamOutcome outcome_of(const ocsp::ResponseFailure& f);
 
+// A validated answer (good, revoked, unknown).
+bool is_answer(UpstreamOutcome o);
+// Does it say the responder is unavailable or broken, so that enough of
+// them in a row open its circuit breaker? Timeouts, connection and HTTP
+// failures, tryLater and invalid answers do. unauthorized and
+// malformedRequest do not: the responder works and refuses one request,
+// and counting them would let a client open the breaker (and cost every
+// other client the responder) by asking about serials it does not know.
+bool is_breaker_failure(UpstreamOutcome o);
+
 }  // namespace ocspcache

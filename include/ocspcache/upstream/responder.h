@@ -1,7 +1,7 @@
 // One OCSP responder: its URL and what its recent exchanges say about it.
 // The place where per-responder policy lives: today its health window
-// (ocspcache_responder_up, /status, /readyz); next its circuit breaker,
-// request budget and connection pool (issue 10). Shared by every worker's
+// (ocspcache_responder_up, /status, /readyz) and its circuit breaker
+// (breaker.h); next its request budget and connection pool (issue 10). Shared by every worker's
 // fetcher and kept across reloads while the URL stays configured
 // (ResponderSet), so health survives a SIGHUP.
 //
@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ocspcache/upstream/breaker.h"
+#include "ocspcache/upstream/outcome.h"
 #include "ocspcache/util/net_address.h"
 
 namespace ocspcache {
@@ -35,22 +37,32 @@ class Responder {
     int64_t last_error_at = 0;
     size_t recent_exchanges = 0;  // <= kWindow; 0: never asked
     size_t recent_errors = 0;
+    BreakerState breaker = BreakerState::kClosed;
+    uint32_t consecutive_failures = 0;
   };
 
-  explicit Responder(HttpUrl url) : url_(std::move(url)) { health_.url = url_.original; }
+  explicit Responder(HttpUrl url, BreakerPolicy policy = {});
   Responder(const Responder&) = delete;
   Responder& operator=(const Responder&) = delete;
 
   const HttpUrl& url() const { return url_; }
 
-  // One exchange for `issuer`: ok = a validated answer; else `error` says why.
-  void record(std::string_view issuer, bool ok, std::string_view error, int64_t now);
+  // May an exchange start now (monotonic ms)? No while its breaker is open.
+  bool admit(int64_t now_ms);
+  void set_breaker_policy(const BreakerPolicy& policy);
+
+  // One exchange for `issuer` and how it ended; `error` says why when it
+  // was not a validated answer. `now` is unix seconds (for /status),
+  // `now_ms` monotonic (for the breaker).
+  void record(std::string_view issuer, UpstreamOutcome outcome, std::string_view error,
+              int64_t now, int64_t now_ms);
   Health health() const;
 
  private:
   const HttpUrl url_;
   mutable std::mutex mu_;
   Health health_;
+  CircuitBreaker breaker_;
   std::bitset<kWindow> failed_;  // ring of the last kWindow outcomes
   size_t next_ = 0;
 };

@@ -20,6 +20,9 @@ class ResponderSet {
   // The responder for `url` (by its text as configured), made on first use.
   std::shared_ptr<Responder> get(const HttpUrl& url);
 
+  // Start-up and reload: every responder's breaker, present and future.
+  void set_breaker_policy(const BreakerPolicy& policy);
+
   // Health of every responder asked at least once, sorted by URL: before
   // its first exchange nothing is known about a responder, and reporting
   // it up (or down) would be a guess.
@@ -28,6 +31,7 @@ class ResponderSet {
  private:
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Responder>> by_url_;
+  BreakerPolicy policy_;
 };
 
 }  // namespace ocspcache

@@ -49,7 +49,7 @@ class MissResolverTest : public ::testing::Test {
   Flights flights;
   ResponderSet responders;
   FakeUpstreamClient client;
-  Fetcher fetcher{client, clock, Millis{300'000}};
+  Fetcher fetcher{client, clock, FetcherOptions{}};
   MissResolver resolver{{store, writer, flights, metrics, clock}, fetcher};
   std::shared_ptr<const RouteTable> routes;
   std::vector<uint8_t> request;

@@ -17,12 +17,14 @@ class FakeUpstreamClient final : public UpstreamClient {
   struct Call {
     HttpUrl url;
     std::vector<uint8_t> body;
+    Millis timeout{0};
     Callback done;
     bool answered = false;
   };
 
-  void post(const HttpUrl& url, std::span<const uint8_t> body, Callback done) override {
-    calls.push_back({url, {body.begin(), body.end()}, std::move(done)});
+  void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
+            Callback done) override {
+    calls.push_back({url, {body.begin(), body.end()}, timeout, std::move(done)});
   }
   size_t in_flight() const override {
     size_t n = 0;

@@ -1,7 +1,8 @@
 // The fetcher against a fake client: responders asked in order until one
 // answer validates, every attempt reported with its outcome, responders'
-// health recorded. No sockets, no sleeps: a reply arrives when the test
-// delivers it.
+// health recorded, open breakers passed over, the overall deadline kept.
+// No sockets, no sleeps: a reply arrives when the test delivers it, and
+// time moves when the test moves the ManualClock.
 #include "ocspcache/upstream/fetcher.h"
 
 #include <gtest/gtest.h>
@@ -49,7 +50,7 @@ class FetcherTest : public ::testing::Test {
     FetchRequest r{ocsp::make_cache_key(*decoded),
                    der.empty() ? ocsp::build_upstream_request(*decoded) : std::move(der), routes,
                    route};
-    fetcher.fetch(std::move(r), [this](FetchResult res) {
+    fetcher->fetch(std::move(r), [this](FetchResult res) {
       ++done_calls;
       result = std::move(res);
     });
@@ -63,7 +64,9 @@ class FetcherTest : public ::testing::Test {
   FakeUpstreamClient client;
   ResponderSet responders;
   std::shared_ptr<const RouteTable> routes;
-  Fetcher fetcher{client, clock, Millis{300'000}};
+  // Rebuilt by tests that need other options.
+  void use(FetcherOptions options) { fetcher = std::make_unique<Fetcher>(client, clock, options); }
+  std::unique_ptr<Fetcher> fetcher = std::make_unique<Fetcher>(client, clock, FetcherOptions{});
   std::vector<uint8_t> request;
   std::optional<FetchResult> result;
   int done_calls = 0;
@@ -153,6 +156,100 @@ TEST_F(FetcherTest, ARequestThatCannotBeSentEndsAtOnceWithoutAsking) {
   ASSERT_TRUE(result);
   EXPECT_EQ(result->code, ocsp::ResponseCode::kTryLater);
   EXPECT_TRUE(result->attempts.empty());
+}
+
+TEST_F(FetcherTest, EachExchangeGetsTheTimeoutOrWhatIsLeftOfTheDeadline) {
+  use({.timeout = Millis{2000}, .deadline = Millis{3000}});
+  fetch();
+  ASSERT_EQ(client.calls.size(), 1u);
+  EXPECT_EQ(client.calls[0].timeout, Millis{2000}) << "upstream.timeout: the deadline is further";
+  clock.advance_ms(2000);  // the first responder used its whole timeout
+  client.answer(0, FakeUpstreamClient::failed(TransportStatus::kTimeout));
+  ASSERT_EQ(client.calls.size(), 2u);
+  EXPECT_EQ(client.calls[1].timeout, Millis{1000}) << "only what is left of upstream.deadline";
+  clock.advance_ms(1000);
+  client.answer(1, FakeUpstreamClient::failed(TransportStatus::kTimeout));
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->code, ocsp::ResponseCode::kTryLater);
+}
+
+TEST_F(FetcherTest, NoResponderIsAskedOnceTheDeadlineHasPassed) {
+  use({.timeout = Millis{3000}, .deadline = Millis{1000}});
+  fetch();
+  ASSERT_EQ(client.calls.size(), 1u);
+  EXPECT_EQ(client.calls[0].timeout, Millis{1000});
+  clock.advance_ms(1000);
+  client.answer(0, FakeUpstreamClient::failed(TransportStatus::kTimeout));
+  ASSERT_TRUE(result) << "ended at the deadline, with r2 still unasked";
+  EXPECT_EQ(client.calls.size(), 1u);
+  EXPECT_TRUE(result->deadline_passed);
+  EXPECT_EQ(result->code, ocsp::ResponseCode::kTryLater);
+  EXPECT_EQ(result->last_error(), "http://r1/: timeout (timeout)");
+}
+
+TEST_F(FetcherTest, NoFailoverWithTooLittleOfTheDeadlineLeft) {
+  use({.timeout = Millis{3000}, .deadline = Millis{1000}});
+  fetch();
+  clock.advance_ms(960);  // the client's timer fired a little early
+  client.answer(0, FakeUpstreamClient::failed(TransportStatus::kTimeout));
+  ASSERT_TRUE(result) << "40 ms left: not worth asking r2";
+  EXPECT_EQ(client.calls.size(), 1u);
+  EXPECT_TRUE(result->deadline_passed);
+}
+
+TEST_F(FetcherTest, AnOpenBreakerCostsNothingAndItsProbeComesAfterTheBackoff) {
+  BreakerPolicy policy;
+  policy.failures = 2;
+  policy.backoff = Millis{10'000};
+  policy.jitter = 0;
+  responders.set_breaker_policy(policy);
+  // Two fetches in which r1 fails open its breaker; r2 answers both.
+  for (int i = 0; i < 2; ++i) {
+    fetch();
+    client.answer(client.calls.size() - 1, FakeUpstreamClient::failed(TransportStatus::kConnectError));
+    client.answer(client.calls.size() - 1, FakeUpstreamClient::ok(good_answer()));
+    ASSERT_TRUE(result && result->ok());
+  }
+  const size_t asked = client.calls.size();
+  // While it is open, r1 is passed over: the first request goes to r2.
+  fetch();
+  ASSERT_EQ(client.calls.size(), asked + 1);
+  EXPECT_EQ(client.calls.back().url.original, "http://r2:8080/ocsp");
+  client.answer(asked, FakeUpstreamClient::ok(good_answer()));
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ(result->skipped, std::vector<std::string>{"http://r1/"});
+  EXPECT_TRUE(result->attempts.size() == 1 && result->attempts[0].responder == "http://r2:8080/ocsp");
+  auto health = responders.health();
+  ASSERT_EQ(health.size(), 2u);
+  EXPECT_EQ(health[0].breaker, BreakerState::kOpen);
+  EXPECT_EQ(health[0].consecutive_failures, 2u);
+  // After the back-off, one fetch probes r1; its success closes the breaker.
+  clock.advance_ms(10'000);
+  fetch();
+  ASSERT_EQ(client.calls.back().url.original, "http://r1/");
+  EXPECT_EQ(responders.health()[0].breaker, BreakerState::kHalfOpen);
+  client.answer(client.calls.size() - 1, FakeUpstreamClient::ok(good_answer()));
+  ASSERT_TRUE(result && result->ok());
+  EXPECT_EQ(responders.health()[0].breaker, BreakerState::kClosed);
+}
+
+TEST_F(FetcherTest, EveryBreakerOpenEndsAtOnceWithTryLaterAndNoRequest) {
+  BreakerPolicy policy;
+  policy.failures = 1;
+  policy.jitter = 0;
+  responders.set_breaker_policy(policy);
+  fetch();
+  client.answer(0, FakeUpstreamClient::failed(TransportStatus::kConnectError));
+  client.answer(1, FakeUpstreamClient::failed(TransportStatus::kConnectError));
+  ASSERT_TRUE(result && !result->ok());
+  result.reset();
+  fetch();
+  EXPECT_EQ(client.calls.size(), 2u) << "nobody asked";
+  ASSERT_TRUE(result) << "answered inside fetch(): no waiting";
+  EXPECT_EQ(result->code, ocsp::ResponseCode::kTryLater);
+  EXPECT_TRUE(result->attempts.empty());
+  EXPECT_EQ(result->skipped.size(), 2u);
+  EXPECT_EQ(result->last_error(), "http://r2:8080/ocsp: breaker open");
 }
 
 }  // namespace

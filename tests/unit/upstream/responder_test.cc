@@ -11,8 +11,8 @@ HttpUrl url(const char* text) { return *parse_http_url(text); }
 
 TEST(Responder, ErrorRateOverTheLastExchanges) {
   Responder r(url("http://u/"));
-  for (size_t i = 0; i < Responder::kWindow; ++i) r.record("CA", false, "x", 1);
-  for (size_t i = 0; i < Responder::kWindow / 2; ++i) r.record("CA", true, {}, 2);
+  for (size_t i = 0; i < Responder::kWindow; ++i) r.record("CA", UpstreamOutcome::kTimeout, "x", 1, 0);
+  for (size_t i = 0; i < Responder::kWindow / 2; ++i) r.record("CA", UpstreamOutcome::kGood, {}, 2, 0);
   const Responder::Health h = r.health();
   EXPECT_TRUE(h.up);
   EXPECT_EQ(h.url, "http://u/");
@@ -25,9 +25,9 @@ TEST(Responder, ErrorRateOverTheLastExchanges) {
 
 TEST(Responder, ListsEachIssuerItWasAskedForOnce) {
   Responder r(url("http://u/"));
-  r.record("A", true, {}, 1);
-  r.record("B", false, "timeout", 2);
-  r.record("A", true, {}, 3);
+  r.record("A", UpstreamOutcome::kGood, {}, 1, 0);
+  r.record("B", UpstreamOutcome::kTimeout, "timeout", 2, 0);
+  r.record("A", UpstreamOutcome::kGood, {}, 3, 0);
   EXPECT_EQ(r.health().issuers, (std::vector<std::string>{"A", "B"}));
 }
 
@@ -38,14 +38,54 @@ TEST(ResponderSet, OneObjectPerUrlAndNoRowBeforeTheFirstExchange) {
   auto b = set.get(url("http://b:8080/ocsp"));
   EXPECT_EQ(b->url().port, 8080);
   EXPECT_TRUE(set.health().empty()) << "nothing known before an exchange";
-  b->record("CA", false, "timeout", 5);
-  a->record("CA", true, {}, 6);
+  b->record("CA", UpstreamOutcome::kTimeout, "timeout", 5, 0);
+  a->record("CA", UpstreamOutcome::kGood, {}, 6, 0);
   const auto rows = set.health();
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0].url, "http://a/");
   EXPECT_TRUE(rows[0].up);
   EXPECT_EQ(rows[1].url, "http://b:8080/ocsp");
   EXPECT_FALSE(rows[1].up);
+}
+
+TEST(Responder, RefusalsDoNotOpenTheBreakerButUnavailabilityDoes) {
+  BreakerPolicy policy;
+  policy.failures = 3;
+  policy.jitter = 0;
+  Responder r(url("http://a/"), policy);
+  // A responder that refuses requests (unauthorized, malformedRequest) is
+  // down for those requests but alive: a client asking about serials the
+  // CA does not know must not open the breaker for everyone.
+  for (int i = 0; i < 10; ++i) {
+    r.record("CA", i % 2 ? UpstreamOutcome::kUnauthorized : UpstreamOutcome::kMalformed, "no", 1, 0);
+  }
+  EXPECT_FALSE(r.health().up);
+  EXPECT_EQ(r.health().breaker, BreakerState::kClosed);
+  EXPECT_TRUE(r.admit(0));
+  for (auto o : {UpstreamOutcome::kTimeout, UpstreamOutcome::kTryLater, UpstreamOutcome::kInvalid}) {
+    r.record("CA", o, "bad", 1, 100);
+  }
+  EXPECT_EQ(r.health().breaker, BreakerState::kOpen);
+  EXPECT_EQ(r.health().consecutive_failures, 3u);
+  EXPECT_FALSE(r.admit(100));
+}
+
+TEST(ResponderSet, TheBreakerPolicyReachesPresentAndFutureResponders) {
+  ResponderSet set;
+  auto a = set.get(url("http://a/"));
+  BreakerPolicy policy;
+  policy.failures = 1;
+  policy.jitter = 0;
+  set.set_breaker_policy(policy);
+  auto b = set.get(url("http://b/"));
+  for (auto& r : {a, b}) {
+    r->record("CA", UpstreamOutcome::kConnectError, "down", 1, 0);
+    EXPECT_FALSE(r->admit(1)) << r->url().original;
+  }
+  policy.failures = 0;  // SIGHUP turning breakers off closes open ones
+  set.set_breaker_policy(policy);
+  EXPECT_TRUE(a->admit(2));
+  EXPECT_TRUE(b->admit(2));
 }
 
 }  // namespace

@@ -56,8 +56,8 @@ TEST(RouteTable, EveryCertIdMustNameTheSameConfiguredIssuer) {
 TEST(RouteTable, AReloadedTableKeepsTheResponderObjects) {
   ResponderSet set;
   RouteTable before(two_issuers(), set);
-  route_for(before, {{pki().leaf.get(), pki().ca.get()}})->responders[0]->record("Test CA", false,
-                                                                                   "timeout", 7);
+  route_for(before, {{pki().leaf.get(), pki().ca.get()}})->responders[0]->record("Test CA", UpstreamOutcome::kTimeout,
+                                                                                   "timeout", 7, 0);
   RouteTable after(two_issuers(), set);  // SIGHUP with the same responders
   const Route* r = route_for(after, {{pki().leaf.get(), pki().ca.get()}});
   EXPECT_EQ(r->responders[0]->health().last_error_at, 7) << "health survives the reload";
