@@ -90,6 +90,7 @@ struct App::Parts {
   Metrics metrics;
   ResponderSet responders;
   Flights flights;
+  NegativeCache negative{config.upstream.negative_ttl};
   Services services;
   ControlLoop loop{clock};
   Readiness readiness;
@@ -132,6 +133,7 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
   p.services.writer = &p.writer;
   p.services.routes.store(std::make_shared<const RouteTable>(std::move(issuers), p.responders));
   p.services.flights = &p.flights;
+  p.services.negative = &p.negative;
   p.services.metrics = &p.metrics;
   p.services.clock = &p.clock;
 }
@@ -227,6 +229,7 @@ void App::reload() {
     return;
   }
   p.responders.set_breaker_policy(breaker_policy(next));
+  p.negative.set_ttl(next.upstream.negative_ttl);
   p.services.routes.store(std::make_shared<const RouteTable>(registry, p.responders));
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));

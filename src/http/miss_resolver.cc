@@ -12,6 +12,11 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
     p_.flights.complete(key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
     return;
   }
+  if (p_.negative.remembered(key, p_.clock.monotonic_ms())) {
+    p_.metrics.failure_remembered();
+    p_.flights.complete(key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
+    return;
+  }
   Pending pending{key, route.issuer->name(), {}};
   for (const auto& id : req.cert_ids()) pending.serials.push_back(ocsp::serial_hex(id.serial));
   FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(routes), &route};
@@ -32,6 +37,7 @@ void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
     }
   }
   if (!result.ok()) {
+    p_.negative.remember(pending.key, p_.clock.monotonic_ms());
     const std::string error = result.last_error();
     for (const auto& serial : pending.serials) certs.exhausted(pending.issuer, serial, error, now);
     p_.flights.complete(pending.key, FetchOutcome{nullptr, result.code});

@@ -42,7 +42,7 @@ Worker::Worker(int index, Services& services, const WorkerResourceFactory& make_
                                        FetcherOptions::from(services_.config->upstream));
   resolver_ = std::make_unique<MissResolver>(
       MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
-                          *services_.metrics, *services_.clock},
+                          *services_.metrics, *services_.clock, *services_.negative},
       *fetcher_);
   refresh_now();
 }

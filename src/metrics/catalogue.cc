@@ -87,6 +87,12 @@ constexpr MetricSpec kMetrics[] = {
      .labels = {"responder"},
      .availability = A::kOnceSeen,
      .doc = "time from sending a request to a responder to its answer"},
+    {.name = "ocspcache_upstream_failures_remembered_total",
+     .type = T::kCounter,
+     .help = "Misses answered tryLater without asking a responder, because a fetch for the same "
+             "CertID failed within upstream.negative_ttl.",
+     .doc = "misses answered `tryLater` without asking any responder because a fetch for the "
+            "same CertID failed within `upstream.negative_ttl`"},
     {.name = "ocspcache_responder_up",
      .type = T::kGauge,
      .help = "1 if the last exchange with this responder gave a valid answer in time, 0 if it "

@@ -44,6 +44,12 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                             .Name(std::string(duration.name))
                             .Help(std::string(duration.help))
                             .Register(*registry_);
+  const MetricSpec& remembered = metric_spec("ocspcache_upstream_failures_remembered_total");
+  failures_remembered_ = &prometheus::BuildCounter()
+                              .Name(std::string(remembered.name))
+                              .Help(std::string(remembered.help))
+                              .Register(*registry_)
+                              .Add({});
 }
 
 void Metrics::upstream_result(std::string_view responder, std::string_view outcome,

@@ -13,22 +13,8 @@ std::string_view to_string(BreakerState s) {
   return "closed";
 }
 
-namespace {
-
-// splitmix64's finaliser: nearby seeds (1, 2, 3...) give unrelated states,
-// which xorshift alone does not (its first outputs from small seeds are small).
-uint64_t mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x == 0 ? 1 : x;  // xorshift's state must not be 0
-}
-
-}  // namespace
-
 CircuitBreaker::CircuitBreaker(BreakerPolicy policy, uint64_t seed)
-    : policy_(policy), rng_(mix(seed)) {}
+    : policy_(policy), jitter_(seed) {}
 
 void CircuitBreaker::set_policy(const BreakerPolicy& policy) {
   policy_ = policy;
@@ -83,18 +69,6 @@ void CircuitBreaker::open(int64_t now_ms) {
   period_ms_ = period_ms_ == 0 ? base : std::min(period_ms_ * 2, cap);
   state_ = BreakerState::kOpen;
   probe_out_ = false;
-  open_until_ = now_ms + jittered(period_ms_);
+  open_until_ = now_ms + jitter_.spread(period_ms_, policy_.jitter);
 }
-
-int64_t CircuitBreaker::jittered(int64_t period_ms) {
-  if (policy_.jitter <= 0) return period_ms;
-  // xorshift64: cheap, and the quality a back-off spread needs.
-  rng_ ^= rng_ << 13;
-  rng_ ^= rng_ >> 7;
-  rng_ ^= rng_ << 17;
-  const double unit = static_cast<double>(rng_ >> 11) / static_cast<double>(1ULL << 53);  // [0,1)
-  const double factor = 1.0 + policy_.jitter * (2.0 * unit - 1.0);
-  return std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(period_ms) * factor));
-}
-
 }  // namespace ocspcache

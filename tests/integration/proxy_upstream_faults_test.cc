@@ -164,7 +164,8 @@ TEST_F(UpstreamFaultTest, UpstreamTryLaterIsPassedOnNotCached) {
 
 // upstream.deadline bounds the whole miss, however many responders hang:
 // the first gets all of it (its upstream.timeout is longer), the second is
-// never asked, and the client hears tryLater after about 1 s, not 10.
+// never asked, and the client hears tryLater after about 1 s, not 10. The
+// failure is then remembered for the CertID.
 TEST_F(UpstreamFaultTest, TwoHangingRespondersCostAClientAtMostTheDeadline) {
   FaultServer first, second;
   first.hang();
@@ -185,6 +186,19 @@ TEST_F(UpstreamFaultTest, TwoHangingRespondersCostAClientAtMostTheDeadline) {
       << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count() << " ms";
   EXPECT_EQ(first.request_count(), 1u);
   EXPECT_EQ(second.request_count(), 0u);
+
+  // The next client for the same CertID within upstream.negative_ttl (30s
+  // by default) costs nothing: tryLater at once, no responder asked.
+  started = Clock::now();
+  auto again = http.post("/", make_request_der(pki.good(), pki.intermediate()));
+  elapsed = Clock::now() - started;
+  ASSERT_EQ(again.status, 200) << again.error;
+  EXPECT_EQ(response_status_of(again.body), kTryLater);
+  EXPECT_LT(elapsed, 500ms) << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
+                            << " ms";
+  EXPECT_EQ(first.request_count(), 1u);
+  EXPECT_EQ(second.request_count(), 0u);
+  EXPECT_NE(metrics().find("ocspcache_upstream_failures_remembered_total 1"), std::string::npos);
 }
 
 // After upstream.breaker_failures failures in a row a responder is passed

@@ -60,6 +60,7 @@ struct UpstreamConfig {
   uint32_t breaker_failures = 5;
   Millis breaker_backoff{1'000};
   Millis breaker_max_backoff{60'000};
+  Millis negative_ttl{30'000};  // a failed fetch remembered per CertID; 0 = off
   std::vector<std::string> allow_hosts;
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew

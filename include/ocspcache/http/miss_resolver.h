@@ -1,7 +1,9 @@
 // A miss, from the worker's side (DESIGN.md steps 5-6): join the single
 // flight for the CertID; as its leader, have the fetcher ask the responders,
 // then store the answer through the cache writer, count every exchange in
-// the metrics, tell the tracker of failures, and end the flight. The one
+// the metrics, tell the tracker of failures, remember a failed fetch
+// (negative_cache.h) and end the flight. A key whose last fetch failed
+// recently ends its flight with tryLater without a fetch. The one
 // place where the upstream result meets the cache and the metrics.
 //
 // One per worker (it uses the worker's fetcher, hence its upstream client);
@@ -19,6 +21,7 @@
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/request.h"
 #include "ocspcache/upstream/fetcher.h"
+#include "ocspcache/upstream/negative_cache.h"
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/util/clock.h"
 #include "ocspcache/util/single_flight.h"
@@ -42,6 +45,7 @@ class MissResolver {
     Flights& flights;
     Metrics& metrics;
     const Clock& clock;
+    NegativeCache& negative;
   };
   MissResolver(Parts parts, Fetcher& fetcher) : p_(parts), fetcher_(fetcher) {}
 

@@ -39,6 +39,8 @@ class Metrics {
   // Thread-safe; called once per upstream exchange. `outcome` is the label
   // (upstream/outcome.h names them).
   void upstream_result(std::string_view responder, std::string_view outcome, double seconds);
+  // A miss answered tryLater from a remembered failure (upstream.negative_ttl).
+  void failure_remembered() { failures_remembered_->Increment(); }
 
   // Thread-safe sources of the ssl_ocsp_response_* series, responder_up and /status.
   CertTracker& certs() { return certs_; }
@@ -55,6 +57,7 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* upstream_requests_;
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
+  prometheus::Counter* failures_remembered_;
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
   CertTracker certs_;

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "ocspcache/util/duration.h"
+#include "ocspcache/util/jitter.h"
 
 namespace ocspcache {
 
@@ -47,7 +48,6 @@ class CircuitBreaker {
 
  private:
   void open(int64_t now_ms);
-  int64_t jittered(int64_t period_ms);
 
   BreakerPolicy policy_;
   BreakerState state_ = BreakerState::kClosed;
@@ -55,7 +55,7 @@ class CircuitBreaker {
   int64_t open_until_ = 0;
   int64_t period_ms_ = 0;  // the last open period before jitter; 0 = never opened
   bool probe_out_ = false;
-  uint64_t rng_;
+  Jitter jitter_;
 };
 
 }  // namespace ocspcache

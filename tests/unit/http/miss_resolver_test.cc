@@ -50,7 +50,8 @@ class MissResolverTest : public ::testing::Test {
   ResponderSet responders;
   FakeUpstreamClient client;
   Fetcher fetcher{client, clock, FetcherOptions{}};
-  MissResolver resolver{{store, writer, flights, metrics, clock}, fetcher};
+  NegativeCache negative{Millis{30'000}, 0.0};
+  MissResolver resolver{{store, writer, flights, metrics, clock, negative}, fetcher};
   std::shared_ptr<const RouteTable> routes;
   std::vector<uint8_t> request;
   ocsp::DecodedRequest decoded;
@@ -111,8 +112,30 @@ TEST_F(MissResolverTest, EveryResponderFailingIsTryLaterAndUnavailable) {
             std::string::npos)
       << text;
   EXPECT_EQ(flights.in_flight(), 0u);
+  EXPECT_EQ(store.entries(), 0u) << "a failure is never cached as an answer";
+}
+
+TEST_F(MissResolverTest, AFailedFetchIsRememberedForNegativeTtlThenAskedAgain) {
   ask();
-  EXPECT_EQ(client.calls.size(), 2u) << "a failure is not cached: the next miss fetches again";
+  client.answer(0, FakeUpstreamClient::failed(TransportStatus::kConnectError));
+  ASSERT_EQ(outcomes.size(), 1u);
+  clock.advance_ms(29'000);
+  ask();
+  EXPECT_EQ(client.calls.size(), 1u) << "within upstream.negative_ttl: no responder is asked";
+  ASSERT_EQ(outcomes.size(), 2u) << "and the client is answered at once";
+  EXPECT_FALSE(outcomes[1].entry);
+  EXPECT_EQ(outcomes[1].code, ocsp::ResponseCode::kTryLater);
+  EXPECT_EQ(flights.in_flight(), 0u);
+  const std::string text = metrics.render(clock.unix_seconds());
+  EXPECT_NE(text.find("ocspcache_upstream_failures_remembered_total 1"), std::string::npos) << text;
+  clock.advance_ms(1'000);
+  ask();
+  ASSERT_EQ(client.calls.size(), 2u) << "once it has passed, the next miss fetches again";
+  client.answer(1, FakeUpstreamClient::ok(testpki::make_response(
+                       {{.leaf = pki().leaf.get(), .issuer = pki().ca.get()}},
+                       {pki().ca.get(), pki().ca_key.get(), {}, 0})));
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_TRUE(outcomes[2].entry);
 }
 
 }  // namespace
