@@ -27,6 +27,10 @@ struct UpstreamReply {
   int http_status = 0;
   std::vector<uint8_t> body;
   double seconds = 0;  // time from send to completion
+  // A 503's Retry-After (delta-seconds, or an HTTP-date made relative), in
+  // seconds; 0 when absent or unreadable. The fetcher holds the responder
+  // back for it.
+  int64_t retry_after_s = 0;
 };
 
 class UpstreamClient {
