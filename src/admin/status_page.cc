@@ -107,7 +107,16 @@ void append_responder(std::string& out, const ResponderStatus& r) {
   out.append(",");
   key(out, "consecutiveFailures");
   out.append(std::to_string(r.consecutive_failures));
-  out.append("}}");
+  out.append("},");
+  key(out, "retryAfterSeconds");
+  out.append(std::to_string(r.held_seconds));
+  out.append(",");
+  key(out, "inFlight");
+  out.append(std::to_string(r.in_flight));
+  out.append(",");
+  key(out, "queued");
+  out.append(std::to_string(r.queued));
+  out.append("}");
 }
 
 }  // namespace
@@ -176,11 +185,12 @@ ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderSt
   if (!listening) return {503, "not ready: not listening yet\n"};
   std::string notes;
   for (const auto& r : responders) {
-    if (r.up) continue;
+    if (r.up || r.recent_exchanges == 0) continue;  // up, or its first answer is awaited
     notes += notes.empty() ? "" : "; ";
     notes += "responder " + r.url + " down";
     if (!r.last_error.empty()) notes += " (" + r.last_error + ")";
     if (r.breaker != "closed") notes += ", breaker " + r.breaker;
+    if (r.held_seconds > 0) notes += ", Retry-After " + std::to_string(r.held_seconds) + "s";
   }
   if (notes.empty()) return {200, "ready\n"};
   return {200, "ready (degraded: " + notes + ")\n"};

@@ -3,6 +3,7 @@
 #include <event2/thread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "ocspcache/upstream/http_client.h"
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
+#include "ocspcache/upstream/upstream_thread.h"
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/log_limiter.h"
 
@@ -49,8 +51,9 @@ unsigned worker_count(const Config& c) {
   return n == 0 ? 1 : n;
 }
 
-std::vector<ResponderStatus> responder_rows(const ResponderSet& responders) {
+std::vector<ResponderStatus> responder_rows(const ResponderSet& responders, const Clock& clock) {
   std::vector<ResponderStatus> rows;
+  const int64_t now_ms = clock.monotonic_ms();
   for (Responder::Health& h : responders.health()) {
     rows.push_back({.url = std::move(h.url),
                     .issuers = std::move(h.issuers),
@@ -62,7 +65,11 @@ std::vector<ResponderStatus> responder_rows(const ResponderSet& responders) {
                     .recent_errors = h.recent_errors,
                     .window = Responder::kWindow,
                     .breaker = std::string(to_string(h.breaker)),
-                    .consecutive_failures = h.consecutive_failures});
+                    .consecutive_failures = h.consecutive_failures,
+                    // Rounded up: a hold of 300 ms left is not "0 s, free".
+                    .held_seconds = std::max<int64_t>(0, (h.held_until_ms - now_ms + 999) / 1000),
+                    .in_flight = h.in_flight,
+                    .queued = h.queued});
   }
   return rows;
 }
@@ -91,6 +98,7 @@ struct App::Parts {
   ResponderSet responders;
   Flights flights;
   NegativeCache negative{config.upstream.negative_ttl};
+  std::unique_ptr<UpstreamThread> upstream;
   Services services;
   ControlLoop loop{clock};
   Readiness readiness;
@@ -114,7 +122,7 @@ void wire_cache_and_metrics(App::Parts& p) {
     const std::shared_ptr<const RouteTable> routes = p.services.routes.load();
     return ocsp::identify_response(entry.der(), entry.key(), routes->registry());
   });
-  p.metrics.set_responder_source([&p] { return responder_rows(p.responders); });
+  p.metrics.set_responder_source([&p] { return responder_rows(p.responders, p.clock); });
 }
 
 BreakerPolicy breaker_policy(const Config& c) {
@@ -125,9 +133,24 @@ BreakerPolicy breaker_policy(const Config& c) {
   return b;
 }
 
+// The one place that talks to responders: its own thread, client and gate.
+void build_upstream(App::Parts& p) {
+  const Config& cfg = p.config;
+  p.upstream = std::make_unique<UpstreamThread>(
+      p.clock, FetcherOptions::from(cfg.upstream), [&cfg](event_base* loop) {
+        return std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.max_response_bytes);
+      });
+  // Exchanges that end after their fetch (a losing hedge, one that outlived
+  // the deadline) still count in ocspcache_upstream_requests_total.
+  p.upstream->on_late_attempt([&p](const UpstreamAttempt& a) {
+    p.metrics.upstream_result(a.responder, to_label(a.outcome), a.seconds);
+  });
+}
+
 // What the workers share.
 void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> issuers) {
   p.services.config = &p.config;
+  p.services.upstream = p.upstream.get();
   p.responders.set_breaker_policy(breaker_policy(p.config));
   p.services.store = &p.store;
   p.services.writer = &p.writer;
@@ -138,17 +161,12 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
   p.services.clock = &p.clock;
 }
 
-// Workers, each with its own upstream client (the per-worker resource
-// hook), and their listening sockets; then the admin listener.
+// Workers and their listening sockets; then the admin listener.
 void build_front_end(App::Parts& p) {
   const Config& cfg = p.config;
-  const WorkerResourceFactory resources = [&cfg](event_base* loop, int) {
-    return WorkerResources{
-        std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.max_response_bytes)};
-  };
   const unsigned n = worker_count(cfg);
   for (unsigned i = 0; i < n; ++i) {
-    p.workers.push_back(std::make_unique<Worker>(static_cast<int>(i), p.services, resources));
+    p.workers.push_back(std::make_unique<Worker>(static_cast<int>(i), p.services));
     p.metrics.add_worker(&p.workers.back()->stats());
   }
   for (const HostPort& addr : cfg.server.listen) {
@@ -165,6 +183,10 @@ void build_front_end(App::Parts& p) {
 
 // Started in this order, stopped in reverse.
 void plan_lifecycle(App::Parts& p) {
+  // Stopped after the workers: a fetch they started still ends (its answer
+  // is stored) within the drain timeout.
+  p.lifecycle.add({"upstream", [&p] { p.upstream->start(); },
+                   [&p] { p.upstream->stop(p.config.server.drain_timeout); }});
   p.lifecycle.add({"workers",
                    [&p] {
                      for (auto& w : p.workers) w->start();
@@ -191,6 +213,7 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
     : p_(std::make_unique<Parts>(std::move(config))) {
   apply_log_config(p_->config);
   wire_cache_and_metrics(*p_);
+  build_upstream(*p_);
   wire_services(*p_, std::move(issuers));
   build_front_end(*p_);
   p_->loop.on_signal(SIGHUP, [this] { reload(); });
@@ -230,6 +253,7 @@ void App::reload() {
   }
   p.responders.set_breaker_policy(breaker_policy(next));
   p.negative.set_ttl(next.upstream.negative_ttl);
+  p.upstream->set_options(FetcherOptions::from(next.upstream));
   p.services.routes.store(std::make_shared<const RouteTable>(registry, p.responders));
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));

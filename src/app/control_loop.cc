@@ -9,15 +9,17 @@ namespace ocspcache {
 void ControlLoop::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
 void ControlLoop::EventDeleter::operator()(event* e) const { event_free(e); }
 
-ControlLoop::ControlLoop(const Clock& clock) : base_(event_base_new()), timers_(clock) {
-  if (!base_) throw std::runtime_error("event_base_new failed (control loop)");
-  timer_event_.reset(evtimer_new(base_.get(), &ControlLoop::on_timer, this));
+namespace {
+event_base* checked(event_base* b) {
+  if (b == nullptr) throw std::runtime_error("event_base_new failed (control loop)");
+  return b;
 }
+}  // namespace
 
-ControlLoop::~ControlLoop() {
-  signals_.clear();
-  timer_event_.reset();
-}
+ControlLoop::ControlLoop(const Clock& clock)
+    : base_(checked(event_base_new())), timers_(base_.get(), clock) {}
+
+ControlLoop::~ControlLoop() { signals_.clear(); }
 
 void ControlLoop::on_signal(int signo, std::function<void()> fn) {
   auto s = std::make_unique<Signal>();
@@ -32,34 +34,14 @@ void ControlLoop::on_signal(int signo, std::function<void()> fn) {
 void ControlLoop::on_signal_event(int, short, void* arg) { static_cast<Signal*>(arg)->fn(); }
 
 TimerQueue::TimerId ControlLoop::after(Millis delay, std::function<void()> fn) {
-  const auto id = timers_.after(delay, std::move(fn));
-  arm();
-  return id;
+  return timers_.after(delay, std::move(fn));
 }
 
 TimerQueue::TimerId ControlLoop::every(Millis period, std::function<void()> fn) {
-  const auto id = timers_.every(period, std::move(fn));
-  arm();
-  return id;
+  return timers_.every(period, std::move(fn));
 }
 
 void ControlLoop::cancel(TimerQueue::TimerId id) { timers_.cancel(id); }
-
-void ControlLoop::on_timer(int, short, void* arg) {
-  auto* self = static_cast<ControlLoop*>(arg);
-  self->timers_.run_due();
-  self->arm();
-}
-
-void ControlLoop::arm() {
-  const auto next = timers_.next_due_in();
-  if (!next) {
-    event_del(timer_event_.get());
-    return;
-  }
-  const timeval tv = to_timeval(*next);
-  event_add(timer_event_.get(), &tv);
-}
 
 void ControlLoop::run() { event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY); }
 

@@ -36,8 +36,13 @@ void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
       certs.upstream_error(pending.issuer, serial, a.responder + ": " + a.error, now);
     }
   }
+  if (result.shed) p_.metrics.upstream_shed("queue_full");
+  if (result.queue_timeout) p_.metrics.upstream_shed("queue_wait");
+  if (result.hedges > 0) p_.metrics.upstream_hedged(result.hedges);
   if (!result.ok()) {
-    p_.negative.remember(pending.key, p_.clock.monotonic_ms());
+    if (result.says_something_about_the_cert_id()) {
+      p_.negative.remember(pending.key, p_.clock.monotonic_ms());
+    }
     const std::string error = result.last_error();
     for (const auto& serial : pending.serials) certs.exhausted(pending.issuer, serial, error, now);
     p_.flights.complete(pending.key, FetchOutcome{nullptr, result.code});

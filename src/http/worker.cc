@@ -23,7 +23,7 @@ namespace ocspcache {
 void Worker::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
 void Worker::EventDeleter::operator()(event* e) const { event_free(e); }
 
-Worker::Worker(int index, Services& services, const WorkerResourceFactory& make_resources)
+Worker::Worker(int index, Services& services)
     : index_(index), services_(services), base_(event_base_new()) {
   if (!base_) throw std::runtime_error("event_base_new failed");
   mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_mailbox, this));
@@ -36,14 +36,10 @@ Worker::Worker(int index, Services& services, const WorkerResourceFactory& make_
   const int64_t period_ms = std::clamp<int64_t>(shortest / 4, 10, 1000);
   const timeval period = to_timeval(Millis{period_ms});
   event_add(sweep_event_.get(), &period);
-  resources_ = make_resources(base_.get(), index_);
-  if (!resources_.upstream) throw std::runtime_error("worker resources without an upstream client");
-  fetcher_ = std::make_unique<Fetcher>(*resources_.upstream, *services_.clock,
-                                       FetcherOptions::from(services_.config->upstream));
   resolver_ = std::make_unique<MissResolver>(
       MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
                           *services_.metrics, *services_.clock, *services_.negative},
-      *fetcher_);
+      *services_.upstream);
   refresh_now();
 }
 
@@ -54,8 +50,6 @@ Worker::~Worker() {
   listen_events_.clear();
   for (int fd : listen_fds_) ::close(fd);
   resolver_.reset();
-  fetcher_.reset();
-  resources_ = {};
   mailbox_event_.reset();
   sweep_event_.reset();
   cleanup_event_.reset();
@@ -204,7 +198,7 @@ void Worker::begin_drain() {
 }
 
 void Worker::maybe_finish_drain() {
-  if (draining_ && conns_.empty() && resources_.upstream->in_flight() == 0) {
+  if (draining_ && conns_.empty()) {
     event_base_loopexit(base_.get(), nullptr);
   }
 }

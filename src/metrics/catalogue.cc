@@ -110,6 +110,36 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "1 while the responder's circuit breaker is open or half-open (after "
             "`upstream.breaker_failures` failures in a row; only probes reach it), 0 while closed; "
             "from its first exchange on"},
+    {.name = "ocspcache_upstream_in_flight",
+     .type = T::kGauge,
+     .help = "Exchanges under way with this responder (at most upstream.max_fetches_per_responder).",
+     .labels = {"responder"},
+     .availability = A::kOnceSeen,
+     .doc = "exchanges under way with the responder; at most "
+            "`upstream.max_fetches_per_responder`, and all responders together at most "
+            "`upstream.max_fetches`"},
+    {.name = "ocspcache_upstream_queued",
+     .type = T::kGauge,
+     .help = "Misses waiting for a slot to ask this responder (all responders: at most "
+             "upstream.queue).",
+     .labels = {"responder"},
+     .availability = A::kOnceSeen,
+     .doc = "misses waiting for an exchange slot with the responder (its limit or "
+            "`upstream.rate` reached); all responders together at most `upstream.queue`"},
+    {.name = "ocspcache_upstream_shed_total",
+     .type = T::kCounter,
+     .help = "Misses answered tryLater without asking a responder because of load: the queue was "
+             "full (reason=queue_full) or upstream.deadline passed in it (reason=queue_wait).",
+     .labels = {"reason"},
+     .doc = "misses answered `tryLater` for load alone, nobody asked: `reason=\"queue_full\"` "
+            "(`upstream.queue` full) or `reason=\"queue_wait\"` (`upstream.deadline` passed while "
+            "queued); not remembered per CertID"},
+    {.name = "ocspcache_upstream_hedges_total",
+     .type = T::kCounter,
+     .help = "Exchanges started because the responder asked before had not answered within "
+             "upstream.hedge_after.",
+     .doc = "exchanges started because the responder asked before had not answered within "
+            "`upstream.hedge_after`"},
 
     // The cache.
     {.name = "ocspcache_cache_entries",

@@ -95,12 +95,20 @@ void append_responder_families(std::vector<prometheus::MetricFamily>& out,
   if (rows.empty()) return;
   auto up = family("ocspcache_responder_up");
   auto open = family("ocspcache_responder_breaker_open");
+  auto in_flight = family("ocspcache_upstream_in_flight");
+  auto queued = family("ocspcache_upstream_queued");
   for (const auto& r : rows) {
-    up.metric.push_back(gauge_value(r.up ? 1 : 0, {{"responder", r.url}}));
-    open.metric.push_back(gauge_value(r.breaker == "closed" ? 0 : 1, {{"responder", r.url}}));
+    // Up or down is known from the first answer on, not while it is awaited.
+    if (r.recent_exchanges > 0) {
+      up.metric.push_back(gauge_value(r.up ? 1 : 0, {{"responder", r.url}}));
+      open.metric.push_back(gauge_value(r.breaker == "closed" ? 0 : 1, {{"responder", r.url}}));
+    }
+    in_flight.metric.push_back(gauge_value(static_cast<double>(r.in_flight), {{"responder", r.url}}));
+    queued.metric.push_back(gauge_value(static_cast<double>(r.queued), {{"responder", r.url}}));
   }
-  out.push_back(std::move(up));
-  out.push_back(std::move(open));
+  for (auto* f : {&up, &open, &in_flight, &queued}) {
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  }
 }
 
 }  // namespace ocspcache::metric_families

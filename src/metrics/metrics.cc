@@ -50,6 +50,23 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                               .Help(std::string(remembered.help))
                               .Register(*registry_)
                               .Add({});
+  const MetricSpec& shed = metric_spec("ocspcache_upstream_shed_total");
+  auto& shed_family = prometheus::BuildCounter()
+                          .Name(std::string(shed.name))
+                          .Help(std::string(shed.help))
+                          .Register(*registry_);
+  shed_queue_full_ = &shed_family.Add({{"reason", "queue_full"}});
+  shed_queue_wait_ = &shed_family.Add({{"reason", "queue_wait"}});
+  const MetricSpec& hedges = metric_spec("ocspcache_upstream_hedges_total");
+  hedges_ = &prometheus::BuildCounter()
+                 .Name(std::string(hedges.name))
+                 .Help(std::string(hedges.help))
+                 .Register(*registry_)
+                 .Add({});
+}
+
+void Metrics::upstream_shed(std::string_view reason) {
+  (reason == "queue_full" ? shed_queue_full_ : shed_queue_wait_)->Increment();
 }
 
 void Metrics::upstream_result(std::string_view responder, std::string_view outcome,

@@ -6,18 +6,37 @@
 namespace ocspcache {
 
 Responder::Responder(HttpUrl url, BreakerPolicy policy)
-    : url_(std::move(url)), breaker_(policy, std::hash<std::string>{}(url_.original)) {
+    : url_(std::move(url)),
+      breaker_(policy, std::hash<std::string>{}(url_.original)),
+      max_hold_(policy.max_backoff) {
   health_.url = url_.original;
 }
 
 bool Responder::admit(int64_t now_ms) {
   std::lock_guard lock(mu_);
+  if (now_ms < held_until_ms_) return false;
   return breaker_.admit(now_ms);
 }
 
 void Responder::set_breaker_policy(const BreakerPolicy& policy) {
   std::lock_guard lock(mu_);
   breaker_.set_policy(policy);
+  max_hold_ = policy.max_backoff;
+}
+
+void Responder::hold(int64_t seconds, int64_t now_ms) {
+  if (seconds <= 0) return;
+  std::lock_guard lock(mu_);
+  const int64_t ms = std::min<int64_t>(seconds * 1000, max_hold_.count());
+  held_until_ms_ = std::max(held_until_ms_, now_ms + ms);
+}
+
+bool Responder::known() const {
+  if (in_flight_.load(std::memory_order_relaxed) > 0 || queued_.load(std::memory_order_relaxed) > 0) {
+    return true;
+  }
+  std::lock_guard lock(mu_);
+  return health_.recent_exchanges > 0;
 }
 
 void Responder::record(std::string_view issuer, UpstreamOutcome outcome, std::string_view error,
@@ -52,6 +71,9 @@ Responder::Health Responder::health() const {
   Health h = health_;
   h.breaker = breaker_.state();
   h.consecutive_failures = breaker_.consecutive_failures();
+  h.held_until_ms = held_until_ms_;
+  h.in_flight = in_flight_.load(std::memory_order_relaxed);
+  h.queued = queued_.load(std::memory_order_relaxed);
   return h;
 }
 

@@ -26,8 +26,7 @@ std::vector<Responder::Health> ResponderSet::health() const {
   }
   std::vector<Responder::Health> rows;
   for (const auto& r : all) {
-    Responder::Health h = r->health();
-    if (h.recent_exchanges > 0) rows.push_back(std::move(h));
+    if (r->known()) rows.push_back(r->health());
   }
   std::sort(rows.begin(), rows.end(),
             [](const Responder::Health& a, const Responder::Health& b) { return a.url < b.url; });

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "ocspcache/app/timer_queue.h"
+#include "ocspcache/util/loop_timers.h"
 #include "ocspcache/util/clock.h"
 
 struct event_base;
@@ -49,13 +49,10 @@ class ControlLoop {
     std::function<void()> fn;
     EventPtr ev;
   };
-  static void on_timer(int fd, short what, void* arg);
   static void on_signal_event(int fd, short what, void* arg);
-  void arm();  // the libevent timer at the queue's earliest due time
 
   std::unique_ptr<event_base, BaseDeleter> base_;
-  TimerQueue timers_;
-  EventPtr timer_event_;
+  LoopTimers timers_;
   std::vector<std::unique_ptr<Signal>> signals_;
 };
 

@@ -61,6 +61,11 @@ struct UpstreamConfig {
   Millis breaker_backoff{1'000};
   Millis breaker_max_backoff{60'000};
   Millis negative_ttl{30'000};  // a failed fetch remembered per CertID; 0 = off
+  Millis hedge_after{0};        // ask the next responder too after this; 0 = off
+  uint32_t max_fetches_per_responder = 16;
+  uint32_t max_fetches = 256;   // all responders together
+  uint32_t queue = 4096;        // fetches waiting for a slot
+  uint32_t rate = 0;            // exchanges started per second per responder; 0 = no limit
   std::vector<std::string> allow_hosts;
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew

@@ -6,8 +6,9 @@
 // recently ends its flight with tryLater without a fetch. The one
 // place where the upstream result meets the cache and the metrics.
 //
-// One per worker (it uses the worker's fetcher, hence its upstream client);
-// the flights, writer and metrics it reaches are shared.
+// One per worker; the fetches go to the process's FetchService (the
+// upstream thread), whose answers arrive on its thread: on_fetched() only
+// reaches shared, thread-safe parts (store, writer, flights, metrics).
 #pragma once
 
 #include <memory>
@@ -47,7 +48,7 @@ class MissResolver {
     const Clock& clock;
     NegativeCache& negative;
   };
-  MissResolver(Parts parts, Fetcher& fetcher) : p_(parts), fetcher_(fetcher) {}
+  MissResolver(Parts parts, FetchService& fetcher) : p_(parts), fetcher_(fetcher) {}
 
   // `waiter` runs once with the outcome, on whichever thread ends the
   // flight (it must hand off to its own loop). `route` belongs to `routes`.
@@ -63,7 +64,7 @@ class MissResolver {
   void on_fetched(const Pending& pending, FetchResult result);
 
   Parts p_;
-  Fetcher& fetcher_;
+  FetchService& fetcher_;
 };
 
 }  // namespace ocspcache

@@ -12,6 +12,7 @@
 #include "ocspcache/config/config.h"
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/metrics.h"
+#include "ocspcache/upstream/fetcher.h"
 #include "ocspcache/upstream/negative_cache.h"
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/util/clock.h"
@@ -27,6 +28,7 @@ struct Services {
   std::atomic<std::shared_ptr<const RouteTable>> routes;
   Flights* flights = nullptr;
   NegativeCache* negative = nullptr;
+  FetchService* upstream = nullptr;  // the upstream thread: every miss's fetch
   Metrics* metrics = nullptr;
   const Clock* clock = &system_clock();
   std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections

@@ -1,8 +1,7 @@
 // A front-end worker: one thread, one libevent loop, its own SO_REUSEPORT
-// listening sockets, its connections, and its per-worker resources (the
-// upstream client today; a Redis connection next), made on its loop by the
-// app's factory. Workers share only Services; anything crossing threads
-// goes through post().
+// listening sockets and its connections. Misses go to the upstream thread
+// (Services::upstream). Workers share only Services; anything crossing
+// threads goes through post().
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -17,8 +16,6 @@
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/http/services.h"
 #include "ocspcache/metrics/worker_stats.h"
-#include "ocspcache/upstream/client.h"
-#include "ocspcache/upstream/fetcher.h"
 
 struct event_base;
 struct event;
@@ -27,17 +24,9 @@ namespace ocspcache {
 
 class Connection;
 
-// What a worker owns that lives on its loop and is built for it: the hook
-// through which the app gives each worker its own connections to the
-// outside (one evhttp client per loop; next, one Redis connection).
-struct WorkerResources {
-  std::unique_ptr<UpstreamClient> upstream;
-};
-using WorkerResourceFactory = std::function<WorkerResources(event_base* loop, int index)>;
-
 class Worker {
  public:
-  Worker(int index, Services& services, const WorkerResourceFactory& make_resources);
+  Worker(int index, Services& services);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -104,8 +93,6 @@ class Worker {
   int64_t now_ms_ = 0;
   bool draining_ = false;
   WorkerStats stats_;
-  WorkerResources resources_;
-  std::unique_ptr<Fetcher> fetcher_;
   std::unique_ptr<MissResolver> resolver_;
   std::thread thread_;
   std::atomic<bool> finished_{false};

@@ -41,6 +41,9 @@ class Metrics {
   void upstream_result(std::string_view responder, std::string_view outcome, double seconds);
   // A miss answered tryLater from a remembered failure (upstream.negative_ttl).
   void failure_remembered() { failures_remembered_->Increment(); }
+  // A miss answered tryLater for load: "queue_full" or "queue_wait".
+  void upstream_shed(std::string_view reason);
+  void upstream_hedged(size_t n) { hedges_->Increment(static_cast<double>(n)); }
 
   // Thread-safe sources of the ssl_ocsp_response_* series, responder_up and /status.
   CertTracker& certs() { return certs_; }
@@ -58,6 +61,9 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* upstream_requests_;
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
   prometheus::Counter* failures_remembered_;
+  prometheus::Counter* shed_queue_full_;
+  prometheus::Counter* shed_queue_wait_;
+  prometheus::Counter* hedges_;
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
   CertTracker certs_;

@@ -25,9 +25,12 @@ struct ResponderStatus {
   size_t window = 0;
   std::string breaker = "closed";  // "closed", "open" or "half-open" (upstream/breaker.h)
   uint32_t consecutive_failures = 0;
+  int64_t held_seconds = 0;  // left of a 503's Retry-After; 0 = not held
+  size_t in_flight = 0;      // exchanges under way
+  size_t queued = 0;         // misses waiting for a slot
 };
 
-// Rows of the responders asked at least once, sorted by URL.
+// Rows of the responders asked at least once or being asked, sorted by URL.
 using ResponderSource = std::function<std::vector<ResponderStatus>()>;
 
 }  // namespace ocspcache

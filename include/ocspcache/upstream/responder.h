@@ -1,13 +1,15 @@
 // One OCSP responder: its URL and what its recent exchanges say about it.
 // The place where per-responder policy lives: today its health window
 // (ocspcache_responder_up, /status, /readyz) and its circuit breaker
-// (breaker.h); next its request budget and connection pool (issue 10). Shared by every worker's
-// fetcher and kept across reloads while the URL stays configured
-// (ResponderSet), so health survives a SIGHUP.
+// (breaker.h), a 503's Retry-After, and the counts of its fetches in flight
+// and queued (kept by the FetchGate, shown by the metrics). Shared by the
+// upstream thread's fetcher and the metrics, and kept across reloads while
+// the URL stays configured (ResponderSet), so health survives a SIGHUP.
 //
 // Rare path only (one call per upstream exchange), so a plain mutex.
 #pragma once
 
+#include <atomic>
 #include <bitset>
 #include <cstddef>
 #include <cstdint>
@@ -39,6 +41,9 @@ class Responder {
     size_t recent_errors = 0;
     BreakerState breaker = BreakerState::kClosed;
     uint32_t consecutive_failures = 0;
+    int64_t held_until_ms = 0;  // monotonic: a 503's Retry-After holds it back until then
+    size_t in_flight = 0;  // exchanges under way (FetchGate)
+    size_t queued = 0;     // fetches waiting for a slot (FetchGate)
   };
 
   explicit Responder(HttpUrl url, BreakerPolicy policy = {});
@@ -47,9 +52,23 @@ class Responder {
 
   const HttpUrl& url() const { return url_; }
 
-  // May an exchange start now (monotonic ms)? No while its breaker is open.
+  // May an exchange start now (monotonic ms)? No while its breaker is open
+  // or a Retry-After holds it back.
   bool admit(int64_t now_ms);
   void set_breaker_policy(const BreakerPolicy& policy);
+
+  // A 503 said Retry-After: nobody asks it for `seconds`, capped at the
+  // breaker's max_backoff (a responder must not switch itself off for a
+  // day with one header).
+  void hold(int64_t seconds, int64_t now_ms);
+
+  // Kept by the FetchGate (upstream thread), read by health().
+  void set_load(size_t in_flight, size_t queued) {
+    in_flight_.store(in_flight, std::memory_order_relaxed);
+    queued_.store(queued, std::memory_order_relaxed);
+  }
+  // Has it been asked, or is it being asked: worth a row in the metrics.
+  bool known() const;
 
   // One exchange for `issuer` and how it ended; `error` says why when it
   // was not a validated answer. `now` is unix seconds (for /status),
@@ -63,6 +82,10 @@ class Responder {
   mutable std::mutex mu_;
   Health health_;
   CircuitBreaker breaker_;
+  Millis max_hold_{60'000};
+  int64_t held_until_ms_ = 0;
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<size_t> queued_{0};
   std::bitset<kWindow> failed_;  // ring of the last kWindow outcomes
   size_t next_ = 0;
 };

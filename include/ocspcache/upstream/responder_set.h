@@ -23,9 +23,9 @@ class ResponderSet {
   // Start-up and reload: every responder's breaker, present and future.
   void set_breaker_policy(const BreakerPolicy& policy);
 
-  // Health of every responder asked at least once, sorted by URL: before
-  // its first exchange nothing is known about a responder, and reporting
-  // it up (or down) would be a guess.
+  // Health of every responder asked at least once or being asked, sorted
+  // by URL: before its first exchange nothing is known about a responder,
+  // and reporting it up (or down) would be a guess.
   std::vector<Responder::Health> health() const;
 
  private:

@@ -25,12 +25,13 @@ TEST(ConfigReload, EachChangedStartUpKeyIsNamed) {
   Config next;
   next.server.threads = 7;
   next.cache.max_bytes = 1 << 20;
-  next.upstream.timeout = Millis{1'000};
+  next.upstream.max_response_bytes = 1 << 20;
+  next.upstream.timeout = Millis{1'000};  // live: not listed
   next.admin.listen.reset();
   next.log.level = "warn";  // live: not listed
   EXPECT_EQ(keys_needing_restart(Config{}, next),
             (std::vector<std::string>{"server.threads", "admin.listen", "cache.max_bytes",
-                                      "upstream.timeout"}));
+                                      "upstream.max_response"}));
 }
 
 }  // namespace

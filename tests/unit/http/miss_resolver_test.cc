@@ -49,7 +49,8 @@ class MissResolverTest : public ::testing::Test {
   Flights flights;
   ResponderSet responders;
   FakeUpstreamClient client;
-  Fetcher fetcher{client, clock, FetcherOptions{}};
+  TimerQueue timers{clock};
+  Fetcher fetcher{client, clock, timers, FetcherOptions{}};
   NegativeCache negative{Millis{30'000}, 0.0};
   MissResolver resolver{{store, writer, flights, metrics, clock, negative}, fetcher};
   std::shared_ptr<const RouteTable> routes;

@@ -29,6 +29,9 @@ std::string rendered_with_hostile_labels() {
     down.url = "http://r/";
     down.issuers = {"Plain CA"};
     down.up = false;
+    down.recent_exchanges = 3;
+    down.recent_errors = 3;
+    down.in_flight = 2;
     return std::vector<ResponderStatus>{down};
   });
   return m.render(kNow);
@@ -46,6 +49,9 @@ TEST(MetricsText, ExactSamplesAndEscapedLabels) {
   EXPECT_EQ(t.find(R"(ssl_ocsp_response_this_update{issuer="Plain CA")"), std::string::npos)
       << "no times without an answer";
   EXPECT_NE(t.find(R"(ocspcache_responder_up{responder="http://r/"} 0)"), std::string::npos) << t;
+  EXPECT_NE(t.find(R"(ocspcache_upstream_in_flight{responder="http://r/"} 2)"), std::string::npos);
+  EXPECT_NE(t.find(R"(ocspcache_upstream_queued{responder="http://r/"} 0)"), std::string::npos);
+  EXPECT_NE(t.find(R"(ocspcache_upstream_shed_total{reason="queue_full"} 0)"), std::string::npos);
   EXPECT_NE(t.find("ocspcache_build_info{version=\"" OCSPCACHE_VERSION "\"} 1"), std::string::npos);
   EXPECT_NE(t.find("ocspcache_cert_series_dropped_total 0\n"), std::string::npos);
 }

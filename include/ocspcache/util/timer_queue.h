@@ -4,8 +4,9 @@
 // call run_due() themselves, so timer logic is tested without sleeping.
 //
 // Background work hangs here: the metrics' housekeeping and the shutdown
-// drain today; refresh ahead, snapshots and stapling next. Control thread
-// only (not thread-safe).
+// drain, refresh ahead and snapshots next; the upstream thread's fetch
+// deadlines, queue waits and hedges. One loop's thread only (not
+// thread-safe).
 #pragma once
 
 #include <cstdint>
@@ -18,19 +19,27 @@
 
 namespace ocspcache {
 
-class TimerQueue {
+// What code that needs one-shot timers on its loop asks of it (the fetcher).
+// A TimerQueue is one; so is a loop that arms libevent for one.
+class Timers {
  public:
   using TimerId = uint64_t;
+  virtual ~Timers() = default;
+  // Runs `fn` once, `delay` from now, on the loop's thread.
+  virtual TimerId after(Millis delay, std::function<void()> fn) = 0;
+  // Idempotent; a timer may cancel itself or another from its callback.
+  virtual void cancel(TimerId id) = 0;
+};
 
+class TimerQueue final : public Timers {
+ public:
   explicit TimerQueue(const Clock& clock) : clock_(clock) {}
 
-  // Runs `fn` once, `delay` from now.
-  TimerId after(Millis delay, std::function<void()> fn);
+  TimerId after(Millis delay, std::function<void()> fn) override;
   // Runs `fn` every `period` (first after one period). A run that falls
   // behind is not repeated to catch up: the next is one period after it.
   TimerId every(Millis period, std::function<void()> fn);
-  // Idempotent; a timer may cancel itself or another from its callback.
-  void cancel(TimerId id);
+  void cancel(TimerId id) override;
 
   // Runs every timer due at the clock's now, earliest first; returns how
   // many ran. A timer scheduled by a callback for "now" runs at the next call.

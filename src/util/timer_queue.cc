@@ -1,4 +1,4 @@
-#include "ocspcache/app/timer_queue.h"
+#include "ocspcache/util/timer_queue.h"
 
 #include <algorithm>
 #include <vector>
