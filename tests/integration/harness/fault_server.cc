@@ -145,6 +145,25 @@ void FaultServer::accept_loop() {
 }
 
 void FaultServer::serve(int fd) {
+  // Requests in progress at once (accepted, reply not yet being written),
+  // for tests of the daemon's upstream limits: a client cannot start its
+  // next exchange before it has this one's reply, so counting up to the
+  // reply (not to the close) sees no overlap the client did not make.
+  struct InProgress {
+    FaultServer& s;
+    bool done = false;
+    explicit InProgress(FaultServer& server) : s(server) {
+      const size_t now = ++s.in_progress_;
+      size_t seen = s.max_in_progress_.load();
+      while (now > seen && !s.max_in_progress_.compare_exchange_weak(seen, now)) {
+      }
+    }
+    void end() {
+      if (!done) --s.in_progress_;
+      done = true;
+    }
+    ~InProgress() { end(); }
+  } in_progress(*this);
   set_timeouts(fd, std::chrono::seconds(30));
   Mode mode;
   {
@@ -184,6 +203,7 @@ void FaultServer::serve(int fd) {
       break;
   }
   lock.unlock();
+  in_progress.end();
   if (!reply.empty()) send_all(fd, reply);
   finish(fd);
 }

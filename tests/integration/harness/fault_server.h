@@ -47,6 +47,9 @@ class FaultServer {
   // Requests received (in kClose mode: connections accepted).
   size_t request_count() const { return requests_.load(); }
   bool wait_for_requests(size_t n, std::chrono::milliseconds timeout) const;
+  // The most requests in progress at the same time (from accept to the
+  // reply; a connection carries one request).
+  size_t max_in_progress() const { return max_in_progress_.load(); }
   // First lines of the requests received so far ("POST / HTTP/1.1").
   std::vector<std::string> request_lines() const;
 
@@ -60,6 +63,8 @@ class FaultServer {
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::atomic<size_t> requests_{0};
+  std::atomic<size_t> in_progress_{0};
+  std::atomic<size_t> max_in_progress_{0};
 
   mutable std::mutex mu_;
   std::condition_variable stopped_cv_;

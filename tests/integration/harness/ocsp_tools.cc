@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include <cstdio>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -46,6 +47,30 @@ std::string make_request_der(const std::filesystem::path& leaf_path,
     throw std::runtime_error("OCSP_request_add1_nonce failed");
   }
   return to_der(req.get(), i2d_OCSP_REQUEST);
+}
+
+std::vector<std::string> make_requests_for_serials(const std::filesystem::path& issuer_path,
+                                                   uint64_t first, size_t count) {
+  X509Ptr issuer = load_cert(issuer_path);
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    std::unique_ptr<ASN1_INTEGER, decltype(&ASN1_INTEGER_free)> serial(ASN1_INTEGER_new(),
+                                                                       ASN1_INTEGER_free);
+    if (!serial || ASN1_INTEGER_set_uint64(serial.get(), first + i) != 1) {
+      throw std::runtime_error("ASN1_INTEGER_set_uint64 failed");
+    }
+    OcspCertIdPtr id(OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(issuer.get()),
+                                      X509_get0_pubkey_bitstr(issuer.get()), serial.get()));
+    if (!id) throw std::runtime_error("OCSP_cert_id_new failed");
+    OcspRequestPtr req(OCSP_REQUEST_new());
+    if (OCSP_request_add0_id(req.get(), id.get()) == nullptr) {
+      throw std::runtime_error("OCSP_request_add0_id failed");
+    }
+    id.release();  // owned by the request now
+    out.push_back(to_der(req.get(), i2d_OCSP_REQUEST));
+  }
+  return out;
 }
 
 int response_status_of(std::string_view der) {

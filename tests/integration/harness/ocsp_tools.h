@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <ctime>
 #include <filesystem>
 #include <string>
@@ -29,6 +30,12 @@ enum CertStatus { kGood = 0, kRevoked = 1, kUnknown = 2 };
 // DER OCSPRequest for one certificate; SHA-1 CertID unless SHA256.
 std::string make_request_der(const std::filesystem::path& leaf, const std::filesystem::path& issuer,
                              bool sha256 = false, bool nonce = false);
+
+// DER OCSPRequests (SHA-1 CertIDs) under ISSUER for serials FIRST, FIRST+1,
+// ... (COUNT of them): distinct CertIDs without a certificate each, for
+// floods. A responder answers `unknown` for serials it never issued.
+std::vector<std::string> make_requests_for_serials(const std::filesystem::path& issuer,
+                                                   uint64_t first, size_t count);
 
 struct ParsedResponse {
   bool parsed = false;       // DER decoded as an OCSPResponse
