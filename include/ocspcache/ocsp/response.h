@@ -75,4 +75,9 @@ Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uin
                                                              const Issuer* issuer, int64_t now,
                                                              int64_t skew_seconds);
 
+// Delegated responder certificates decoded and authorised so far (each is
+// then remembered by its SHA-256 until its notAfter, so a CA's delegate
+// costs this once, not once per answer).
+uint64_t delegate_authorisations();
+
 }  // namespace ocspcache::ocsp

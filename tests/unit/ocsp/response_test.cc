@@ -195,6 +195,44 @@ TEST_F(OcspValidate, DelegatedResponderNotAuthorised) {
             ResponseError::kUnauthorizedSigner);
 }
 
+TEST_F(OcspValidate, ADelegateIsAuthorisedOnceThenRemembered) {
+  const SignSpec ok{pki().signer.get(), pki().signer_key.get(), {}, 0};
+  ASSERT_TRUE(validate(make_response({leaf()}, ok)).ok());
+  const uint64_t before = delegate_authorisations();
+  for (int i = 0; i < 3; ++i) {
+    auto r = validate(make_response({leaf()}, ok));
+    EXPECT_TRUE(r.ok()) << r.error().detail;
+  }
+  EXPECT_EQ(delegate_authorisations(), before) << "its certificate was not checked again";
+  // Remembered or not, the signature is checked on every answer.
+  auto tampered = make_response({leaf()}, ok);
+  tampered[tampered.size() / 4] ^= 0x01;
+  EXPECT_FALSE(validate(tampered).ok());
+}
+
+TEST_F(OcspValidate, ARememberedDelegateIsTrustedOnlyForItsIssuerAndUntilItsNotAfter) {
+  const SignSpec ok{pki().signer.get(), pki().signer_key.get(), {}, 0};
+  ASSERT_TRUE(validate(make_response({leaf()}, ok)).ok());
+  // The same delegate presented for another CA's certificate.
+  const Issuer other("Other CA", testpki::up_ref(pki().other_ca.get()), {});
+  SingleSpec s{.leaf = pki().other_leaf.get(), .issuer = pki().other_ca.get()};
+  const auto other_request = testpki::make_request({{pki().other_leaf.get(), pki().other_ca.get()}});
+  auto decoded = decode_request(other_request);
+  ASSERT_TRUE(decoded.ok());
+  auto r = validate_response(make_response({s}, ok), *decoded, &other, now_, kSkew);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().error, ResponseError::kUnauthorizedSigner);
+  // A year and two days on, past the delegate's notAfter: an answer that is
+  // itself current there is refused, the remembered authorisation no help.
+  const int64_t later = now_ + 367 * 86400;
+  SingleSpec current = leaf();
+  current.this_update = later - 60;
+  current.next_update = later + 3600;
+  auto late = validate_response(make_response({current}, ok), req_, &issuer(), later, kSkew);
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().error, ResponseError::kUnauthorizedSigner);
+}
+
 TEST_F(OcspValidate, DelegateCertificateMissing) {
   auto der =
       make_response({leaf()}, {pki().signer.get(), pki().signer_key.get(), {}, OCSP_NOCERTS});
