@@ -9,8 +9,14 @@
 #      DER as a static file, and bench/fixed_response_server (same pre-built
 #      bytes for every request: the ceiling of this machine and client);
 #   3. the ratios ocspcache / each baseline;
-#   4. the miss path: latency added over asking the local `openssl ocsp`
-#      responder directly (sequential requests, distinct uncached serials);
+#   4. the miss path: latency added over asking the responder directly
+#      (sequential requests, distinct uncached serials), against `openssl
+#      ocsp` (HTTP/1.0, a connection per answer, signs afresh) and against a
+#      keep-alive responder (`ocsp_gen serve`, pre-signed answers);
+#   4b. a miss storm: 10,000 distinct uncached CertIDs at once through a
+#      responder limited to N exchanges (upstream.max_fetches_per_responder):
+#      connections it saw, throughput, and the hit p99 during the storm
+#      against its idle value;
 #   5. coalescing: 1,000 concurrent clients asking for one uncached CertID,
 #      upstream requests counted (must be exactly 1);
 #   6. scale: 10k/100k/1M distinct cached CertIDs (real signed responses,
@@ -31,7 +37,7 @@
 #   --threads   worker threads / nginx worker processes (default: both 1 and 2)
 #   --out FILE  the Markdown report (default bench/RESULTS.md)
 #   --no-build  use the binaries already in --build-dir (the CTest smoke test)
-#   --sections "hit miss coalesce scale micro"   run only these parts (debugging;
+#   --sections "hit miss storm coalesce scale micro"   run only these parts (debugging;
 #               the report then lacks the others' tables)
 #   --settle S  before each measurement, wait up to S seconds (default 20, 0
 #               with --quick) for the rest of the machine to drop below 25% busy
@@ -59,7 +65,7 @@ rounds=3
 duration=10
 sizes="10000 100000 1000000"
 profile=0
-sections="hit miss coalesce scale scrape micro"
+sections="hit miss storm coalesce scale scrape micro"
 settle=20
 pin=1
 rounds_set=0
@@ -91,12 +97,16 @@ case $threads_opt in
   *) echo "bench/run.sh: --threads must be 1, 2 or both" >&2; exit 2 ;;
 esac
 miss_n=200        # sequential misses per round
+storm_n=10000     # distinct CertIDs in the miss storm
+storm_limit=8     # upstream.max_fetches_per_responder during the storm
+storm_delay_ms=10 # the storm responder's think time: the storm outlasts a measurement
 coal_clients=1000
 if ((quick)); then
   ((rounds_set)) || rounds=1
   ((duration_set)) || duration=1
   ((sizes_set)) || sizes="1000"
   miss_n=20
+  storm_n=1000
   settle=0
 fi
 [[ $build_dir = /* ]] || build_dir="$PWD/$build_dir"
@@ -256,13 +266,14 @@ for s in $sizes; do
 done
 ensure_set hit 1 500000
 ensure_set coalesce 1 600000
-ensure_set miss $((miss_n * rounds)) 700000
+ensure_set miss $((miss_n * rounds * 2)) 700000
+ensure_set storm "$storm_n" 800000
 ensure_set scale "$max_size" 10000000
 hit_set=$data/sets/hit
 hit_path=$(head -1 "$hit_set/paths.txt")
 hit_der=$hit_set/first_response.der
 
-write_ocspcache_config() {  # FILE PORT ADMIN_PORT THREADS RESPONDER_PORT MAX_BYTES
+write_ocspcache_config() {  # FILE PORT ADMIN_PORT THREADS RESPONDER_PORT MAX_BYTES [UPSTREAM_LINES]
   cat >"$1" <<EOF
 [server]
 listen = ["127.0.0.1:$2"]
@@ -273,6 +284,7 @@ listen = "127.0.0.1:$3"
 max_bytes = "$6"
 [upstream]
 timeout = "5s"
+${7:-}
 [log]
 level = "warn"
 [[issuer]]
@@ -282,12 +294,12 @@ responders = ["http://127.0.0.1:$5/"]
 EOF
 }
 
-# start_ocspcache NAME THREADS RESPONDER_PORT [MAX_BYTES] — sets oc_pid oc_port oc_admin
+# start_ocspcache NAME THREADS RESPONDER_PORT [MAX_BYTES] [UPSTREAM_LINES] — sets oc_pid oc_port oc_admin
 start_ocspcache() {
   local name=$1
   oc_port=$(free_port)
   oc_admin=$(free_port)
-  write_ocspcache_config "$work/$name.toml" "$oc_port" "$oc_admin" "$2" "$3" "${4:-512MiB}"
+  write_ocspcache_config "$work/$name.toml" "$oc_port" "$oc_admin" "$2" "$3" "${4:-512MiB}" "${5:-}"
   start "$name" "$ocspcache_bin" --config "$work/$name.toml"
   oc_pid=$started
   wait_listen "$oc_port" "$oc_pid" "$name"
@@ -525,7 +537,7 @@ hit_path_section() {
   fetch_check "fixed-response server" "http://127.0.0.1:$fixed_port$hit_path"
   cp "$work/fixed-$T.http" "$work/hit-response-headers.txt"
 
-  up0=$(curl -sf "http://127.0.0.1:$rport/__stats" | awk '{print $2}')
+  up0=$(curl -sf "http://127.0.0.1:$rport/__stats" | awk '$1 == "requests" {print $2}')
   local npids
   npids=$(nginx_pids)
   for r in $(seq "$rounds"); do
@@ -538,7 +550,7 @@ hit_path_section() {
   done
   # Every timed request was a cache hit: the responder saw nothing more, and
   # ocspcache counted one miss (the warming request) and no errors.
-  up1=$(curl -sf "http://127.0.0.1:$rport/__stats" | awk '{print $2}')
+  up1=$(curl -sf "http://127.0.0.1:$rport/__stats" | awk '$1 == "requests" {print $2}')
   ((up1 == up0)) || die "the responder was asked $((up1 - up0)) times while timing cache hits"
   local misses errors
   misses=$(metric_sum "$oc_admin" 'ocspcache_requests_total.*result="miss"')
@@ -554,7 +566,7 @@ hit_path_section() {
 # === 4. miss path ============================================================
 miss_section() {
   log "miss path: $miss_n sequential requests per round, distinct uncached serials, new connection each"
-  local oport opid r off d p
+  local oport opid kport kpid kport2 kpid2 r off d p oc1_pid oc1_port oc1_admin
   oport=$(free_port)
   # The real upstream of the tests: `openssl ocsp`, delegated signer, one
   # thread, HTTP/1.0, closes after each answer. Ready = listed by ss(8).
@@ -562,11 +574,28 @@ miss_section() {
     -CA "$pki/intermediate.pem" -rsigner "$pki/ocsp-signer.pem" -rkey "$pki/ocsp-signer.key" -ndays 1
   opid=$started
   wait_listen "$oport" "$opid" openssl-ocsp
+  # A responder as CAs run them behind their CDNs: HTTP/1.1 keep-alive,
+  # pre-signed answers (the same delegated signer).
+  kport=$(free_port)
+  start responder-miss "$gen_bin" serve --port "$kport" "$data/sets/miss"
+  kpid=$started
+  wait_listen "$kport" "$kpid" responder-miss
+  # Its twin for the direct measurement, so each counts its own connections.
+  kport2=$(free_port)
+  start responder-miss-direct "$gen_bin" serve --port "$kport2" "$data/sets/miss"
+  kpid2=$started
+  wait_listen "$kport2" "$kpid2" responder-miss-direct
   start_ocspcache ocspcache-miss 1 "$oport"
+  oc1_pid=$oc_pid oc1_port=$oc_port oc1_admin=$oc_admin
+  start_ocspcache ocspcache-miss-ka 1 "$kport"
   for r in $(seq "$rounds"); do
-    off=$(((r - 1) * miss_n))
-    for d in direct ocspcache; do
-      [[ $d == direct ]] && p=$oport || p=$oc_port
+    for d in direct ocspcache direct-ka ocspcache-ka; do
+      case $d in
+        direct) p=$oport off=$(((r - 1) * miss_n)) ;;
+        ocspcache) p=$oc1_port off=$(((r - 1) * miss_n)) ;;
+        direct-ka) p=$kport2 off=$(((rounds + r - 1) * miss_n)) ;;
+        ocspcache-ka) p=$oc_port off=$(((rounds + r - 1) * miss_n)) ;;
+      esac
       local cmd=("$gen_bin" load --port "$p" --conns 1 --get --new-conn --any-good
         --offset "$off" --limit "$miss_n" "$data/sets/miss")
       note_command "ocsp_gen load --port <${d}> --conns 1 --get --new-conn --any-good --offset N --limit $miss_n <miss set>"
@@ -580,10 +609,56 @@ miss_section() {
     done
   done
   local upstream
-  upstream=$(metric_sum "$oc_admin" 'ocspcache_upstream_requests_total')
-  ((upstream == miss_n * rounds)) || die "miss path: $upstream upstream requests, want $((miss_n * rounds))"
+  for a in "$oc1_admin" "$oc_admin"; do
+    upstream=$(metric_sum "$a" 'ocspcache_upstream_requests_total')
+    ((upstream == miss_n * rounds)) || die "miss path: $upstream upstream requests, want $((miss_n * rounds))"
+  done
+  miss_ka_connections=$(curl -sf "http://127.0.0.1:$kport/__stats" | awk '$1 == "connections" {print $2}')
   stop "$oc_pid"
+  stop "$oc1_pid"
+  stop "$kpid"
+  stop "$kpid2"
   stop "$opid"
+}
+
+# === 4b. miss storm ==========================================================
+# $storm_n distinct uncached CertIDs at once (100 client connections) through
+# a responder that ocspcache may ask $storm_limit at a time; hits measured
+# with wrk before and during the storm.
+storm_section() {
+  local rport rpid line stats storm_pid
+  log "miss storm: $storm_n distinct CertIDs, upstream.max_fetches_per_responder = $storm_limit, responder delay ${storm_delay_ms} ms"
+  rport=$(free_port)
+  start responder-storm "$gen_bin" serve --port "$rport" --delay-ms "$storm_delay_ms" "$data/sets/storm" "$hit_set"
+  rpid=$started
+  wait_listen "$rport" "$rpid" responder-storm
+  start_ocspcache ocspcache-storm 1 "$rport" 512MiB \
+    "max_fetches_per_responder = $storm_limit
+queue = $((storm_n * 2))
+deadline = \"5m\""
+  local oc_url="http://127.0.0.1:$oc_port$hit_path"
+  fetch_check "ocspcache (storm)" "$oc_url"
+  measure storm hit-idle 1 "$oc_pid" "$oc_url" get.lua
+  note_command "ocsp_gen load --port <ocspcache> --conns 100 --get --any-good --limit $storm_n <storm set>   (while wrk measures hits)"
+  "$gen_bin" load --port "$oc_port" --conns 100 --get --any-good --limit "$storm_n" "$data/sets/storm" \
+    >"$work/storm.out" 2>&1 &
+  storm_pid=$!
+  sleep 0.2
+  measure storm hit-during-storm 1 "$oc_pid" "$oc_url" get.lua
+  wait "$storm_pid" || { cat "$work/storm.out" >&2; die "miss storm: the load client failed"; }
+  line=$(tail -1 "$work/storm.out")
+  echo "   storm: $line" >&2
+  stats=$(curl -sf "http://127.0.0.1:$rport/__stats")
+  storm_line=$line
+  storm_requests=$(awk '$1 == "requests" {print $2}' <<<"$stats")
+  storm_connections=$(awk '$1 == "connections" {print $2}' <<<"$stats")
+  storm_max_open=$(awk '$1 == "max_open" {print $2}' <<<"$stats")
+  storm_shed=$(metric_sum "$oc_admin" 'ocspcache_upstream_shed_total')
+  stop "$oc_pid"
+  stop "$rpid"
+  (($(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$line") == 0)) || die "miss storm: client errors: $line"
+  ((storm_max_open <= storm_limit)) ||
+    die "miss storm: the responder saw $storm_max_open connections at once (limit $storm_limit)"
 }
 
 # === 5. coalescing ===========================================================
@@ -600,7 +675,7 @@ coalesce_section() {
     die "coalescing burst: $line"
   echo "   $line" >&2
   upstream=$(metric_sum "$oc_admin" 'ocspcache_upstream_requests_total')
-  served=$(curl -sf "http://127.0.0.1:$rport/__stats" | awk '{print $2}')
+  served=$(curl -sf "http://127.0.0.1:$rport/__stats" | awk '$1 == "requests" {print $2}')
   hits=$(metric_sum "$oc_admin" 'ocspcache_requests_total.*result="hit"')
   misses=$(metric_sum "$oc_admin" 'ocspcache_requests_total.*result="miss"')
   coal_line="$line"
@@ -767,6 +842,7 @@ want() { [[ " $sections " == *" $1 "* ]]; }
 max_threads=${thread_counts[-1]}
 if want hit; then for T in "${thread_counts[@]}"; do hit_path_section "$T"; done; fi
 if want miss; then miss_section; fi
+if want storm; then storm_section; fi
 if want coalesce; then coalesce_section "$max_threads"; fi
 # One worker thread: the comparison between sizes is what matters, and with
 # wrk on one core and ocspcache on the other it is not blurred by three busy
@@ -868,19 +944,56 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo
   fi
   if want miss; then
-  echo "## Miss path: latency added over asking \`openssl ocsp\` directly"
+  added() {  # TARGET DIRECT COLUMN
+    awk -v a="$(med miss "$1" "$3")" -v b="$(med miss "$2" "$3")" 'BEGIN {print a - b}'
+  }
+  echo "## Miss path: latency added over asking the responder directly"
   echo
   echo "$miss_n sequential GETs per round for distinct uncached serials, a new"
   echo "connection each (as nginx's stapling client), ocspcache with 1 worker thread"
-  echo "forwarding to the same \`openssl ocsp\` responder (POST, new connection,"
-  echo "response validated, signature checked, cached). Latencies in µs, medians over $rounds round(s)."
+  echo "forwarding to the same responder (POST, response validated, signature checked,"
+  echo "cached). Two responders: \`openssl ocsp\` (HTTP/1.0: a new connection per answer,"
+  echo "signs each answer) and \`ocsp_gen serve\` (HTTP/1.1 keep-alive, pre-signed answers"
+  echo "by the same delegated signer, as CAs serve them from CDNs; ocspcache reused"
+  echo "${miss_ka_connections:-?} connection(s) for its $((miss_n * rounds)) requests). Latencies in µs, medians over $rounds round(s)."
   echo
   echo "| path | p50 µs | p99 µs | max µs |"
   echo "|---|---:|---:|---:|"
-  for d in direct ocspcache; do
-    echo "| $d | $(fmt0 "$(med miss "$d" 5)") | $(fmt0 "$(med miss "$d" 6)") | $(fmt0 "$(med miss "$d" 7)") |"
+  for d in direct ocspcache direct-ka ocspcache-ka; do
+    case $d in
+      direct) n="openssl ocsp, direct" ;;
+      ocspcache) n="openssl ocsp, through ocspcache" ;;
+      direct-ka) n="keep-alive responder, direct" ;;
+      ocspcache-ka) n="keep-alive responder, through ocspcache" ;;
+    esac
+    echo "| $n | $(fmt0 "$(med miss "$d" 5)") | $(fmt0 "$(med miss "$d" 6)") | $(fmt0 "$(med miss "$d" 7)") |"
   done
-  echo "| **added by ocspcache** | $(fmt0 "$(awk -v a="$(med miss ocspcache 5)" -v b="$(med miss direct 5)" 'BEGIN {print a - b}')") | $(fmt0 "$(awk -v a="$(med miss ocspcache 6)" -v b="$(med miss direct 6)" 'BEGIN {print a - b}')") | |"
+  echo "| **added by ocspcache, openssl ocsp** | $(fmt0 "$(added ocspcache direct 5)") | $(fmt0 "$(added ocspcache direct 6)") | |"
+  echo "| **added by ocspcache, keep-alive responder** | $(fmt0 "$(added ocspcache-ka direct-ka 5)") | $(fmt0 "$(added ocspcache-ka direct-ka 6)") | |"
+  echo
+  echo "| target | value | meets it? |"
+  echo "|---|---:|---|"
+  echo "| added p50, keep-alive responder | $(fmt0 "$(added ocspcache-ka direct-ka 5)") µs | ≤ 150 µs: $(check "$(added ocspcache-ka direct-ka 5)" "<" 150.5) |"
+  echo
+  fi
+  if want storm; then
+  idle=$(med storm hit-idle 6)
+  during=$(med storm hit-during-storm 6)
+  echo "## Miss storm"
+  echo
+  echo "$storm_n distinct uncached CertIDs asked at once (\`ocsp_gen load --conns 100\`)"
+  echo "through \`ocsp_gen serve --delay-ms $storm_delay_ms\` with"
+  echo "\`upstream.max_fetches_per_responder = $storm_limit\` (queue large enough for all), while wrk"
+  echo "measured cache hits of one warm CertID; ocspcache with 1 worker thread."
+  echo
+  echo "| | |"
+  echo "|---|---|"
+  echo "| storm client | \`$storm_line\` |"
+  echo "| requests the responder received | $storm_requests |"
+  echo "| connections the responder saw (total / most at once) | **$storm_connections / $storm_max_open** (limit $storm_limit: $( [[ $storm_connections == "$storm_limit" ]] && echo "exactly N used" || echo "**not exactly N**")) |"
+  echo "| misses shed (tryLater for load) | $storm_shed |"
+  echo "| hit p99 idle / during the storm | $(fmt0 "$idle") µs / $(fmt0 "$during") µs: ratio $(ratio "$during" "$idle") (≤ 1.2: $(check "$(ratio "$during" "$idle")" "<" 1.2001)) |"
+  echo "| hit req/s idle / during the storm | $(fmt0 "$(med storm hit-idle 4)") / $(fmt0 "$(med storm hit-during-storm 4)") |"
   echo
   fi
   if want coalesce; then

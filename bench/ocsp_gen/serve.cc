@@ -4,7 +4,9 @@
 // answers (openssl ocsp signs afresh on every request). POST (body DER) and
 // GET /<base64> alike, HTTP/1.1 keep-alive (libevent evhttp). An unknown
 // serial gets an `unauthorized` OCSPResponse. GET /__stats prints the number
-// of OCSP requests answered, the upstream count the coalescing test checks.
+// of OCSP requests answered (the upstream count the coalescing test
+// checks), the connections they came on and the most open at once (what
+// the miss storm checks against upstream.max_fetches_per_responder).
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -16,7 +18,9 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <algorithm>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common.h"
 #include "ocspcache/ocsp/request.h"
@@ -30,7 +34,21 @@ struct Server {
   event_base* base = nullptr;
   long delay_ms = 0;
   uint64_t answered = 0;
+  std::unordered_set<evhttp_connection*> open;  // connections that carried an OCSP request
+  uint64_t connections = 0;
+  size_t max_open = 0;
 };
+
+void on_close(evhttp_connection* c, void* arg) { static_cast<Server*>(arg)->open.erase(c); }
+
+// Counts the connection a request came on, the first time it is seen.
+void track(Server* s, evhttp_request* req) {
+  evhttp_connection* c = evhttp_request_get_connection(req);
+  if (c == nullptr || !s->open.insert(c).second) return;
+  ++s->connections;
+  s->max_open = std::max(s->max_open, s->open.size());
+  evhttp_connection_set_closecb(c, &on_close, s);
+}
 
 constexpr unsigned char kUnauthorized[] = {0x30, 0x03, 0x0a, 0x01, 0x06};
 
@@ -67,7 +85,9 @@ void on_request(evhttp_request* req, void* arg) {
   } else if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {
     if (std::strcmp(uri, "/__stats") == 0) {
       evbuffer* out = evbuffer_new();
-      evbuffer_add_printf(out, "requests %llu\n", static_cast<unsigned long long>(s->answered));
+      evbuffer_add_printf(out, "requests %llu\nconnections %llu\nmax_open %zu\n",
+                          static_cast<unsigned long long>(s->answered),
+                          static_cast<unsigned long long>(s->connections), s->max_open);
       evhttp_send_reply(req, 200, "OK", out);
       evbuffer_free(out);
       return;
@@ -80,6 +100,7 @@ void on_request(evhttp_request* req, void* arg) {
     return;
   }
   ++s->answered;
+  track(s, req);
   std::string_view body(reinterpret_cast<const char*>(kUnauthorized), sizeof kUnauthorized);
   auto it = s->by_serial.find(request_serial(der));
   if (it != s->by_serial.end()) body = it->second;
