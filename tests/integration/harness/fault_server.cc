@@ -41,9 +41,11 @@ std::string reason_phrase(int status) {
   }
 }
 
-std::string response(int status, const std::string& content_type, const std::string& body) {
+std::string response(int status, const std::string& content_type, const std::string& body,
+                     const std::string& extra_headers = {}) {
   std::string r = "HTTP/1.0 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
   if (!content_type.empty()) r += "Content-Type: " + content_type + "\r\n";
+  r += extra_headers;
   r += "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
   return r + body;
 }
@@ -102,6 +104,11 @@ void FaultServer::reply(std::string body, int status, std::string content_type) 
   body_ = std::move(body);
   status_ = status;
   content_type_ = std::move(content_type);
+}
+
+void FaultServer::add_header(std::string line) {
+  std::lock_guard lock(mu_);
+  extra_headers_ += line + "\r\n";
 }
 
 void FaultServer::reply_status(int status) {
@@ -199,7 +206,7 @@ void FaultServer::serve(int fd) {
     }
     case Mode::kFixed:
     case Mode::kClose:
-      reply = response(status_, content_type_, body_);
+      reply = response(status_, content_type_, body_, extra_headers_);
       break;
   }
   lock.unlock();

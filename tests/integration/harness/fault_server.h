@@ -38,6 +38,8 @@ class FaultServer {
   void reply(std::string body, int status = 200,
              std::string content_type = "application/ocsp-response");
   void reply_status(int status);  // empty body
+  // A header line (no CRLF) added to every fixed reply, e.g. "Retry-After: 30".
+  void add_header(std::string line);
   void hang();
   void close_immediately();
 
@@ -75,6 +77,7 @@ class FaultServer {
   int status_ = 500;
   std::string body_;
   std::string content_type_;
+  std::string extra_headers_;
   std::vector<std::string> lines_;
   std::vector<int> open_fds_;
   std::vector<std::thread> workers_;
