@@ -86,7 +86,7 @@ struct App::Parts {
   const Config config;  // as started: what a reload compares against
   const Clock& clock = system_clock();
   MemoryStore store{config.cache.max_bytes};
-  CacheWriter writer{store};
+  CacheWriter writer{store, config.cache.max_revocations};
   Metrics metrics;
   ResponderSet responders;
   Flights flights;
@@ -107,6 +107,7 @@ namespace {
 void wire_cache_and_metrics(App::Parts& p) {
   p.writer.subscribe(p.metrics.certs());
   p.metrics.set_store(&p.store);
+  p.metrics.set_ledger(&p.writer.ledger());
   p.metrics.certs().configure(tracker_options(p.config));
   // Who a cached entry answers is read with the routes in force at that
   // moment (reloads swap them).
@@ -230,6 +231,7 @@ void App::reload() {
   }
   p.responders.set_breaker_policy(breaker_policy(next));
   p.negative.set_ttl(next.upstream.negative_ttl);
+  p.writer.ledger().set_max_records(next.cache.max_revocations);
   p.services.routes.store(std::make_shared<const RouteTable>(registry, p.responders));
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));

@@ -161,7 +161,11 @@ Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uin
                   "nextUpdate " + std::to_string(now - *next_update) + "s ago for " + which);
     s.this_update = *this_update;
     s.next_update = *next_update;
-    if (s.status == CertStatus::kRevoked) s.revoked_at = to_unix(revoked).value_or(0);
+    if (s.status == CertStatus::kRevoked) {
+      s.revoked_at = to_unix(revoked).value_or(0);
+      // OpenSSL reports an absent reason as OCSP_REVOKED_STATUS_NOSTATUS (-1).
+      s.revocation_reason = reason >= 0 ? reason : SingleStatus::kNoReason;
+    }
     out.this_update = i == 0 ? s.this_update : std::max(out.this_update, s.this_update);
     out.next_update = i == 0 ? s.next_update : std::min(out.next_update, s.next_update);
     out.singles.push_back(s);

@@ -74,11 +74,32 @@ TEST_F(OcspValidate, RevokedAndUnknownAreValidAnswers) {
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->singles[0].status, CertStatus::kRevoked);
   EXPECT_EQ(r->singles[0].revoked_at, now_ - 5000);
+  EXPECT_EQ(r->singles[0].revocation_reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+  EXPECT_TRUE(r->singles[0].revoked_for_good());
 
   s.status = V_OCSP_CERTSTATUS_UNKNOWN;
   r = validate(make_response({s}, by_ca()));
   ASSERT_TRUE(r.ok()) << r.error().detail;
   EXPECT_EQ(r->singles[0].status, CertStatus::kUnknown);
+}
+
+// What the revocation ledger keys on: certificateHold may be lifted, no
+// reason at all is a revocation like any other.
+TEST_F(OcspValidate, RevocationReasonIsReadAndHoldIsNotForGood) {
+  SingleSpec s = leaf();
+  s.status = V_OCSP_CERTSTATUS_REVOKED;
+  s.revoked_at = now_ - 5000;
+  s.reason = OCSP_REVOKED_STATUS_CERTIFICATEHOLD;
+  auto r = validate(make_response({s}, by_ca()));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->singles[0].revocation_reason, SingleStatus::kCertificateHold);
+  EXPECT_FALSE(r->singles[0].revoked_for_good());
+
+  s.reason = -1;
+  r = validate(make_response({s}, by_ca()));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->singles[0].revocation_reason, SingleStatus::kNoReason);
+  EXPECT_TRUE(r->singles[0].revoked_for_good());
 }
 
 TEST_F(OcspValidate, ResponderIdByKeyHash) {
