@@ -12,6 +12,7 @@
 #include "ocspcache/app/control_loop.h"
 #include "ocspcache/app/drain.h"
 #include "ocspcache/app/lifecycle.h"
+#include "ocspcache/app/trust_reload.h"
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/memory_store.h"
 #include "ocspcache/http/listener.h"
@@ -93,7 +94,7 @@ struct App::Parts {
   const Config config;  // as started: what a reload compares against
   const Clock& clock = system_clock();
   MemoryStore store{config.cache.max_bytes};
-  CacheWriter writer{store};
+  CacheWriter writer{store, config.cache.max_revocations};
   Metrics metrics;
   ResponderSet responders;
   Flights flights;
@@ -115,6 +116,7 @@ namespace {
 void wire_cache_and_metrics(App::Parts& p) {
   p.writer.subscribe(p.metrics.certs());
   p.metrics.set_store(&p.store);
+  p.metrics.set_ledger(&p.writer.ledger());
   p.metrics.certs().configure(tracker_options(p.config));
   // Who a cached entry answers is read with the routes in force at that
   // moment (reloads swap them).
@@ -207,6 +209,23 @@ void plan_lifecycle(App::Parts& p) {
                    [&p] { p.loop.cancel(p.housekeeping); }});
 }
 
+// After the new routes are in force: answers validated against an issuer
+// certificate that is no longer configured leave the store (trust_reload.h),
+// and so do remembered failures (they are per cache key, which says nothing
+// of its issuer; forgetting them all costs a responder request at most).
+void drop_untrusted(App::Parts& p, const ocsp::IssuerRegistry& before,
+                    const ocsp::IssuerRegistry& after) {
+  const std::vector<const ocsp::Issuer*> gone = issuers_no_longer_trusted(before, after);
+  if (gone.empty()) return;
+  const size_t dropped = erase_answers_of(p.store, gone);
+  p.negative.forget_all();
+  std::string names;
+  for (const ocsp::Issuer* issuer : gone) names += (names.empty() ? "" : ",") + issuer->name();
+  log::info("reload_dropped_answers",
+            "issuers=\"" + names + "\" entries=" + std::to_string(dropped) +
+                " reason=\"issuer removed or its certificate replaced\"");
+}
+
 }  // namespace
 
 App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
@@ -254,7 +273,10 @@ void App::reload() {
   p.responders.set_breaker_policy(breaker_policy(next));
   p.negative.set_ttl(next.upstream.negative_ttl);
   p.upstream->set_options(FetcherOptions::from(next.upstream));
+  p.writer.ledger().set_max_records(next.cache.max_revocations);
+  const std::shared_ptr<const RouteTable> before = p.services.routes.load();
   p.services.routes.store(std::make_shared<const RouteTable>(registry, p.responders));
+  drop_untrusted(p, before->registry(), *registry);
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));
   log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +

@@ -1,10 +1,39 @@
 #include "ocspcache/cache/cache_writer.h"
 
+#include <string>
+
+#include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
+
 namespace ocspcache {
+namespace {
+
+// One line per CertID and log.upstream_error_interval: a responder stuck on
+// a stale copy answers it to every miss.
+void warn_stale(const AnsweredCert& cert, const RevocationRecord& record) {
+  uint64_t suppressed = 0;
+  if (!log::upstream_errors().allow("stale_after_revocation:" + record.cert_id.hex(), &suppressed))
+    return;
+  std::string fields = "issuer=\"" + cert.issuer + "\" serial=" + cert.serial +
+                       " status=" + std::string(ocsp::to_string(cert.single.status)) +
+                       " this_update=" + std::to_string(cert.single.this_update) +
+                       " revoked_this_update=" + std::to_string(record.this_update) +
+                       " revoked_at=" + std::to_string(record.revoked_at);
+  if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
+  log::warn("stale_after_revocation", fields);
+}
+
+}  // namespace
 
 EntryPtr CacheWriter::commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                              const ocsp::ValidatedResponse& answer,
                              std::span<const AnsweredCert> certs, int64_t now) {
+  // Refused before the listeners hear of it: the per-certificate status
+  // must not flip to good on an answer nobody will be served.
+  if (auto refusal = ledger_.admit(certs)) {
+    warn_stale(certs[refusal->index], refusal->record);
+    return nullptr;
+  }
   EntryPtr entry = CachedResponse::make(key, der, answer);
   if (!entry) return nullptr;
   const bool stored = store_.insert_if_newer(entry);

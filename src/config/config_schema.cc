@@ -151,6 +151,16 @@ const KeySpec<Config> kGlobalKeys[] = {
      .doc = R"(memory backend: file to persist the cache to and warm it from; "" = none)",
      .not_yet = "cache snapshots",
      .field = field<&C::cache, &CacheConfig::snapshot>()},
+    {.table = "cache",
+     .name = "max_revocations",
+     .kind = K::kUInt,
+     .default_toml = "100000",
+     .doc = "CertIDs remembered as revoked (about 70 B each), so an older answer for them is never "
+            "cached or served again; when full, the oldest revocations are forgotten first",
+     .min = 1,
+     .max = 10'000'000,
+     .reload = Reload::kLive,
+     .field = field<&C::cache, &CacheConfig::max_revocations>()},
     // [redis]
     {.table = "redis",
      .name = "url",

@@ -17,8 +17,11 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
     p_.flights.complete(key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
     return;
   }
-  Pending pending{key, route.issuer->name(), {}};
-  for (const auto& id : req.cert_ids()) pending.serials.push_back(ocsp::serial_hex(id.serial));
+  Pending pending{key, route.issuer->name(), {}, {}};
+  for (const auto& id : req.cert_ids()) {
+    pending.serials.push_back(ocsp::serial_hex(id.serial));
+    pending.cert_ids.push_back(ocsp::cert_id_key(id));
+  }
   FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(routes), &route};
   fetcher_.fetch(std::move(fetch), [this, pending = std::move(pending)](FetchResult result) {
     on_fetched(pending, std::move(result));
@@ -51,9 +54,13 @@ void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
   std::vector<AnsweredCert> answered;
   answered.reserve(result.answer.singles.size());
   for (size_t i = 0; i < result.answer.singles.size() && i < pending.serials.size(); ++i) {
-    answered.push_back({pending.issuer, pending.serials[i], result.answer.singles[i]});
+    answered.push_back(
+        {pending.issuer, pending.serials[i], result.answer.singles[i], pending.cert_ids[i]});
   }
   EntryPtr entry = p_.writer.commit(pending.key, result.der, result.answer, answered, now);
+  // Refused as older than a recorded revocation: the responder serves a
+  // stale copy, and asking it again at once would bring the same.
+  if (!entry) p_.negative.remember(pending.key, p_.clock.monotonic_ms());
   p_.flights.complete(pending.key, entry ? FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful}
                                          : FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
 }

@@ -156,6 +156,25 @@ constexpr MetricSpec kMetrics[] = {
      .help = "Entries evicted to stay within cache.max_bytes.",
      .doc = "entries evicted to stay within `cache.max_bytes`"},
 
+    {.name = "ocspcache_revocations_remembered",
+     .type = T::kGauge,
+     .help = "CertIDs recorded as revoked, whose older answers are refused (cache.max_revocations "
+             "at most).",
+     .doc = "CertIDs recorded as revoked (any reason but certificateHold): an answer older than "
+            "the revoked one is never cached or served again for them; at most "
+            "`cache.max_revocations`"},
+    {.name = "ocspcache_stale_answers_refused_total",
+     .type = T::kCounter,
+     .help = "Upstream answers refused because they were older than a recorded revocation of one "
+             "of their CertIDs.",
+     .doc = "responder answers refused (the clients got `tryLater`) because they were older than "
+            "a recorded revocation of one of their CertIDs"},
+    {.name = "ocspcache_revocations_dropped_total",
+     .type = T::kCounter,
+     .help = "Revocation records dropped, oldest first, to stay within cache.max_revocations.",
+     .doc = "revocation records dropped, oldest first, to stay within `cache.max_revocations`; "
+            "their CertIDs are no longer protected from older answers"},
+
     // Client connections.
     {.name = "ocspcache_connections_accepted_total",
      .type = T::kCounter,

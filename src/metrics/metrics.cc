@@ -151,6 +151,12 @@ void append_store_families(std::vector<prometheus::MetricFamily>& out, const Sto
   single(out, "ocspcache_cache_evictions_total", counter_value(static_cast<double>(cache.evictions)));
 }
 
+void append_ledger_families(std::vector<prometheus::MetricFamily>& out, const RevocationStats& s) {
+  single(out, "ocspcache_revocations_remembered", gauge_value(static_cast<double>(s.records)));
+  single(out, "ocspcache_stale_answers_refused_total", counter_value(static_cast<double>(s.refused)));
+  single(out, "ocspcache_revocations_dropped_total", counter_value(static_cast<double>(s.dropped)));
+}
+
 }  // namespace
 
 std::string Metrics::render(int64_t now) {
@@ -160,6 +166,7 @@ std::string Metrics::render(int64_t now) {
   append_request_families(out, workers_);
   append_connection_families(out, workers_);
   if (store_ != nullptr) append_store_families(out, store_->stats());
+  if (ledger_ != nullptr) append_ledger_families(out, ledger_->stats());
   std::string text = prometheus::TextSerializer().Serialize(out);
   // Copied under the tracker's lock (an atomic increment per row), formatted
   // without it, so a scrape holds up the upstream path only for the copy.

@@ -74,6 +74,17 @@ CacheKey make_cache_key(const DecodedRequest& req) {
   return key;
 }
 
+CacheKey cert_id_key(const CertIdView& id) {
+  uint8_t buf[kMaxCanonicalCertId];
+  const size_t n = encode_canonical_cert_id(id, buf);
+  assert(n != 0);  // decode_request enforces the same bounds
+  Sha256 digest;
+  digest.update(std::span<const uint8_t>(buf, n));
+  CacheKey key;
+  key.bytes = digest.finish();
+  return key;
+}
+
 std::string serial_hex(std::span<const uint8_t> serial) {
   size_t i = 0;
   while (i < serial.size() && serial[i] == 0) ++i;

@@ -1,45 +1,62 @@
-#include "delegate_cache.h"
+#include "ocspcache/ocsp/delegate_cache.h"
 
-namespace ocspcache::ocsp::detail {
+#include <algorithm>
 
-DelegateCache& DelegateCache::instance() {
-  static DelegateCache cache;
-  return cache;
-}
+namespace ocspcache::ocsp {
 
-X509Ptr DelegateCache::find(const CertDigest& digest, X509* issuer, int64_t now) {
+bool DelegateCache::known(const CertHash& hash, int64_t now) const {
   std::lock_guard lock(mu_);
-  const auto it = entries_.find(digest);
-  if (it == entries_.end()) return nullptr;
-  const Entry& e = it->second;
-  if (now < e.not_before || now > e.not_after || X509_cmp(e.issuer.get(), issuer) != 0) {
-    return nullptr;
+  for (const Known& k : known_) {
+    if (k.hash == hash) return now >= k.not_before && now <= k.not_after;
   }
-  X509_up_ref(e.signer.get());
-  return X509Ptr(e.signer.get());
+  return false;
 }
 
-void DelegateCache::remember(const CertDigest& digest, X509* signer, X509* issuer,
-                             int64_t not_before, int64_t not_after) {
+X509Ptr DelegateCache::find(const CertHash& hash, int64_t now) const {
   std::lock_guard lock(mu_);
-  ++authorisations_;
-  // Full: start again rather than track age. A CA has a handful of live
-  // delegates; 1024 distinct ones means churn, and re-authorising is only
-  // the cost of a miss before this cache existed.
-  if (entries_.size() >= kMaxEntries) entries_.clear();
-  X509_up_ref(signer);
-  X509_up_ref(issuer);
-  entries_[digest] = Entry{X509Ptr(signer), X509Ptr(issuer), not_before, not_after};
+  for (const Known& k : known_) {
+    if (k.hash != hash) continue;
+    if (now < k.not_before || now > k.not_after || !k.cert) return nullptr;
+    X509_up_ref(k.cert.get());
+    return X509Ptr(k.cert.get());
+  }
+  return nullptr;
 }
 
-uint64_t DelegateCache::authorisations() const {
+void DelegateCache::remember(const CertHash& hash, X509* cert, int64_t not_before,
+                             int64_t not_after) {
+  X509_up_ref(cert);
+  const std::shared_ptr<X509> kept(cert, X509_free);
   std::lock_guard lock(mu_);
-  return authorisations_;
+  for (Known& k : known_) {
+    if (k.hash == hash) {
+      k = {hash, kept, not_before, not_after};
+      return;
+    }
+  }
+  if (known_.size() >= kMaxDelegates) {
+    // Expired ones first: the earliest notAfter is the least useful.
+    auto first_to_go = std::min_element(known_.begin(), known_.end(), [](const Known& a, const Known& b) {
+      return a.not_after < b.not_after;
+    });
+    known_.erase(first_to_go);
+  }
+  known_.push_back({hash, kept, not_before, not_after});
+}
+
+void DelegateCache::count_full_check() {
+  std::lock_guard lock(mu_);
+  ++full_checks_;
+}
+
+uint64_t DelegateCache::full_checks() const {
+  std::lock_guard lock(mu_);
+  return full_checks_;
 }
 
 size_t DelegateCache::size() const {
   std::lock_guard lock(mu_);
-  return entries_.size();
+  return known_.size();
 }
 
-}  // namespace ocspcache::ocsp::detail
+}  // namespace ocspcache::ocsp

@@ -129,4 +129,30 @@ std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der, co
   return out;
 }
 
+bool response_names_any(std::span<const uint8_t> der,
+                        FunctionRef<bool(const CertIdView&)> matches) {
+  ErrorQueueGuard clear_errors;
+  const unsigned char* p = der.data();
+  OcspResponsePtr resp(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+  if (!resp || OCSP_response_status(resp.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) return false;
+  OcspBasicRespPtr bs(OCSP_response_get1_basic(resp.get()));
+  if (!bs) return false;
+  for (int i = 0, n = OCSP_resp_count(bs.get()); i < n; ++i) {
+    OCSP_SINGLERESP* single = OCSP_resp_get0(bs.get(), i);
+    ASN1_OCTET_STRING *name_hash = nullptr, *key_hash = nullptr;
+    ASN1_OBJECT* md = nullptr;
+    ASN1_INTEGER* serial = nullptr;
+    auto* id = single ? const_cast<OCSP_CERTID*>(OCSP_SINGLERESP_get0_id(single)) : nullptr;
+    if (id == nullptr || OCSP_id_get0_info(&name_hash, &md, &key_hash, &serial, id) != 1 ||
+        name_hash == nullptr || md == nullptr || key_hash == nullptr)
+      continue;
+    CertIdView view;
+    view.hash_oid = {OBJ_get0_data(md), static_cast<size_t>(OBJ_length(md))};
+    view.name_hash = contents(name_hash);
+    view.key_hash = contents(key_hash);
+    if (matches(view)) return true;
+  }
+  return false;
+}
+
 }  // namespace ocspcache::ocsp

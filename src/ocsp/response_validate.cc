@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <optional>
@@ -14,7 +15,6 @@
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/issuer.h"
 #include "ocspcache/ocsp/response.h"
-#include "delegate_cache.h"
 #include "der_reader.h"
 #include "ocspcache/util/sha256.h"
 #include "ocspcache/util/ssl_handles.h"
@@ -23,8 +23,6 @@
 namespace ocspcache::ocsp {
 namespace {
 
-using detail::CertDigest;
-using detail::DelegateCache;
 using detail::cert_status;
 using detail::ErrorQueueGuard;
 using detail::to_unix;
@@ -89,7 +87,26 @@ std::optional<std::string> delegate_problem(X509* signer, X509* issuer, int64_t 
   return std::nullopt;
 }
 
-std::optional<ResponseFailure> check_signature(OCSP_BASICRESP* bs, X509* issuer, int64_t now) {
+// delegate_problem, once per delegate certificate and issuer: a known
+// delegate (delegate_cache.h) is authorised by the SHA-256 of its DER alone,
+// within the validity it was checked with.
+std::optional<std::string> delegate_problem_cached(X509* signer, const Issuer& issuer, int64_t now) {
+  DelegateCache::CertHash hash{};
+  unsigned int len = 0;
+  const bool hashed = X509_digest(signer, EVP_sha256(), hash.data(), &len) == 1 && len == hash.size();
+  if (hashed && issuer.delegates().known(hash, now)) return std::nullopt;
+  issuer.delegates().count_full_check();
+  auto problem = delegate_problem(signer, issuer.cert(), now);
+  if (problem || !hashed) return problem;
+  // delegate_problem read both bounds, so they parse.
+  issuer.delegates().remember(hash, signer, to_unix(X509_get0_notBefore(signer)).value_or(INT64_MAX),
+                              to_unix(X509_get0_notAfter(signer)).value_or(INT64_MIN));
+  return std::nullopt;
+}
+
+std::optional<ResponseFailure> check_signature(OCSP_BASICRESP* bs, const Issuer& issuer_ref,
+                                               int64_t now) {
+  X509* const issuer = issuer_ref.cert();
   X509* signer = nullptr;
   if (responder_is(bs, issuer)) {
     signer = issuer;
@@ -100,7 +117,7 @@ std::optional<ResponseFailure> check_signature(OCSP_BASICRESP* bs, X509* issuer,
                              "no certificate matches the ResponderID"};
   }
   if (X509_cmp(signer, issuer) != 0) {
-    if (auto problem = delegate_problem(signer, issuer, now))
+    if (auto problem = delegate_problem_cached(signer, issuer_ref, now))
       return ResponseFailure{ResponseError::kUnauthorizedSigner, ResponseCode::kSuccessful,
                              std::move(*problem)};
   }
@@ -150,7 +167,11 @@ std::optional<Failure> read_singles(OCSP_BASICRESP* bs, const DecodedRequest& re
                   "nextUpdate " + std::to_string(now - *next_update) + "s ago for " + which());
     s.this_update = *this_update;
     s.next_update = *next_update;
-    if (s.status == CertStatus::kRevoked) s.revoked_at = to_unix(revoked).value_or(0);
+    if (s.status == CertStatus::kRevoked) {
+      s.revoked_at = to_unix(revoked).value_or(0);
+      // OpenSSL reports an absent reason as OCSP_REVOKED_STATUS_NOSTATUS (-1).
+      s.revocation_reason = reason >= 0 ? reason : SingleStatus::kNoReason;
+    }
     out.this_update = i == 0 ? s.this_update : std::max(out.this_update, s.this_update);
     out.next_update = i == 0 ? s.next_update : std::min(out.next_update, s.next_update);
     out.singles.push_back(s);
@@ -271,21 +292,22 @@ std::optional<bool> verify_exact(const BasicParts& p, OCSP_BASICRESP* bs, EVP_PK
 }
 
 std::optional<ResponseFailure> fast_check_signature(const BasicParts& p, OCSP_BASICRESP* bs,
-                                                    X509* issuer, int64_t now) {
+                                                    const Issuer& issuer_ref, int64_t now) {
+  X509* const issuer = issuer_ref.cert();
   X509Ptr held;
   X509* signer = nullptr;
   if (responder_is(bs, issuer)) {
     signer = issuer;
   } else {
-    DelegateCache& cache = DelegateCache::instance();
+    DelegateCache& cache = issuer_ref.delegates();
     der::Reader certs(p.certs);
     der::Tlv c;
     while (signer == nullptr && certs.next(c)) {
       const auto cert_der = whole(c);
       Sha256 h;
       h.update(cert_der);
-      const CertDigest digest = h.finish();
-      X509Ptr candidate = cache.find(digest, issuer, now);
+      const DelegateCache::CertHash digest = h.finish();
+      X509Ptr candidate = cache.find(digest, now);
       const bool authorised = candidate != nullptr;
       if (!candidate) {
         const unsigned char* q = cert_der.data();
@@ -293,12 +315,14 @@ std::optional<ResponseFailure> fast_check_signature(const BasicParts& p, OCSP_BA
       }
       if (!candidate || !responder_is(bs, candidate.get())) continue;
       if (!authorised && X509_cmp(candidate.get(), issuer) != 0) {
+        cache.count_full_check();
         if (auto problem = delegate_problem(candidate.get(), issuer, now))
           return ResponseFailure{ResponseError::kUnauthorizedSigner, ResponseCode::kSuccessful,
                                  std::move(*problem)};
-        cache.remember(digest, candidate.get(), issuer,
-                       to_unix(X509_get0_notBefore(candidate.get())).value_or(0),
-                       to_unix(X509_get0_notAfter(candidate.get())).value_or(0));
+        // delegate_problem read both bounds, so they parse.
+        cache.remember(digest, candidate.get(),
+                       to_unix(X509_get0_notBefore(candidate.get())).value_or(INT64_MAX),
+                       to_unix(X509_get0_notAfter(candidate.get())).value_or(INT64_MIN));
       }
       held = std::move(candidate);
       signer = held.get();
@@ -323,8 +347,6 @@ std::optional<ResponseFailure> fast_check_signature(const BasicParts& p, OCSP_BA
 
 }  // namespace
 
-uint64_t delegate_authorisations() { return DelegateCache::instance().authorisations(); }
-
 Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uint8_t> der,
                                                              const DecodedRequest& req,
                                                              const Issuer* issuer, int64_t now,
@@ -335,7 +357,7 @@ Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uin
       ValidatedResponse out;
       if (auto failure = read_singles(bs.get(), req, now, skew_seconds, out)) return std::move(*failure);
       if (issuer != nullptr) {
-        if (auto failure = fast_check_signature(*parts, bs.get(), issuer->cert(), now))
+        if (auto failure = fast_check_signature(*parts, bs.get(), *issuer, now))
           return Failure{std::move(*failure)};
       }
       return out;
@@ -358,7 +380,7 @@ Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uin
   ValidatedResponse out;
   if (auto failure = read_singles(bs.get(), req, now, skew_seconds, out)) return std::move(*failure);
   if (issuer != nullptr) {
-    if (auto failure = check_signature(bs.get(), issuer->cert(), now))
+    if (auto failure = check_signature(bs.get(), *issuer, now))
       return Failure{std::move(*failure)};
   }
   return out;

@@ -11,6 +11,11 @@ void NegativeCache::set_ttl(Millis ttl) {
   if (ttl_.count() == 0) until_.clear();  // turned off: forget everything now
 }
 
+void NegativeCache::forget_all() {
+  std::lock_guard lock(mu_);
+  until_.clear();
+}
+
 bool NegativeCache::remembered(const ocsp::CacheKey& key, int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto it = until_.find(key);

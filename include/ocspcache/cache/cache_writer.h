@@ -3,6 +3,10 @@
 // listeners hear of it. Nothing else inserts: the request path only reads,
 // the fetcher only returns results, the metrics only listen.
 //
+// Before anything is stored or announced, the answer goes past the
+// revocation ledger (revocation_ledger.h): an answer older than a recorded
+// revocation of one of its CertIDs is refused whole.
+//
 // Next in this component: the write-through to a shared store (Redis,
 // issue 11), between the store and the event.
 #pragma once
@@ -12,6 +16,7 @@
 #include <vector>
 
 #include "ocspcache/cache/entry_events.h"
+#include "ocspcache/cache/revocation_ledger.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/response.h"
@@ -20,7 +25,8 @@ namespace ocspcache {
 
 class CacheWriter {
  public:
-  explicit CacheWriter(Store& store) : store_(store) {}
+  explicit CacheWriter(Store& store, size_t max_revocations = RevocationLedger::kDefaultMax)
+      : store_(store), ledger_(max_revocations) {}
   CacheWriter(const CacheWriter&) = delete;
   CacheWriter& operator=(const CacheWriter&) = delete;
 
@@ -31,13 +37,22 @@ class CacheWriter {
   // and tells the listeners. Returns the entry to answer the waiting
   // clients with: the stored one; the newer one the store already held; or,
   // when the store cannot hold it (too large), the answer itself, uncached.
-  // Null only for a DER over 4 GiB (upstream.max_response stops it long before).
+  // Null (the clients get tryLater) when a CertID of `certs` was recorded
+  // revoked with a newer thisUpdate than this answer gives it: then nothing
+  // is stored and no listener hears of it. Also null for a DER over 4 GiB
+  // (upstream.max_response stops it long before).
   EntryPtr commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                   const ocsp::ValidatedResponse& answer, std::span<const AnsweredCert> certs,
                   int64_t now);
 
+  // Thread-safe: the metrics read its stats, a reload sets its bound, the
+  // snapshot (issue 11) walks and restores it.
+  RevocationLedger& ledger() { return ledger_; }
+  const RevocationLedger& ledger() const { return ledger_; }
+
  private:
   Store& store_;
+  RevocationLedger ledger_;
   std::vector<EntryListener*> listeners_;
 };
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "ocspcache/cache/cached_response.h"
+#include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/response.h"
 
 namespace ocspcache {
@@ -22,6 +23,9 @@ struct AnsweredCert {
   std::string issuer;  // the [[issuer]] name: the `issuer` label
   std::string serial;  // serial_hex of the asked CertID: the `serial` label
   ocsp::SingleStatus single;
+  // ocsp::cert_id_key of this CertID alone: what the revocation ledger
+  // (revocation_ledger.h) is keyed by, whatever request it came with.
+  ocsp::CacheKey cert_id{};
 };
 
 struct EntryChange {

@@ -45,6 +45,7 @@ struct CacheConfig {
   size_t max_bytes = 512ull * 1024 * 1024;
   double refresh_ahead = 0.5;
   std::string snapshot;
+  size_t max_revocations = 100'000;  // revocation ledger records (sticky revocation)
   bool operator==(const CacheConfig&) const = default;
 };
 

@@ -60,6 +60,7 @@ class MissResolver {
     ocsp::CacheKey key;
     std::string issuer;
     std::vector<std::string> serials;  // per CertID, request order: the metric labels
+    std::vector<ocsp::CacheKey> cert_ids;  // per CertID: the revocation ledger's keys
   };
   void on_fetched(const Pending& pending, FetchResult result);
 

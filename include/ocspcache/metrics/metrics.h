@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ocspcache/cache/revocation_ledger.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/metrics/cert_tracker.h"
 #include "ocspcache/metrics/responder_status.h"
@@ -34,6 +35,7 @@ class Metrics {
   // Start-up wiring (before workers run).
   void add_worker(const WorkerStats* stats) { workers_.push_back(stats); }
   void set_store(const Store* store) { store_ = store; }
+  void set_ledger(const RevocationLedger* ledger) { ledger_ = ledger; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
 
   // Thread-safe; called once per upstream exchange. `outcome` is the label
@@ -66,6 +68,7 @@ class Metrics {
   prometheus::Counter* hedges_;
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
+  const RevocationLedger* ledger_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;
 };

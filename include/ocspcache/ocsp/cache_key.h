@@ -45,6 +45,12 @@ size_t encode_canonical_cert_id(const CertIdView& id, std::span<uint8_t> out);
 // No allocation: low-level SHA-256 on the stack (see sha256.h).
 CacheKey make_cache_key(const DecodedRequest& req);
 
+// The key of one CertID alone: sha256 of its canonical DER. Equal to
+// make_cache_key of a request holding only `id`; what per-certificate
+// records (the cache's revocation ledger) are keyed by, whichever
+// multi-CertID request the answer came with.
+CacheKey cert_id_key(const CertIdView& id);
+
 // The request we send upstream: the same CertIDs (canonical), no nonce, no
 // extensions, unsigned, so the answer is shareable between clients.
 std::vector<uint8_t> build_upstream_request(const DecodedRequest& req);

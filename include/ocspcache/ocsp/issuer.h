@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ocspcache/config/config.h"
+#include "ocspcache/ocsp/delegate_cache.h"
 #include "ocspcache/ocsp/request.h"
 #include "ocspcache/util/ssl_handles.h"
 
@@ -31,6 +32,10 @@ class Issuer {
   // hash equal ours under that algorithm.
   bool matches(const CertIdView& id) const;
 
+  // Delegated responders already authorised for this certificate
+  // (delegate_cache.h). Thread-safe, hence usable through a const Issuer.
+  DelegateCache& delegates() const { return *delegates_; }
+
  private:
   struct Hashes {
     std::array<uint8_t, 16> oid{};  // OID content octets
@@ -43,6 +48,8 @@ class Issuer {
   X509Ptr cert_;
   std::vector<HttpUrl> responders_;
   std::vector<Hashes> hashes_;  // one per supported algorithm
+  // Behind a pointer: an Issuer moves (into its registry), a mutex does not.
+  std::unique_ptr<DelegateCache> delegates_ = std::make_unique<DelegateCache>();
 };
 
 class IssuerRegistry {

@@ -58,6 +58,17 @@ struct SingleStatus {
   int64_t this_update = 0;  // unix seconds
   int64_t next_update = 0;
   int64_t revoked_at = 0;   // 0 unless revoked
+  // CRLReason (RFC 5280 §5.3.1) of a revoked certificate; kNoReason when
+  // the responder gave none (and for good and unknown).
+  int revocation_reason = kNoReason;
+
+  static constexpr int kNoReason = -1;
+  static constexpr int kCertificateHold = 6;
+  // Revoked for good: any reason but certificateHold (which may be lifted),
+  // and no reason at all. What the cache's revocation ledger remembers.
+  bool revoked_for_good() const {
+    return status == CertStatus::kRevoked && revocation_reason != kCertificateHold;
+  }
 };
 
 struct ValidatedResponse {
@@ -74,10 +85,5 @@ Result<ValidatedResponse, ResponseFailure> validate_response(std::span<const uin
                                                              const DecodedRequest& req,
                                                              const Issuer* issuer, int64_t now,
                                                              int64_t skew_seconds);
-
-// Delegated responder certificates decoded and authorised so far (each is
-// then remembered by its SHA-256 until its notAfter, so a CA's delegate
-// costs this once, not once per answer).
-uint64_t delegate_authorisations();
 
 }  // namespace ocspcache::ocsp

@@ -14,6 +14,7 @@
 
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/response.h"
+#include "ocspcache/util/function_ref.h"
 
 namespace ocspcache::ocsp {
 
@@ -36,5 +37,12 @@ struct IdentifiedSingle {
 // signature is not checked again: the cache only holds validated responses.
 std::vector<IdentifiedSingle> identify_response(std::span<const uint8_t> der, const CacheKey& key,
                                                 const IssuerRegistry& registry);
+
+// True when a SingleResponse of `der` has a CertID that `matches` accepts
+// (e.g. Issuer::matches: is this an answer about one of its certificates?).
+// Every SingleResponse counts, covered by the key or not. False for anything
+// that is not a successful basic response.
+bool response_names_any(std::span<const uint8_t> der,
+                        FunctionRef<bool(const CertIdView&)> matches);
 
 }  // namespace ocspcache::ocsp

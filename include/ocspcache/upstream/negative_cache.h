@@ -32,6 +32,9 @@ class NegativeCache {
   explicit NegativeCache(Millis ttl = Millis{30'000}, double jitter = 0.2, uint64_t seed = 1);
 
   void set_ttl(Millis ttl);  // SIGHUP; applies to failures remembered from now on
+  // SIGHUP that changed whom we trust: what failed against the old issuer
+  // certificates says nothing of the new ones.
+  void forget_all();
 
   // Is a failure for `key` remembered at `now_ms` (monotonic)?
   bool remembered(const ocsp::CacheKey& key, int64_t now_ms);

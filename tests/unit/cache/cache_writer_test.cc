@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ocspcache/cache/memory_store.h"
@@ -87,6 +89,120 @@ TEST(CacheWriter, AnAnswerTooLargeForTheStoreIsStillServedOnce) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->der().size(), big.size());
   EXPECT_FALSE(store.peek(key(1), kNow));
+}
+
+// Sticky revocation: the ledger outlives the store's entry.
+
+ocsp::SingleStatus single(ocsp::CertStatus status, int64_t this_update, int reason = -1) {
+  ocsp::SingleStatus s{status, this_update, this_update + 3600, 0};
+  if (status == ocsp::CertStatus::kRevoked) {
+    s.revoked_at = kNow - 86'400;
+    s.revocation_reason = reason;
+  }
+  return s;
+}
+
+ocsp::ValidatedResponse answer_of(std::vector<ocsp::SingleStatus> singles) {
+  ocsp::ValidatedResponse v;
+  v.singles = std::move(singles);
+  v.this_update = v.singles[0].this_update;
+  v.next_update = v.singles[0].next_update;
+  for (const auto& s : v.singles) {
+    v.this_update = std::max(v.this_update, s.this_update);
+    v.next_update = std::min(v.next_update, s.next_update);
+  }
+  v.produced_at = v.this_update;
+  return v;
+}
+
+// Commits `singles` as the answer for `entry_key`, one CertID per single
+// (cert_id key(100 + id)).
+EntryPtr commit(CacheWriter& w, const ocsp::CacheKey& entry_key,
+                std::vector<std::pair<uint8_t, ocsp::SingleStatus>> singles) {
+  std::vector<AnsweredCert> certs;
+  std::vector<ocsp::SingleStatus> only;
+  for (const auto& [id, s] : singles) {
+    certs.push_back({"CA", std::to_string(id), s, key(static_cast<uint8_t>(100 + id))});
+    only.push_back(s);
+  }
+  const std::vector<uint8_t> der(64, static_cast<uint8_t>(0x40 + singles.size()));
+  return w.commit(entry_key, der, answer_of(only), certs, kNow);
+}
+
+TEST(CacheWriter, AnOlderAnswerAfterARevocationIsRefusedEvenOnceTheEntryIsGone) {
+  MemoryStore store(1 << 20, 2);
+  CacheWriter writer(store);
+  Recorder r;
+  writer.subscribe(r);
+  ASSERT_TRUE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kRevoked, kNow - 60, 1)}}));
+  store.erase(key(1));  // evicted
+  ASSERT_FALSE(store.peek(key(1), kNow));
+
+  EntryPtr stale = commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 3600)}});
+  EXPECT_FALSE(stale) << "an answer older than the revocation is never served";
+  EXPECT_FALSE(store.peek(key(1), kNow)) << "nor cached";
+  EXPECT_EQ(r.seen.size(), 1u) << "nor announced: the certificate's status must not flip to good";
+  EXPECT_EQ(writer.ledger().stats().refused, 1u);
+  EXPECT_EQ(writer.ledger().stats().records, 1u);
+
+  // A responder that answers again after the revocation is believed.
+  EntryPtr newer = commit(writer, key(1), {{1, single(ocsp::CertStatus::kRevoked, kNow - 30, 1)}});
+  ASSERT_TRUE(newer);
+  EXPECT_EQ(store.peek(key(1), kNow), newer);
+  EXPECT_FALSE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 45)}}))
+      << "the bar moved forward with the newer revoked answer";
+}
+
+TEST(CacheWriter, NoReasonCountsAsRevoked) {
+  MemoryStore store(1 << 20, 2);
+  CacheWriter writer(store);
+  ASSERT_TRUE(commit(writer, key(1),
+                     {{1, single(ocsp::CertStatus::kRevoked, kNow - 60,
+                                 ocsp::SingleStatus::kNoReason)}}));
+  store.erase(key(1));
+  EXPECT_FALSE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 600)}}));
+}
+
+// certificateHold may be lifted: an older good answer is not refused, and
+// no record is made at all.
+TEST(CacheWriter, ACertificateOnHoldIsNotSticky) {
+  MemoryStore store(1 << 20, 2);
+  CacheWriter writer(store);
+  ASSERT_TRUE(commit(writer, key(1),
+                     {{1, single(ocsp::CertStatus::kRevoked, kNow - 60,
+                                 ocsp::SingleStatus::kCertificateHold)}}));
+  EXPECT_EQ(writer.ledger().stats().records, 0u);
+  store.erase(key(1));
+  EXPECT_TRUE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 600)}}));
+  EXPECT_TRUE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 10)}}))
+      << "and the hold lifted later is good";
+}
+
+TEST(CacheWriter, ANewerGoodAnswerAfterARevocationIsAccepted) {
+  MemoryStore store(1 << 20, 2);
+  CacheWriter writer(store);
+  ASSERT_TRUE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kRevoked, kNow - 600, 4)}}));
+  EXPECT_TRUE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 10)}}))
+      << "only older answers are refused";
+  EXPECT_EQ(writer.ledger().stats().refused, 0u);
+}
+
+// A multi-CertID request is cached whole under its own key: one stale
+// CertID refuses all of it, and a revocation learnt through it protects the
+// single-CertID key too.
+TEST(CacheWriter, OneStaleCertIdRefusesAMultiCertIdAnswerWhole) {
+  MemoryStore store(1 << 20, 2);
+  CacheWriter writer(store);
+  ASSERT_TRUE(commit(writer, key(9),
+                     {{1, single(ocsp::CertStatus::kGood, kNow - 60)},
+                      {2, single(ocsp::CertStatus::kRevoked, kNow - 60, 1)}}));
+  EXPECT_FALSE(commit(writer, key(9),
+                      {{1, single(ocsp::CertStatus::kGood, kNow - 30)},
+                       {2, single(ocsp::CertStatus::kGood, kNow - 120)}}));
+  EXPECT_FALSE(commit(writer, key(2), {{2, single(ocsp::CertStatus::kGood, kNow - 120)}}));
+  EXPECT_TRUE(commit(writer, key(1), {{1, single(ocsp::CertStatus::kGood, kNow - 120)}}))
+      << "the good CertID of that answer has no record";
+  EXPECT_EQ(writer.ledger().stats().refused, 2u);
 }
 
 }  // namespace

@@ -125,6 +125,8 @@ std::string render_everything() {
   Metrics m;
   MemoryStore cache(1 << 20);
   m.set_store(&cache);
+  RevocationLedger ledger;
+  m.set_ledger(&ledger);
   WorkerStats worker;
   worker.count_request(ReqMethod::kGet, ReqResult::kHit, 120'000);
   worker.connection_opened();
@@ -193,12 +195,15 @@ TEST(MetricCatalogue, ScrapeWithEverySourceHasExactlyTheCatalogue) {
   }
 }
 
-// What a daemon that has answered nothing yet exports (its cache is always
-// set): the "always" rows and no others, so "once_seen" means what it says.
+// What a daemon that has answered nothing yet exports (its cache
+// and revocation ledger are always set): the "always" rows and no others,
+// so "once_seen" means what it says.
 TEST(MetricCatalogue, FreshInstanceExportsTheAlwaysRowsOnly) {
   Metrics m;
   MemoryStore cache(1 << 20);
   m.set_store(&cache);
+  RevocationLedger ledger;
+  m.set_ledger(&ledger);
   WorkerStats worker;
   m.add_worker(&worker);
   std::set<std::string> exported;

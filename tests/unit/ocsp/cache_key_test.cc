@@ -88,6 +88,18 @@ TEST(OcspCacheKey, MultiCertIdKeyHashesTheConcatenation) {
   EXPECT_NE(make_cache_key(first_only), key);
 }
 
+// The revocation ledger's key: one CertID alone, whichever request it came in.
+TEST(OcspCacheKey, CertIdKeyIsTheKeyOfThatCertIdAlone) {
+  const auto both = testpki::make_request(
+      {{pki().leaf.get(), pki().ca.get()}, {pki().leaf2.get(), pki().ca.get()}});
+  const auto one = testpki::make_request({{pki().leaf2.get(), pki().ca.get()}});
+  auto b = decode_request(both);
+  auto o = decode_request(one);
+  ASSERT_TRUE(b.ok() && o.ok());
+  EXPECT_EQ(cert_id_key(b->ids[1]), make_cache_key(*o));
+  EXPECT_NE(cert_id_key(b->ids[0]), cert_id_key(b->ids[1]));
+}
+
 TEST(OcspCacheKey, HexIsLowerCase) {
   CacheKey k;
   k.bytes[0] = 0xAB;

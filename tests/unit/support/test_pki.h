@@ -171,6 +171,7 @@ struct SingleSpec {
   const EVP_MD* md = EVP_sha1();
   int status = V_OCSP_CERTSTATUS_GOOD;
   int64_t revoked_at = 0;
+  int reason = OCSP_REVOKED_STATUS_KEYCOMPROMISE;  // -1: no reason given
   int64_t this_update = now() - 60;
   std::optional<int64_t> next_update = now() + 3600;
   const OCSP_CERTID* id = nullptr;  // overrides leaf/issuer/md when set
@@ -196,7 +197,7 @@ inline std::vector<uint8_t> make_response(const std::vector<SingleSpec>& singles
     Asn1TimePtr revoked = s.status == V_OCSP_CERTSTATUS_REVOKED ? asn1_time(s.revoked_at) : nullptr;
     check(OCSP_basic_add1_status(
               bs.get(), id.get(), s.status,
-              s.status == V_OCSP_CERTSTATUS_REVOKED ? OCSP_REVOKED_STATUS_KEYCOMPROMISE : -1,
+              s.status == V_OCSP_CERTSTATUS_REVOKED ? s.reason : -1,
               revoked.get(), this_update.get(), next_update.get()) != nullptr,
           "OCSP_basic_add1_status");
   }
