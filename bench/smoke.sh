@@ -33,7 +33,10 @@ for T in 1 2; do
   expect '^\| ocspcache / nginx static \| [0-9.]+ ' "the ratio to nginx static"
   expect '^\| ocspcache / fixed-response \| [0-9.]+ ' "the ratio to the fixed-response server"
 done
-expect '^\| \*\*added by ocspcache\*\* \| -?[0-9]+ ' "the miss-path added latency"
+expect '^\| \*\*added by ocspcache, openssl ocsp\*\* \| -?[0-9]+ ' "the miss-path added latency (openssl ocsp)"
+expect '^\| \*\*added by ocspcache, keep-alive responder\*\* \| -?[0-9]+ ' "the miss-path added latency (keep-alive responder)"
+expect '^\| connections the responder saw .*\*\*[0-9]+ / [0-9]+\*\*' "the miss storm's connections"
+expect '^\| hit p99 idle / during the storm \| [0-9]+ µs / [0-9]+ µs' "the hit p99 during the miss storm"
 expect '^\| upstream requests .*\*\*1\*\*' "exactly one upstream request in the coalescing test"
 expect "^\\| 1000 \\| uniform \\| $num \\|" "the uniform scale row"
 expect "^\\| 1000 \\| zipf \\| $num \\|" "the Zipf scale row"
