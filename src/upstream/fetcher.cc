@@ -82,8 +82,9 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
                  });
     return;
   }
-  warn_limited("exhausted\n" + route.issuer->name(), "upstream_exhausted",
-               "issuer=\"" + route.issuer->name() + "\" key=" +
+  const std::string issuer_name(route.name());
+  warn_limited("exhausted\n" + issuer_name, "upstream_exhausted",
+               "issuer=\"" + issuer_name + "\" key=" +
                    job->request.key.hex().substr(0, 16) + " answer=tryLater" +
                    (job->result.deadline_passed ? " deadline_passed=1" : "") +
                    (job->result.skipped.empty()
@@ -93,15 +94,15 @@ void Fetcher::try_next(std::shared_ptr<Job> job) {
 }
 
 void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, UpstreamReply reply) {
-  const ocsp::Issuer& issuer = *job->request.route->issuer;
+  const Route& route = *job->request.route;
   const int64_t now = clock_.unix_seconds();
   // decoded_ok was checked before any responder was asked.
   const auto decoded = ocsp::decode_request(job->request.request_der);
-  Verdict v = judge_reply(reply, *decoded, issuer, now, options_.clock_skew.count() / 1000);
+  Verdict v = judge_reply(reply, *decoded, route.issuer, now, options_.clock_skew.count() / 1000);
   const std::string& url = responder.url().original;
   UpstreamAttempt attempt{url, v.outcome, reply.seconds, {}};
   if (v.answer) {
-    responder.record(issuer.name(), v.outcome, {}, now, clock_.monotonic_ms());
+    responder.record(route.name(), v.outcome, {}, now, clock_.monotonic_ms());
     job->result.attempts.push_back(std::move(attempt));
     job->result.code = ocsp::ResponseCode::kSuccessful;
     job->result.der = std::move(reply.body);
@@ -111,7 +112,7 @@ void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, Up
     return;
   }
   attempt.error = std::string(to_label(v.outcome)) + " (" + v.why + ")";
-  responder.record(issuer.name(), v.outcome, attempt.error, now, clock_.monotonic_ms());
+  responder.record(route.name(), v.outcome, attempt.error, now, clock_.monotonic_ms());
   job->result.attempts.push_back(std::move(attempt));
   warn_limited(url + "\n" + std::string(to_label(v.outcome)), "upstream_failed",
                "responder=" + url + " outcome=" + std::string(to_label(v.outcome)) + " reason=\"" +

@@ -61,7 +61,9 @@ struct UpstreamConfig {
   Millis breaker_backoff{1'000};
   Millis breaker_max_backoff{60'000};
   Millis negative_ttl{30'000};  // a failed fetch remembered per CertID; 0 = off
-  std::vector<std::string> allow_hosts;
+  std::vector<std::string> allow_hosts;  // forward-proxy mode; empty = off
+  size_t forward_max_responders = 256;    // forwarded responder URLs remembered at once
+  std::string nonce = "cache";            // "cache" | "passthrough"
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew
   bool operator==(const UpstreamConfig&) const = default;
@@ -112,8 +114,8 @@ struct Config {
 };
 
 // Reads, parses and validates FILE. Throws ConfigError naming file, line,
-// key and reason. Features not built yet (redis backend, snapshot, stapling,
-// forward proxy) are rejected with "not yet supported".
+// key and reason. Features not built yet (redis backend, snapshot, stapling)
+// are rejected with "not yet supported".
 Config load_config(const std::string& path);
 
 // Parsers shared with tests: "250ms" "3s" "5m" "1h" "1d"; "64KiB" "512MiB" "1GiB" "100" (bytes).

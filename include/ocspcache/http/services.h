@@ -13,6 +13,7 @@
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/metrics.h"
 #include "ocspcache/upstream/negative_cache.h"
+#include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/util/clock.h"
 
@@ -26,6 +27,9 @@ struct Services {
   // with alive through its shared_ptr. Read on misses only.
   std::atomic<std::shared_ptr<const RouteTable>> routes;
   Flights* flights = nullptr;
+  // Every responder, configured and forwarded (forward-proxy mode adds the
+  // ones clients name, bounded).
+  ResponderSet* responders = nullptr;
   NegativeCache* negative = nullptr;
   Metrics* metrics = nullptr;
   const Clock* clock = &system_clock();

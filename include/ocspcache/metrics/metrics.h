@@ -41,6 +41,8 @@ class Metrics {
   void upstream_result(std::string_view responder, std::string_view outcome, double seconds);
   // A miss answered tryLater from a remembered failure (upstream.negative_ttl).
   void failure_remembered() { failures_remembered_->Increment(); }
+  // Forward-proxy mode refused a request (`reason`: http/forward_target.h).
+  void forward_refused(std::string_view reason);
 
   // Thread-safe sources of the ssl_ocsp_response_* series, responder_up and /status.
   CertTracker& certs() { return certs_; }
@@ -58,6 +60,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* upstream_requests_;
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
   prometheus::Counter* failures_remembered_;
+  prometheus::Family<prometheus::Counter>* forward_refused_;
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
   CertTracker certs_;
