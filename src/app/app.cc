@@ -158,6 +158,7 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
   p.services.writer = &p.writer;
   p.services.routes.store(std::make_shared<const RouteTable>(std::move(issuers), p.responders));
   p.services.flights = &p.flights;
+  p.services.responders = &p.responders;
   p.services.negative = &p.negative;
   p.services.metrics = &p.metrics;
   p.services.clock = &p.clock;

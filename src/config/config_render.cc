@@ -74,6 +74,8 @@ std::string type_text(const KeySpec<Target>& row) {
       return "path of a readable file";
     case Kind::kStringList:
       return "array of strings";
+    case Kind::kHostPatternList:
+      return "array of host names, `\"*.domain\"` wildcards and IP addresses";
     case Kind::kDuration:
       return "duration" + bounds(row.min, row.max, format_duration);
     case Kind::kSize:

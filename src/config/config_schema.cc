@@ -278,11 +278,30 @@ const KeySpec<Config> kGlobalKeys[] = {
      .field = field<&C::upstream, &UpstreamConfig::rate>()},
     {.table = "upstream",
      .name = "allow_hosts",
-     .kind = K::kStringList,
+     .kind = K::kHostPatternList,
      .default_toml = "[]",
-     .doc = "forward-proxy mode: responder hosts clients may ask for; empty = off",
-     .not_yet = "forward-proxy mode",
+     .doc = "forward-proxy mode: responder hosts clients may name in an absolute URI or Host "
+            "header (exact names, \"*.example.com\" for names below it, IP addresses); a "
+            "private or loopback address is reached only if listed itself; empty = off",
      .field = field<&C::upstream, &UpstreamConfig::allow_hosts>()},
+    {.table = "upstream",
+     .name = "forward_max_responders",
+     .kind = K::kUInt,
+     .default_toml = "256",
+     .doc = "forward-proxy mode: responder URLs (each with its own breaker and health) kept at "
+            "once; beyond it the longest unused one is forgotten",
+     .min = 1,
+     .max = 100000,
+     .field = field<&C::upstream, &UpstreamConfig::forward_max_responders>()},
+    {.table = "upstream",
+     .name = "nonce",
+     .kind = K::kChoice,
+     .default_toml = R"("cache")",
+     .doc = "requests carrying a nonce: \"cache\" answers them from the cache (the nonce is "
+            "dropped), \"passthrough\" sends them as they are to the responder, uncached, one "
+            "exchange per request",
+     .choices = "cache|passthrough",
+     .field = field<&C::upstream, &UpstreamConfig::nonce>()},
     {.table = "upstream",
      .name = "max_response",
      .kind = K::kSize,

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "ocspcache/util/host_allow_list.h"
 #include "values.h"
 
 namespace ocspcache::config_schema {
@@ -261,6 +262,19 @@ Value convert(const LoadContext& ctx, const toml::node& node, std::string_view k
       auto items = elements(ctx, node, key, /*allow_single_string=*/false);
       for (size_t i = 0; i < items.size(); ++i) {
         out.push_back(as_string(ctx, *items[i], element_key(key, node, i)));
+      }
+      return out;
+    }
+    case Kind::kHostPatternList: {
+      std::vector<std::string> out;
+      auto items = elements(ctx, node, key, /*allow_single_string=*/false);
+      for (size_t i = 0; i < items.size(); ++i) {
+        const std::string item_key = element_key(key, node, i);
+        std::string entry = as_string(ctx, *items[i], item_key);
+        if (auto problem = host_pattern_problem(entry)) {
+          fail(ctx, items[i]->source(), item_key, "bad entry " + in_quotes(entry) + ": " + *problem);
+        }
+        out.push_back(std::move(entry));
       }
       return out;
     }

@@ -28,6 +28,7 @@ enum class Kind {
   kPath,            // string; resolved against the config file's directory if relative
   kReadableFile,    // kPath that must name a readable regular file
   kStringList,      // array of strings
+  kHostPatternList, // array of host names, "*." wildcards and IP literals (allow lists)
   kDuration,        // string "250ms" / "3s" / "5m" / "1h" / "1d", in [min, max] ms
   kSize,            // integer bytes or string "64KiB", in [min, max] bytes
   kListenList,      // array of "host:port" (or one string), at least one

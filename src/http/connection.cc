@@ -1,6 +1,8 @@
 #include "ocspcache/http/connection.h"
 
 #include <event2/event.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -64,6 +66,20 @@ Connection::~Connection() {
 
 void Connection::start() {
   ev_ = event_new(worker_.base(), fd_, EV_READ | EV_PERSIST, &Connection::on_io, this);
+  if (worker_.forwarder() != nullptr) {
+    // Who we are on this connection, so a request naming ocspcache itself
+    // is routed by issuer and never forwarded back to us.
+    sockaddr_storage local{};
+    socklen_t len = sizeof local;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&local), &len) == 0) {
+      const auto* sa = reinterpret_cast<const sockaddr*>(&local);
+      if (auto ip = from_sockaddr(sa)) self_.local = *ip;
+      self_.port = ntohs(sa->sa_family == AF_INET6
+                             ? reinterpret_cast<const sockaddr_in6*>(sa)->sin6_port
+                             : reinterpret_cast<const sockaddr_in*>(sa)->sin_port);
+    }
+    self_.listen = worker_.services().config->server.listen;
+  }
   update_events();
 }
 
@@ -76,6 +92,7 @@ int Connection::on_message_begin(http_parser* p) {
   c->value_.clear();
   c->if_none_match_.clear();
   c->if_modified_since_.clear();
+  c->host_.clear();
   c->body_.clear();
   c->header_bytes_ = 0;
   c->in_value_ = false;
@@ -106,8 +123,10 @@ int Connection::on_url(http_parser* p, const char* at, size_t len) {
 // Field and value callbacks may arrive in pieces; a field following a value
 // means the previous header is complete.
 static void finish_header(std::string& field, std::string& value, std::string& inm,
-                          std::string& ims, bool& expect_continue) {
-  if (iequals(field, "if-none-match")) {
+                          std::string& ims, std::string& host, bool& expect_continue) {
+  if (iequals(field, "host")) {
+    host = value;
+  } else if (iequals(field, "if-none-match")) {
     if (!inm.empty()) inm += ", ";
     inm += value;
   } else if (iequals(field, "if-modified-since")) {
@@ -123,7 +142,7 @@ int Connection::on_header_field(http_parser* p, const char* at, size_t len) {
   auto* c = static_cast<Connection*>(p->data);
   if (!c->add_header_bytes(len, false)) return 1;
   if (c->in_value_) {
-    finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_,
+    finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_, c->host_,
                   c->expect_continue_);
     c->in_value_ = false;
   }
@@ -142,7 +161,7 @@ int Connection::on_header_value(http_parser* p, const char* at, size_t len) {
 int Connection::on_headers_complete(http_parser* p) {
   auto* c = static_cast<Connection*>(p->data);
   if (c->in_value_) {
-    finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_,
+    finish_header(c->field_, c->value_, c->if_none_match_, c->if_modified_since_, c->host_,
                   c->expect_continue_);
     c->in_value_ = false;
   }
@@ -252,7 +271,22 @@ void Connection::process_input() {
 void Connection::dispatch() {
   keep_alive_ = http_should_keep_alive(&parser_) != 0 && !draining_ && !peer_closed_;
   http10_ = parser_.http_major == 1 && parser_.http_minor == 0;
+  if (parser_.method == HTTP_CONNECT) {
+    // http_parser hands the bytes after a CONNECT over as another protocol;
+    // we never tunnel, so the connection ends with the refusal.
+    keep_alive_ = false;
+    refuse(ForwardRefusal::kConnect);
+    return;
+  }
   HttpRequest req;
+  if (Forwarder* forwarder = worker_.forwarder()) {
+    forward_ = decide_forward(url_, host_, forwarder->allow(), self_);
+    if (forward_.refusal != ForwardRefusal::kNone) {
+      refuse(forward_.refusal);
+      return;
+    }
+    if (forward_.forward) req.forward = &forward_.target;
+  }
   req.method = static_cast<http_method>(parser_.method);
   req.target = url_;
   req.body = body_;
@@ -279,13 +313,19 @@ void Connection::resume(const FetchOutcome& outcome) {
   ctx.keep_alive = keep_alive_ && !draining_;
   ctx.http10 = http10_;
   ctx.head = pending_head_;
-  if (outcome.entry) {
+  bool answered = true;
+  if (outcome.http_status != 0) {
+    append_http_refusal(out_, outcome.http_status, outcome.http_text, ctx);
+    answered = false;
+  } else if (outcome.uncached) {
+    append_ocsp_uncached(out_, *outcome.uncached, ctx);
+  } else if (outcome.entry) {
     append_ocsp_hit(out_, *outcome.entry, ctx);
   } else {
     append_ocsp_error(out_, outcome.code, ctx);
+    answered = false;
   }
-  worker_.stats().count_request(pending_method_,
-                                outcome.entry ? ReqResult::kMiss : ReqResult::kError,
+  worker_.stats().count_request(pending_method_, answered ? ReqResult::kMiss : ReqResult::kError,
                                 monotonic_ns() - pending_start_ns_);
   if (!ctx.keep_alive || peer_closed_) closing_ = true;
   last_activity_ = worker_.now_ms();
@@ -301,6 +341,23 @@ void Connection::fail(int http_status) {
   worker_.stats().count_request(ReqMethod::kOther, ReqResult::kError, 0);
   closing_ = true;
   in_start_ = in_len_;  // discard the rest
+}
+
+void Connection::refuse(ForwardRefusal why) {
+  ReplyContext ctx;
+  ctx.now = worker_.now();
+  ctx.keep_alive = keep_alive_ && !draining_;
+  ctx.http10 = http10_;
+  ctx.head = parser_.method == HTTP_HEAD;
+  const int status = http_status(why);
+  append_http_refusal(out_, status, to_text(why), ctx,
+                      status == 405 ? "Allow: GET, HEAD, POST\r\n" : "");
+  worker_.services().metrics->forward_refused(to_label(why));
+  worker_.stats().count_request(ReqMethod::kOther, ReqResult::kError, 0);
+  if (!ctx.keep_alive) {
+    closing_ = true;
+    in_start_ = in_len_;  // a CONNECT's tunnel bytes, or whatever follows: discarded
+  }
 }
 
 void Connection::flush() {

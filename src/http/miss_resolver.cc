@@ -5,6 +5,22 @@ namespace ocspcache {
 void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
                            std::shared_ptr<const RouteTable> routes, const Route& route,
                            Flights::Waiter waiter) {
+  resolve(key, req, MissRoute{std::move(routes), &route, nullptr}, std::move(waiter));
+}
+
+MissResolver::Pending MissResolver::pending_for(const ocsp::CacheKey& key,
+                                                const ocsp::DecodedRequest& req,
+                                                const Route& route) {
+  Pending pending{key, std::string(route.name()), {}, {}};
+  for (const auto& id : req.cert_ids()) {
+    pending.serials.push_back(ocsp::serial_hex(id.serial));
+    pending.cert_ids.push_back(ocsp::cert_id_key(id));
+  }
+  return pending;
+}
+
+void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
+                           MissRoute route, Flights::Waiter waiter) {
   if (!p_.flights.join(key, std::move(waiter))) return;  // another worker fetches it
   // A flight that ended between the caller's lookup and our join has filled
   // the store; check again rather than ask the responder twice.
@@ -17,18 +33,52 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
     p_.flights.complete(key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
     return;
   }
-  Pending pending{key, route.issuer->name(), {}, {}};
-  for (const auto& id : req.cert_ids()) {
-    pending.serials.push_back(ocsp::serial_hex(id.serial));
-    pending.cert_ids.push_back(ocsp::cert_id_key(id));
-  }
-  FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(routes), &route};
+  Pending pending = pending_for(key, req, *route.route);
+  // A forwarded route lives as long as the fetch does, late exchanges too.
+  FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(route.routes), route.route,
+                     std::move(route.owned)};
   fetcher_.fetch(std::move(fetch), [this, pending = std::move(pending)](FetchResult result) {
     on_fetched(pending, std::move(result));
   });
 }
 
-void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
+void MissResolver::resolve_uncached(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
+                                    MissRoute route, Flights::Waiter waiter) {
+  if (p_.negative.remembered(key, p_.clock.monotonic_ms())) {
+    p_.metrics.failure_remembered();
+    waiter(cached_or_try_later(key));
+    return;
+  }
+  // The caller decoded these bytes already; they are the client's own.
+  const auto decoded = ocsp::decode_request(request_der);
+  if (!decoded.ok()) {
+    waiter(FetchOutcome{nullptr, ocsp::ResponseCode::kMalformedRequest});
+    return;
+  }
+  Pending pending = pending_for(key, *decoded, *route.route);
+  FetchRequest fetch{key, std::move(request_der), std::move(route.routes), route.route,
+                     std::move(route.owned)};
+  fetcher_.fetch(std::move(fetch), [this, pending = std::move(pending),
+                                    waiter = std::move(waiter)](FetchResult result) {
+    account(pending, result);
+    if (!result.ok()) {
+      waiter(cached_or_try_later(pending.key));
+      return;
+    }
+    FetchOutcome outcome{nullptr, ocsp::ResponseCode::kSuccessful};
+    outcome.uncached = std::make_shared<const std::vector<uint8_t>>(std::move(result.der));
+    waiter(outcome);
+  });
+}
+
+FetchOutcome MissResolver::cached_or_try_later(const ocsp::CacheKey& key) const {
+  if (EntryPtr entry = p_.store.lookup(key, p_.clock.unix_seconds())) {
+    return FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful};
+  }
+  return FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater};
+}
+
+void MissResolver::account(const Pending& pending, const FetchResult& result) {
   const int64_t now = p_.clock.unix_seconds();
   CertTracker& certs = p_.metrics.certs();
   for (const UpstreamAttempt& a : result.attempts) {
@@ -48,9 +98,16 @@ void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
     }
     const std::string error = result.last_error();
     for (const auto& serial : pending.serials) certs.exhausted(pending.issuer, serial, error, now);
+  }
+}
+
+void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
+  account(pending, result);
+  if (!result.ok()) {
     p_.flights.complete(pending.key, FetchOutcome{nullptr, result.code});
     return;
   }
+  const int64_t now = p_.clock.unix_seconds();
   std::vector<AnsweredCert> answered;
   answered.reserve(result.answer.singles.size());
   for (size_t i = 0; i < result.answer.singles.size() && i < pending.serials.size(); ++i) {

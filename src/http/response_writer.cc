@@ -74,6 +74,7 @@ void put_validators(std::vector<char>& out, const CachedResponse& e, const Reply
 std::string_view reason(int status) {
   switch (status) {
     case 400: return "Bad Request";
+    case 403: return "Forbidden";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
@@ -114,6 +115,32 @@ void append_ocsp_error(std::vector<char>& out, ocsp::ResponseCode code, const Re
   put_uint(out, der.size());
   put(out, "\r\n\r\n");
   if (!ctx.head) out.insert(out.end(), der.begin(), der.end());
+}
+
+void append_ocsp_uncached(std::vector<char>& out, std::span<const uint8_t> der,
+                          const ReplyContext& ctx) {
+  put_status_and_common(out, "HTTP/1.1 200 OK\r\n", ctx);
+  put(out, "Content-Type: application/ocsp-response\r\nCache-Control: no-store\r\nContent-Length: ");
+  put_uint(out, der.size());
+  put(out, "\r\n\r\n");
+  if (!ctx.head) out.insert(out.end(), der.begin(), der.end());
+}
+
+void append_http_refusal(std::vector<char>& out, int status, std::string_view text,
+                         const ReplyContext& ctx, std::string_view extra_headers) {
+  const std::string_view why = reason(status);
+  char line[64];
+  const int n = std::snprintf(line, sizeof line, "HTTP/1.1 %d %.*s\r\n", status,
+                              static_cast<int>(why.size()), why.data());
+  put_status_and_common(out, std::string_view(line, static_cast<size_t>(n)), ctx);
+  put(out, extra_headers);
+  put(out, "Content-Type: text/plain\r\nCache-Control: no-store\r\nContent-Length: ");
+  put_uint(out, text.size() + 1);
+  put(out, "\r\n\r\n");
+  if (!ctx.head) {
+    put(out, text);
+    put(out, "\n");
+  }
 }
 
 void append_http_error(std::vector<char>& out, int status, const ReplyContext& ctx,

@@ -40,6 +40,13 @@ Worker::Worker(int index, Services& services)
       MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
                           *services_.metrics, *services_.clock, *services_.negative},
       *services_.upstream);
+  const UpstreamConfig& upstream = services_.config->upstream;
+  if (!upstream.allow_hosts.empty()) {
+    if (services_.responders == nullptr) throw std::runtime_error("forward-proxy mode without a responder set");
+    forwarder_ = std::make_unique<Forwarder>(base_.get(), upstream, *services_.responders,
+                                             *resolver_, *services_.metrics);
+  }
+  nonce_passthrough_ = upstream.nonce == "passthrough";
   refresh_now();
 }
 
@@ -49,6 +56,7 @@ Worker::~Worker() {
   graveyard_.clear();
   listen_events_.clear();
   for (int fd : listen_fds_) ::close(fd);
+  forwarder_.reset();
   resolver_.reset();
   mailbox_event_.reset();
   sweep_event_.reset();

@@ -93,6 +93,15 @@ constexpr MetricSpec kMetrics[] = {
              "CertID failed within upstream.negative_ttl.",
      .doc = "misses answered `tryLater` without asking any responder because a fetch for the "
             "same CertID failed within `upstream.negative_ttl`"},
+    {.name = "ocspcache_forward_refused_total",
+     .type = T::kCounter,
+     .help = "Requests refused by forward-proxy mode, by reason.",
+     .labels = {"reason"},
+     .availability = A::kOnceSeen,
+     .doc = "requests refused by forward-proxy mode (`upstream.allow_hosts`), by reason: "
+            "`not_allowed` (host not listed), `ip_literal` (address not listed), "
+            "`private_address` (a listed name resolving to a loopback, private or link-local "
+            "address that is not listed), `https` (https:// absolute URI), `connect` (CONNECT)"},
     {.name = "ocspcache_responder_up",
      .type = T::kGauge,
      .help = "1 if the last exchange with this responder gave a valid answer in time, 0 if it "

@@ -63,10 +63,19 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                  .Help(std::string(hedges.help))
                  .Register(*registry_)
                  .Add({});
+  const MetricSpec& refused = metric_spec("ocspcache_forward_refused_total");
+  forward_refused_ = &prometheus::BuildCounter()
+                          .Name(std::string(refused.name))
+                          .Help(std::string(refused.help))
+                          .Register(*registry_);
 }
 
 void Metrics::upstream_shed(std::string_view reason) {
   (reason == "queue_full" ? shed_queue_full_ : shed_queue_wait_)->Increment();
+}
+
+void Metrics::forward_refused(std::string_view reason) {
+  forward_refused_->Add({{"reason", std::string(reason)}}).Increment();
 }
 
 void Metrics::upstream_result(std::string_view responder, std::string_view outcome,

@@ -80,7 +80,8 @@ std::optional<size_t> announced_size(std::span<const uint8_t> h) {
 
 }  // namespace
 
-Result<size_t, RequestError> decode_get_target(std::string_view target, std::span<uint8_t> out) {
+Result<size_t, RequestError> decode_get_target(std::string_view target, std::span<uint8_t> out,
+                                               size_t* b64_offset) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.size() > kMaxPath) return Err{RequestError::kTooLarge};
 
@@ -120,6 +121,7 @@ Result<size_t, RequestError> decode_get_target(std::string_view target, std::spa
     if (++full_decodes > kMaxFullDecodes) return std::nullopt;
     if (!decode_run(path, pos, chars, out.first(*size))) return std::nullopt;
     if (!decode_request(out.first(*size)).ok()) return std::nullopt;
+    if (b64_offset != nullptr) *b64_offset = pos;
     return *size;
   };
 

@@ -191,16 +191,16 @@ void Fetcher::hedge(const std::shared_ptr<Job>& job) {
 void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, UpstreamReply reply) {
   gate_.release(responder);
   --job->outstanding;
-  const ocsp::Issuer& issuer = *job->request.route->issuer;
+  const Route& route = *job->request.route;
   const int64_t now = clock_.unix_seconds();
   const int64_t now_ms = clock_.monotonic_ms();
   // decoded_ok was checked before any responder was asked.
   const auto decoded = ocsp::decode_request(job->request.request_der);
-  Verdict v = judge_reply(reply, *decoded, issuer, now, options_.clock_skew.count() / 1000);
+  Verdict v = judge_reply(reply, *decoded, route.issuer, now, options_.clock_skew.count() / 1000);
   const std::string& url = responder.url().original;
   UpstreamAttempt attempt{url, v.outcome, reply.seconds, {}};
   if (!v.answer) attempt.error = std::string(to_label(v.outcome)) + " (" + v.why + ")";
-  responder.record(issuer.name(), v.outcome, attempt.error, now, now_ms);
+  responder.record(route.name(), v.outcome, attempt.error, now, now_ms);
   if (reply.http_status == 503 && reply.retry_after_s > 0) responder.hold(reply.retry_after_s, now_ms);
   if (!v.answer) {
     warn_limited(url + "\n" + std::string(to_label(v.outcome)), "upstream_failed",
@@ -229,8 +229,9 @@ void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, Up
 
 void Fetcher::exhausted(const std::shared_ptr<Job>& job) {
   const Route& route = *job->request.route;
-  warn_limited("exhausted\n" + route.issuer->name(), "upstream_exhausted",
-               "issuer=\"" + route.issuer->name() + "\" key=" +
+  const std::string issuer_name(route.name());
+  warn_limited("exhausted\n" + issuer_name, "upstream_exhausted",
+               "issuer=\"" + issuer_name + "\" key=" +
                    job->request.key.hex().substr(0, 16) + " answer=tryLater" +
                    (job->result.deadline_passed ? " deadline_passed=1" : "") +
                    (job->result.skipped.empty()

@@ -11,6 +11,11 @@ Verdict failed(UpstreamOutcome outcome, std::string why) {
 
 Verdict judge_reply(const UpstreamReply& reply, const ocsp::DecodedRequest& req,
                     const ocsp::Issuer& issuer, int64_t now, int64_t skew_seconds) {
+  return judge_reply(reply, req, &issuer, now, skew_seconds);
+}
+
+Verdict judge_reply(const UpstreamReply& reply, const ocsp::DecodedRequest& req,
+                    const ocsp::Issuer* issuer, int64_t now, int64_t skew_seconds) {
   switch (reply.transport) {
     case TransportStatus::kTimeout:
       return failed(UpstreamOutcome::kTimeout, "timeout");
@@ -25,7 +30,7 @@ Verdict judge_reply(const UpstreamReply& reply, const ocsp::DecodedRequest& req,
   if (reply.http_status != 200) {
     return failed(UpstreamOutcome::kHttpError, "HTTP " + std::to_string(reply.http_status));
   }
-  auto v = ocsp::validate_response(reply.body, req, &issuer, now, skew_seconds);
+  auto v = ocsp::validate_response(reply.body, req, issuer, now, skew_seconds);
   if (!v.ok()) {
     std::string why(ocsp::to_string(v.error().error));
     if (!v.error().detail.empty()) why += ": " + v.error().detail;

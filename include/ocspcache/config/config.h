@@ -67,7 +67,9 @@ struct UpstreamConfig {
   uint32_t max_fetches = 256;   // all responders together
   uint32_t queue = 4096;        // fetches waiting for a slot
   uint32_t rate = 0;            // exchanges started per second per responder; 0 = no limit
-  std::vector<std::string> allow_hosts;
+  std::vector<std::string> allow_hosts;  // forward-proxy mode; empty = off
+  size_t forward_max_responders = 256;    // forwarded responder URLs remembered at once
+  std::string nonce = "cache";            // "cache" | "passthrough"
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew
   bool operator==(const UpstreamConfig&) const = default;
@@ -118,8 +120,8 @@ struct Config {
 };
 
 // Reads, parses and validates FILE. Throws ConfigError naming file, line,
-// key and reason. Features not built yet (redis backend, snapshot, stapling,
-// forward proxy) are rejected with "not yet supported".
+// key and reason. Features not built yet (redis backend, snapshot, stapling)
+// are rejected with "not yet supported".
 Config load_config(const std::string& path);
 
 // Parsers shared with tests: "250ms" "3s" "5m" "1h" "1d"; "64KiB" "512MiB" "1GiB" "100" (bytes).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ocspcache/cache/cached_response.h"
+#include "ocspcache/http/forward_target.h"
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/worker_stats.h"
 
@@ -30,6 +31,9 @@ struct HttpRequest {
   std::span<const uint8_t> body;
   std::string_view if_none_match;
   std::string_view if_modified_since;
+  // Forward-proxy mode: the responder this request names (forward_target.h);
+  // null for issuer routing.
+  const ForwardTarget* forward = nullptr;
 };
 
 class Connection {
@@ -73,6 +77,7 @@ class Connection {
   void process_input();
   void dispatch();
   void fail(int http_status);  // answer with an HTTP error and close
+  void refuse(ForwardRefusal why);  // forward-proxy refusal: counted, with its reason
   bool add_header_bytes(size_t n, bool in_target);
   void flush();
   void update_events();
@@ -100,6 +105,9 @@ class Connection {
   std::string value_;
   std::string if_none_match_;
   std::string if_modified_since_;
+  std::string host_;  // the Host header: forward-proxy mode routes by it
+  ForwardDecision forward_;
+  SelfAddress self_;  // read once, in forward-proxy mode only
   std::vector<uint8_t> body_;
   size_t header_bytes_ = 0;
   bool in_value_ = false;

@@ -30,10 +30,28 @@
 namespace ocspcache {
 
 // What a flight ends with: an entry to serve, or the OCSPResponse status to
-// answer with (tryLater).
+// answer with (tryLater). Outside flights, two more: a nonce passthrough
+// answer, which belongs to the one client that asked (never cached), and a
+// forward-proxy refusal decided at miss time (the responder's name resolved
+// to a private address): an HTTP status with a one-line text.
 struct FetchOutcome {
+  FetchOutcome() = default;
+  FetchOutcome(EntryPtr e, ocsp::ResponseCode c) : entry(std::move(e)), code(c) {}
+
   EntryPtr entry;
   ocsp::ResponseCode code = ocsp::ResponseCode::kTryLater;
+  std::shared_ptr<const std::vector<uint8_t>> uncached;  // validated DER, nonce and all
+  int http_status = 0;         // non-zero: answer with this HTTP error instead
+  std::string_view http_text;  // its body; static storage
+};
+
+// Where a miss is sent: a route of the table in force (by issuer), or one
+// made for a forwarded responder, which `owned` keeps alive until the fetch
+// is done (its issuer, when configured, lives in `routes`).
+struct MissRoute {
+  std::shared_ptr<const RouteTable> routes;
+  const Route* route = nullptr;
+  std::shared_ptr<const Route> owned;
 };
 
 using Flights = SingleFlight<ocsp::CacheKey, FetchOutcome, ocsp::CacheKeyHash>;
@@ -54,6 +72,18 @@ class MissResolver {
   // flight (it must hand off to its own loop). `route` belongs to `routes`.
   void resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
                std::shared_ptr<const RouteTable> routes, const Route& route, Flights::Waiter waiter);
+  void resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req, MissRoute route,
+               Flights::Waiter waiter);
+
+  // upstream.nonce = "passthrough", a request with a nonce: `request_der`
+  // goes to the responders as the client sent it, outside the single flight
+  // (the answer echoes this client's nonce, so no other client can use it),
+  // validated as usual and handed to `waiter` only: never stored, never
+  // replacing a cached answer. When it fails, the still-valid cached answer
+  // (nonce-less) is served if there is one, else tryLater; the failure is
+  // remembered like any other (upstream.negative_ttl).
+  void resolve_uncached(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
+                        MissRoute route, Flights::Waiter waiter);
 
  private:
   struct Pending {
@@ -63,6 +93,12 @@ class MissResolver {
     std::vector<ocsp::CacheKey> cert_ids;  // per CertID: the revocation ledger's keys
   };
   void on_fetched(const Pending& pending, FetchResult result);
+  static Pending pending_for(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
+                             const Route& route);
+  // Counts the attempts and tells the tracker of errors; on failure also
+  // remembers it and marks the certificates exhausted.
+  void account(const Pending& pending, const FetchResult& result);
+  FetchOutcome cached_or_try_later(const ocsp::CacheKey& key) const;
 
   Parts p_;
   FetchService& fetcher_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,16 @@ void append_not_modified(std::vector<char>& out, const CachedResponse& e, const 
 // 200 carrying an OCSPResponse with only a status (malformedRequest,
 // tryLater, unauthorized, internalError); never cacheable.
 void append_ocsp_error(std::vector<char>& out, ocsp::ResponseCode code, const ReplyContext& ctx);
+
+// 200 with a validated answer that belongs to one client (nonce
+// passthrough): Cache-Control: no-store, so no shared HTTP cache hands this
+// client's nonce to another.
+void append_ocsp_uncached(std::vector<char>& out, std::span<const uint8_t> der,
+                          const ReplyContext& ctx);
+
+// An HTTP error whose body says why in one line (forward-proxy refusals).
+void append_http_refusal(std::vector<char>& out, int status, std::string_view text,
+                         const ReplyContext& ctx, std::string_view extra_headers = {});
 
 // A plain HTTP error for non-OCSP misuse (400, 405, 408, 413, 431, 503).
 void append_http_error(std::vector<char>& out, int status, const ReplyContext& ctx,

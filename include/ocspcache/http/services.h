@@ -14,6 +14,7 @@
 #include "ocspcache/metrics/metrics.h"
 #include "ocspcache/upstream/fetcher.h"
 #include "ocspcache/upstream/negative_cache.h"
+#include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/util/clock.h"
 
@@ -27,6 +28,9 @@ struct Services {
   // with alive through its shared_ptr. Read on misses only.
   std::atomic<std::shared_ptr<const RouteTable>> routes;
   Flights* flights = nullptr;
+  // Every responder, configured and forwarded (forward-proxy mode adds the
+  // ones clients name, bounded).
+  ResponderSet* responders = nullptr;
   NegativeCache* negative = nullptr;
   FetchService* upstream = nullptr;  // the upstream thread: every miss's fetch
   Metrics* metrics = nullptr;

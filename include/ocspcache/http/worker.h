@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "ocspcache/http/forwarder.h"
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/http/services.h"
 #include "ocspcache/metrics/worker_stats.h"
@@ -48,6 +49,10 @@ class Worker {
   Services& services() { return services_; }
   WorkerStats& stats() { return stats_; }
   MissResolver& resolver() { return *resolver_; }
+  // Forward-proxy mode's miss side; null while upstream.allow_hosts is empty.
+  Forwarder* forwarder() { return forwarder_.get(); }
+  // upstream.nonce = "passthrough".
+  bool nonce_passthrough() const { return nonce_passthrough_; }
   int64_t now() const { return now_; }
   int64_t now_ms() const { return now_ms_; }  // monotonic, for timeouts
   void refresh_now();
@@ -94,6 +99,8 @@ class Worker {
   bool draining_ = false;
   WorkerStats stats_;
   std::unique_ptr<MissResolver> resolver_;
+  std::unique_ptr<Forwarder> forwarder_;
+  bool nonce_passthrough_ = false;
   std::thread thread_;
   std::atomic<bool> finished_{false};
 };

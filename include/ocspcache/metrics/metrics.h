@@ -46,6 +46,8 @@ class Metrics {
   // A miss answered tryLater for load: "queue_full" or "queue_wait".
   void upstream_shed(std::string_view reason);
   void upstream_hedged(size_t n) { hedges_->Increment(static_cast<double>(n)); }
+  // Forward-proxy mode refused a request (`reason`: http/forward_target.h).
+  void forward_refused(std::string_view reason);
 
   // Thread-safe sources of the ssl_ocsp_response_* series, responder_up and /status.
   CertTracker& certs() { return certs_; }
@@ -66,6 +68,7 @@ class Metrics {
   prometheus::Counter* shed_queue_full_;
   prometheus::Counter* shed_queue_wait_;
   prometheus::Counter* hedges_;
+  prometheus::Family<prometheus::Counter>* forward_refused_;
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
   const RevocationLedger* ledger_ = nullptr;

@@ -57,6 +57,9 @@ Result<DecodedRequest, RequestError> decode_request(std::span<const uint8_t> der
 // base64url ('-' '_'), a query string (ignored). Since base64 may contain
 // '/', the longest suffix after a '/' that decodes to an OCSPRequest wins.
 // Writes the DER into `out` and returns its length. No allocation.
-Result<size_t, RequestError> decode_get_target(std::string_view target, std::span<uint8_t> out);
+// `b64_offset`, when given, receives where in `target` the base64 starts
+// (what precedes it is the responder's path: forward-proxy mode).
+Result<size_t, RequestError> decode_get_target(std::string_view target, std::span<uint8_t> out,
+                                               size_t* b64_offset = nullptr);
 
 }  // namespace ocspcache::ocsp

@@ -45,6 +45,7 @@ struct FetchRequest {
   std::vector<uint8_t> request_der;   // nonce-free (build_upstream_request)
   std::shared_ptr<const RouteTable> routes;  // keeps `route` alive
   const Route* route = nullptr;
+  std::shared_ptr<const Route> owned_route{};  // or this does (a forwarded responder's route)
 };
 
 struct UpstreamAttempt {

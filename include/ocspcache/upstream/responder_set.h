@@ -20,6 +20,15 @@ class ResponderSet {
   // The responder for `url` (by its text as configured), made on first use.
   std::shared_ptr<Responder> get(const HttpUrl& url);
 
+  // Forward-proxy mode: the responder a client's request names, made on
+  // first use like get() (a configured URL gets its configured object). At
+  // most `max` such forwarded responders are kept beside the configured
+  // ones, so clients cannot grow the set without bound: to make room the
+  // least recently used one that no fetch holds is forgotten (with its
+  // health and breaker). Null when all `max` are in use.
+  std::shared_ptr<Responder> get_forwarded(const HttpUrl& url, size_t max);
+  size_t forwarded_count() const;
+
   // Start-up and reload: every responder's breaker, present and future.
   void set_breaker_policy(const BreakerPolicy& policy);
 
@@ -31,6 +40,7 @@ class ResponderSet {
  private:
   mutable std::mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Responder>> by_url_;
+  std::vector<std::string> forwarded_;  // keys made by get_forwarded, least recently used first
   BreakerPolicy policy_;
 };
 

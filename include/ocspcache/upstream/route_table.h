@@ -7,6 +7,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "ocspcache/ocsp/issuer.h"
@@ -17,8 +19,14 @@
 namespace ocspcache {
 
 struct Route {
-  const ocsp::Issuer* issuer = nullptr;  // owned by the table's registry
+  // Owned by the table's registry. Null only on a forward-proxy route for
+  // an issuer that is not configured: then no signature is checked.
+  const ocsp::Issuer* issuer = nullptr;
   std::vector<std::shared_ptr<Responder>> responders;  // tried in this order
+  std::string forward_host;  // forward-proxy routes: the host the client named
+  // The `issuer` label of logs and metrics: the issuer's name, or for an
+  // unconfigured issuer in forward-proxy mode the responder's host.
+  std::string_view name() const { return issuer != nullptr ? issuer->name() : forward_host; }
 };
 
 class RouteTable {

@@ -26,4 +26,9 @@ struct Verdict {
 Verdict judge_reply(const UpstreamReply& reply, const ocsp::DecodedRequest& req,
                     const ocsp::Issuer& issuer, int64_t now, int64_t skew_seconds);
 
+// Forward-proxy mode may ask about an issuer that is not configured
+// (`issuer` null): every check but the signature applies.
+Verdict judge_reply(const UpstreamReply& reply, const ocsp::DecodedRequest& req,
+                    const ocsp::Issuer* issuer, int64_t now, int64_t skew_seconds);
+
 }  // namespace ocspcache

@@ -252,14 +252,24 @@ TEST(LoadConfigErrors, UnreadableIssuerCertNamesFileAndErrno) {
   }
 }
 
+TEST(LoadConfigErrors, AllowHostsEntriesAreCheckedOneByOne) {
+  ConfigTestDir dir;
+  EXPECT_EQ(dir.load_error("[upstream]\nallow_hosts = [\"ocsp.a.test\", \"*.b.test\", \"::1\"]\n"),
+            "");
+  EXPECT_THAT(dir.load_error("[upstream]\nallow_hosts = [\"ocsp.a.test\", \"*.test\"]\n"),
+              HasSubstr("key 'upstream.allow_hosts[1]': bad entry \"*.test\""));
+  EXPECT_THAT(dir.load_error("[upstream]\nallow_hosts = [\"http://ocsp.a.test/\"]\n"),
+              HasSubstr("no port or scheme"));
+  EXPECT_THAT(dir.load_error("[upstream]\nnonce = \"echo\"\n"),
+              HasSubstr("key 'upstream.nonce': must be one of \"cache\", \"passthrough\""));
+}
+
 TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   ConfigTestDir dir;
   EXPECT_THAT(dir.load_error("[cache]\nbackend = \"redis\"\n"),
               HasSubstr("x.toml:2: key 'cache.backend': not yet supported (the redis backend)"));
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"cache.snap\"\n"),
               HasSubstr("key 'cache.snapshot': not yet supported"));
-  EXPECT_THAT(dir.load_error("[upstream]\nallow_hosts = [\"ocsp.a.test\"]\n"),
-              HasSubstr("key 'upstream.allow_hosts': not yet supported (forward-proxy mode)"));
   for (const char* key :
        {"certs = [\"/etc/ssl/*.pem\"]", "dir = \"/var/lib/ocsp\"",
         "haproxy_sockets = [\"unix:/run/haproxy.sock\"]", "after_update = \"nginx -s reload\""}) {

@@ -150,6 +150,7 @@ std::string render_everything() {
     return std::vector<ResponderStatus>{r};
   });
   m.upstream_result("http://r/", "good", 0.012);
+  m.forward_refused("not_allowed");
   return m.render(kNow);
 }
 

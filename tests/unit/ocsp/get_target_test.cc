@@ -154,3 +154,21 @@ TEST(Base64, RoundTripsEveryLength) {
 
 }  // namespace
 }  // namespace ocspcache::ocsp
+
+namespace ocspcache::ocsp {
+namespace {
+
+// Forward-proxy mode sends a GET's request to the path before the base64.
+TEST(OcspGetTarget, ReportsWhereTheBase64Starts) {
+  std::vector<uint8_t> out(kMaxRequestDer);
+  for (const std::string prefix : {"/", "/ocsp/", "http://h:81/a/b/"}) {
+    size_t offset = 0;
+    const std::string target = prefix + fixture().b64;
+    auto r = decode_get_target(target, out, &offset);
+    ASSERT_TRUE(r.ok()) << target;
+    EXPECT_EQ(offset, prefix.size()) << target;
+  }
+}
+
+}  // namespace
+}  // namespace ocspcache::ocsp

@@ -90,3 +90,32 @@ TEST(ResponderSet, TheBreakerPolicyReachesPresentAndFutureResponders) {
 
 }  // namespace
 }  // namespace ocspcache
+
+namespace ocspcache {
+namespace {
+
+// Forward-proxy mode: clients name the responders, so the set must not grow
+// with them; one a fetch still holds is never forgotten under it.
+TEST(ResponderSet, ForwardedRespondersAreBoundedLeastRecentlyUsedFirst) {
+  ResponderSet set;
+  auto configured = set.get(*parse_http_url("http://configured/"));
+  auto a = set.get_forwarded(*parse_http_url("http://a/"), 2);
+  auto b = set.get_forwarded(*parse_http_url("http://b/"), 2);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(set.get_forwarded(*parse_http_url("http://configured/"), 2), configured)
+      << "a configured URL keeps its object and does not count";
+  EXPECT_EQ(set.forwarded_count(), 2u);
+  EXPECT_EQ(set.get_forwarded(*parse_http_url("http://c/"), 2), nullptr)
+      << "both held by fetches: no room, and nobody's state is dropped";
+  const Responder* a_raw = a.get();
+  a.reset();
+  b.reset();
+  EXPECT_EQ(set.get_forwarded(*parse_http_url("http://a/"), 2).get(), a_raw);  // a is now recent
+  auto c = set.get_forwarded(*parse_http_url("http://c/"), 2);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(set.forwarded_count(), 2u);
+  EXPECT_EQ(set.get_forwarded(*parse_http_url("http://a/"), 2).get(), a_raw) << "b went, not a";
+}
+
+}  // namespace
+}  // namespace ocspcache

@@ -73,6 +73,41 @@ TEST(JudgeReply, MapsEveryKindOfReplyToItsOutcome) {
   }
 }
 
+// Forward-proxy mode for an issuer that is not configured: no key to check
+// the signature with, every other check still applies.
+TEST(JudgeReply, WithoutAnIssuerEveryCheckButTheSignatureApplies) {
+  const int64_t now = testpki::now();
+  const auto req_der = testpki::make_request({{pki().leaf.get(), pki().ca.get()}});
+  const auto req = ocsp::decode_request(req_der);
+  ASSERT_TRUE(req.ok());
+  const testpki::SignSpec by_other{pki().other_ca.get(), pki().other_ca_key.get(), {}, 0};
+  auto answer = [&](testpki::SignSpec signer, int64_t next_update) {
+    return testpki::make_response({{.leaf = pki().leaf.get(),
+                                    .issuer = pki().ca.get(),
+                                    .status = V_OCSP_CERTSTATUS_GOOD,
+                                    .next_update = next_update}},
+                                  signer);
+  };
+  const Verdict unsigned_check =
+      judge_reply(FakeUpstreamClient::ok(answer(by_other, now + 3600)), *req, nullptr, now, 300);
+  EXPECT_EQ(unsigned_check.outcome, UpstreamOutcome::kGood) << unsigned_check.why;
+  const ocsp::Issuer issuer("Test CA", testpki::up_ref(pki().ca.get()), {});
+  EXPECT_EQ(judge_reply(FakeUpstreamClient::ok(answer(by_other, now + 3600)), *req, &issuer, now, 300)
+                .outcome,
+            UpstreamOutcome::kInvalid)
+      << "with the issuer configured the foreign signature fails";
+  const Verdict expired =
+      judge_reply(FakeUpstreamClient::ok(answer(by_other, now - 60)), *req, nullptr, now, 300);
+  EXPECT_EQ(expired.outcome, UpstreamOutcome::kInvalid) << expired.why;
+  const Verdict other_cert = judge_reply(
+      FakeUpstreamClient::ok(testpki::make_response(
+          {{.leaf = pki().other_leaf.get(), .issuer = pki().other_ca.get(),
+            .status = V_OCSP_CERTSTATUS_GOOD}},
+          by_other)),
+      *req, nullptr, now, 300);
+  EXPECT_EQ(other_cert.outcome, UpstreamOutcome::kInvalid) << "no SingleResponse for the asked CertID";
+}
+
 TEST(UpstreamOutcome, LabelsAreDesignMdsOutcomeList) {
   const char* want[] = {"good",      "revoked", "unknown", "try_later",  "unauthorized",
                         "malformed", "invalid", "timeout", "http_error", "connect_error"};
