@@ -142,9 +142,12 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
 // hook), and their listening sockets; then the admin listener.
 void build_front_end(App::Parts& p) {
   const Config& cfg = p.config;
-  const WorkerResourceFactory resources = [&cfg](event_base* loop, int) {
-    return WorkerResources{
-        std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.max_response_bytes)};
+  // One transport-stats object for all loops' clients; the metrics layer
+  // is to read it at scrape time (not wired yet).
+  auto transport_stats = std::make_shared<TransportStats>();
+  const WorkerResourceFactory resources = [&cfg, transport_stats](event_base* loop, int) {
+    return WorkerResources{std::make_unique<HttpUpstreamClient>(
+        loop, HttpClientOptions::from(cfg.upstream, transport_stats))};
   };
   const unsigned n = worker_count(cfg);
   for (unsigned i = 0; i < n; ++i) {
