@@ -23,6 +23,7 @@
 #include "ocspcache/upstream/http_client.h"
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
+#include "ocspcache/upstream/transport_stats.h"
 #include "ocspcache/upstream/upstream_thread.h"
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/log_limiter.h"
@@ -99,6 +100,7 @@ struct App::Parts {
   ResponderSet responders;
   Flights flights;
   NegativeCache negative{config.upstream.negative_ttl};
+  std::shared_ptr<TransportStats> transport_stats = std::make_shared<TransportStats>();
   std::unique_ptr<UpstreamThread> upstream;
   Services services;
   ControlLoop loop{clock};
@@ -139,9 +141,17 @@ BreakerPolicy breaker_policy(const Config& c) {
 void build_upstream(App::Parts& p) {
   const Config& cfg = p.config;
   p.upstream = std::make_unique<UpstreamThread>(
-      p.clock, FetcherOptions::from(cfg.upstream), [&cfg](event_base* loop) {
-        return std::make_unique<HttpUpstreamClient>(loop, cfg.upstream.max_response_bytes);
+      p.clock, FetcherOptions::from(cfg.upstream), [&cfg, &p](event_base* loop) {
+        return std::make_unique<HttpUpstreamClient>(
+            loop, HttpClientOptions::from(cfg.upstream, p.transport_stats));
       });
+  p.metrics.set_transport_source([&p] {
+    std::vector<TransportRow> rows;
+    for (TransportStats::Row& r : p.transport_stats->snapshot()) {
+      rows.push_back({std::move(r.origin), r.idle, r.busy, r.opened, r.dns_lookups});
+    }
+    return rows;
+  });
   // Exchanges that end after their fetch (a losing hedge, one that outlived
   // the deadline) still count in ocspcache_upstream_requests_total.
   p.upstream->on_late_attempt([&p](const UpstreamAttempt& a) {

@@ -72,6 +72,8 @@ std::string type_text(const KeySpec<Target>& row) {
       return "path";
     case Kind::kReadableFile:
       return "path of a readable file";
+    case Kind::kOptionalFile:
+      return "path of a readable file, or `\"\"`";
     case Kind::kStringList:
       return "array of strings";
     case Kind::kHostPatternList:
@@ -85,7 +87,9 @@ std::string type_text(const KeySpec<Target>& row) {
     case Kind::kOptionalListen:
       return "`\"host:port\"` or `\"\"`";
     case Kind::kHttpUrlList:
-      return "array of http:// URLs, at least one";
+      return "array of http:// or https:// URLs, at least one";
+    case Kind::kProxyUrl:
+      return "`\"http://host:port\"` or `\"\"`";
     case Kind::kRedisUrl:
       return "Redis URL";
   }

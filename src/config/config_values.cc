@@ -158,15 +158,10 @@ Value convert_url_list(const LoadContext& ctx, const toml::node& node, std::stri
   for (size_t i = 0; i < items.size(); ++i) {
     std::string item_key = element_key(key, node, i);
     const std::string& text = as_string(ctx, *items[i], item_key);
-    if (text.size() >= 8 && strncasecmp(text.c_str(), "https://", 8) == 0) {
-      fail(ctx, items[i]->source(), item_key,
-           "https:// responders are not yet supported: " + in_quotes(text) +
-               " (OCSP is normally served over http://)");
-    }
     auto url = parse_http_url(text);
     if (!url) {
       fail(ctx, items[i]->source(), item_key,
-           "bad URL " + in_quotes(text) + " (use http://host[:port][/path])");
+           "bad URL " + in_quotes(text) + " (use http://host[:port][/path] or https://...)");
     }
     out.push_back(std::move(*url));
   }
@@ -257,6 +252,11 @@ Value convert(const LoadContext& ctx, const toml::node& node, std::string_view k
       check_readable_file(ctx, node, key, path);
       return path;
     }
+    case Kind::kOptionalFile: {
+      std::string path = resolve_path(ctx, as_string(ctx, node, key));
+      if (!path.empty()) check_readable_file(ctx, node, key, path);
+      return path;
+    }
     case Kind::kStringList: {
       std::vector<std::string> out;
       auto items = elements(ctx, node, key, /*allow_single_string=*/false);
@@ -297,6 +297,16 @@ Value convert(const LoadContext& ctx, const toml::node& node, std::string_view k
     }
     case Kind::kHttpUrlList:
       return convert_url_list(ctx, node, key);
+    case Kind::kProxyUrl: {
+      const std::string& text = as_string(ctx, node, key);
+      if (text.empty()) return text;
+      auto url = parse_http_url(text);
+      if (!url || url->https || url->path != "/") {
+        fail(ctx, node.source(), key,
+             "bad proxy URL " + in_quotes(text) + " (use http://host:port, or \"\" for none)");
+      }
+      return text;
+    }
     case Kind::kRedisUrl: {
       const std::string& text = as_string(ctx, node, key);
       if (auto problem = redis_url_problem(text)) {

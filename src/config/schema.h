@@ -27,13 +27,15 @@ enum class Kind {
   kChoice,          // one of `choices` ("a|b|c")
   kPath,            // string; resolved against the config file's directory if relative
   kReadableFile,    // kPath that must name a readable regular file
+  kOptionalFile,    // "" (none), or a kReadableFile
   kStringList,      // array of strings
   kHostPatternList, // array of host names, "*." wildcards and IP literals (allow lists)
   kDuration,        // string "250ms" / "3s" / "5m" / "1h" / "1d", in [min, max] ms
   kSize,            // integer bytes or string "64KiB", in [min, max] bytes
   kListenList,      // array of "host:port" (or one string), at least one
   kOptionalListen,  // "host:port", or "" for off
-  kHttpUrlList,     // non-empty array of http:// URLs
+  kHttpUrlList,     // non-empty array of http:// or https:// URLs
+  kProxyUrl,        // "" (none), or http://host[:port] of a forward proxy
   kRedisUrl,        // redis://[:password@]host[:port][/db] or unix:/path
 };
 

@@ -119,6 +119,28 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "1 while the responder's circuit breaker is open or half-open (after "
             "`upstream.breaker_failures` failures in a row; only probes reach it), 0 while closed; "
             "from its first exchange on"},
+    {.name = "ocspcache_upstream_connections",
+     .type = T::kGauge,
+     .help = "Connections to responders by origin: idle (parked keep-alive) or busy (carrying an "
+             "exchange).",
+     .labels = {"origin", "state"},
+     .availability = A::kOnceSeen,
+     .doc = "connections to responders per origin (`scheme://host:port`): `state=\"idle\"` parked "
+            "for reuse (at most `upstream.max_idle`), `state=\"busy\"` carrying an exchange"},
+    {.name = "ocspcache_upstream_connections_opened_total",
+     .type = T::kCounter,
+     .help = "Connections opened to responders, by origin (keep-alive reuse keeps it low).",
+     .labels = {"origin"},
+     .availability = A::kOnceSeen,
+     .doc = "connections opened to responders per origin; with keep-alive responders it grows "
+            "far slower than `ocspcache_upstream_requests_total`"},
+    {.name = "ocspcache_upstream_dns_lookups_total",
+     .type = T::kCounter,
+     .help = "DNS lookups sent for responder names, by origin (answers are cached for their TTL).",
+     .labels = {"origin"},
+     .availability = A::kOnceSeen,
+     .doc = "DNS lookups sent for responder names per origin (answers are kept for their TTL, "
+            "1 s to 1 h)"},
     {.name = "ocspcache_upstream_in_flight",
      .type = T::kGauge,
      .help = "Exchanges under way with this responder (at most upstream.max_fetches_per_responder).",

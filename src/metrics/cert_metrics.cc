@@ -111,4 +111,27 @@ void append_responder_families(std::vector<prometheus::MetricFamily>& out,
   }
 }
 
+void append_transport_families(std::vector<prometheus::MetricFamily>& out,
+                               const std::vector<TransportRow>& rows) {
+  if (rows.empty()) return;
+  auto conns = family("ocspcache_upstream_connections");
+  auto opened = family("ocspcache_upstream_connections_opened_total");
+  auto lookups = family("ocspcache_upstream_dns_lookups_total");
+  for (const auto& r : rows) {
+    conns.metric.push_back(gauge_value(static_cast<double>(r.idle), {{"origin", r.origin}, {"state", "idle"}}));
+    conns.metric.push_back(gauge_value(static_cast<double>(r.busy), {{"origin", r.origin}, {"state", "busy"}}));
+    prometheus::ClientMetric o;
+    o.counter.value = static_cast<double>(r.opened);
+    o.label = {{"origin", r.origin}};
+    opened.metric.push_back(std::move(o));
+    prometheus::ClientMetric l;
+    l.counter.value = static_cast<double>(r.dns_lookups);
+    l.label = {{"origin", r.origin}};
+    lookups.metric.push_back(std::move(l));
+  }
+  out.push_back(std::move(conns));
+  out.push_back(std::move(opened));
+  out.push_back(std::move(lookups));
+}
+
 }  // namespace ocspcache::metric_families

@@ -52,6 +52,9 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
                       uint64_t dropped);
 
 // ocspcache_responder_up{responder}.
+// ocspcache_upstream_connections and its counters, one series per origin.
+void append_transport_families(std::vector<prometheus::MetricFamily>& out,
+                               const std::vector<TransportRow>& rows);
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,
                                const std::vector<ResponderStatus>& rows);
 

@@ -172,6 +172,7 @@ std::string Metrics::render(int64_t now) {
   std::vector<prometheus::MetricFamily> out = registry_->Collect();
   single(out, "ocspcache_build_info", gauge_value(1, {{"version", OCSPCACHE_VERSION}}));
   metric_families::append_responder_families(out, responders());
+  if (transport_source_) metric_families::append_transport_families(out, transport_source_());
   append_request_families(out, workers_);
   append_connection_families(out, workers_);
   if (store_ != nullptr) append_store_families(out, store_->stats());

@@ -101,19 +101,21 @@ std::optional<HostPort> parse_host_port(std::string_view text) {
 }
 
 std::optional<HttpUrl> parse_http_url(std::string_view text) {
-  constexpr std::string_view kScheme = "http://";
-  if (!iequals_prefix(text, kScheme)) return std::nullopt;
+  const bool https = iequals_prefix(text, "https://");
+  if (!https && !iequals_prefix(text, "http://")) return std::nullopt;
+  const size_t scheme_len = https ? 8 : 7;
   if (std::any_of(text.begin(), text.end(),
                   [](unsigned char c) { return std::isspace(c) || std::iscntrl(c) || c == '#'; })) {
     return std::nullopt;
   }
-  std::string_view rest = text.substr(kScheme.size());
+  std::string_view rest = text.substr(scheme_len);
   size_t path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no credentials
-  auto host_port = parse_authority(authority, /*port_required=*/false, 80);
+  auto host_port = parse_authority(authority, /*port_required=*/false, https ? 443 : 80);
   if (!host_port || host_port->port == 0) return std::nullopt;
   HttpUrl out;
+  out.https = https;
   out.original = std::string(text);
   out.host = std::move(host_port->host);
   out.port = host_port->port;

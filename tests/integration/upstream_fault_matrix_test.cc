@@ -137,5 +137,27 @@ INSTANTIATE_TEST_SUITE_P(Faults, UpstreamFaultMatrix, ::testing::ValuesIn(faults
                            return std::string(p.param.name);
                          });
 
+// A 503's Retry-After holds the responder back: the next misses go
+// straight to the next responder, and /status says for how long.
+TEST_F(ProxyTest, RetryAfterHoldsTheResponderBack) {
+  OpensslResponder good;
+  FaultServer busy;
+  busy.add_header("Retry-After: 120");
+  busy.reply_status(503);
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {busy.url(), good.url()}});
+  options.upstream_toml = "breaker_max_backoff = \"10m\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  EXPECT_EQ(ask(pki.good()).cert_status, "good");
+  EXPECT_EQ(busy.request_count(), 1u);
+  EXPECT_EQ(ask(pki.revoked()).cert_status, "revoked");
+  EXPECT_EQ(ask(pki.unknown()).cert_status, "unknown");
+  EXPECT_EQ(busy.request_count(), 1u) << "held back by Retry-After: not asked again";
+  HttpClient admin(daemon->admin_port());
+  const std::string status = admin.get("/status").body;
+  EXPECT_NE(status.find("\"retryAfterSeconds\":1"), std::string::npos) << status;
+  EXPECT_NE(admin.get("/readyz").body.find("Retry-After 1"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ocspcache::it

@@ -88,6 +88,7 @@ TEST_F(UpstreamLimitsTest, AFloodOfDistinctCertIdsNeverExceedsTheLimitsAndEveryC
                       sample(m, "ocspcache_upstream_shed_total{reason=\"queue_wait\"}");
   EXPECT_GT(shed, 0) << m;
   EXPECT_LE(shed, static_cast<double>(try_later));
+  EXPECT_NE(m.find("ocspcache_upstream_connections_opened_total{origin="), std::string::npos) << m;
   EXPECT_EQ(sample(m, "ocspcache_upstream_failures_remembered_total"), 0)
       << "load is not remembered against the CertIDs";
   const long rss_after = rss_kb(daemon->pid());

@@ -72,6 +72,10 @@ struct UpstreamConfig {
   std::string nonce = "cache";            // "cache" | "passthrough"
   size_t max_response_bytes = 64 * 1024;
   Millis clock_skew{300'000};  // allowed thisUpdate-in-the-future skew
+  Millis idle_timeout{30'000};  // a pooled keep-alive connection unused this long is closed
+  uint32_t max_idle = 16;       // pooled idle connections kept per origin; 0 = no keep-alive
+  std::string ca_file;          // PEM trust for https:// responders; "" = system store
+  std::string http_proxy;       // "http://host:port" of an outbound proxy; "" = none
   bool operator==(const UpstreamConfig&) const = default;
 };
 

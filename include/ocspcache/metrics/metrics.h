@@ -37,6 +37,7 @@ class Metrics {
   void set_store(const Store* store) { store_ = store; }
   void set_ledger(const RevocationLedger* ledger) { ledger_ = ledger; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
+  void set_transport_source(TransportSource source) { transport_source_ = std::move(source); }
 
   // Thread-safe; called once per upstream exchange. `outcome` is the label
   // (upstream/outcome.h names them).
@@ -74,6 +75,7 @@ class Metrics {
   const RevocationLedger* ledger_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;
+  TransportSource transport_source_;
 };
 
 }  // namespace ocspcache

@@ -33,4 +33,15 @@ struct ResponderStatus {
 // Rows of the responders asked at least once or being asked, sorted by URL.
 using ResponderSource = std::function<std::vector<ResponderStatus>()>;
 
+// The upstream client's connections to one origin (scheme://host:port):
+// copied from upstream's TransportStats at scrape time.
+struct TransportRow {
+  std::string origin;
+  int64_t idle = 0;  // parked keep-alive connections
+  int64_t busy = 0;  // connections carrying (or opening for) an exchange
+  uint64_t opened = 0;
+  uint64_t dns_lookups = 0;
+};
+using TransportSource = std::function<std::vector<TransportRow>()>;
+
 }  // namespace ocspcache

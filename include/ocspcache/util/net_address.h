@@ -1,5 +1,5 @@
 // Network addresses as configured: "host:port" for listeners and http://
-// URLs for responders. Plain values shared by config (which parses them),
+// or https:// URLs for responders. Plain values shared by config (which parses them),
 // http (which binds them) and upstream (which connects to them).
 #pragma once
 
@@ -17,18 +17,19 @@ struct HostPort {
   bool operator==(const HostPort&) const = default;
 };
 
-// An http:// responder URL split for the upstream client.
+// An http:// or https:// responder URL split for the upstream client.
 struct HttpUrl {
   std::string original;  // as written in the config, used as the metric label
   std::string host;
-  uint16_t port = 80;
+  uint16_t port = 80;  // 443 when https and not given
   std::string path = "/";  // always starts with '/'
+  bool https = false;      // last, so positional initialisers stay valid
   bool operator==(const HttpUrl&) const = default;
 };
 
 // "host:port", "[v6]:port"; port 0 allowed (ephemeral). nullopt when malformed.
 std::optional<HostPort> parse_host_port(std::string_view text);
-// http://host[:port][/path]; no credentials, no fragment, port 1-65535.
+// http[s]://host[:port][/path]; no credentials, no fragment, port 1-65535.
 std::optional<HttpUrl> parse_http_url(std::string_view text);
 
 }  // namespace ocspcache

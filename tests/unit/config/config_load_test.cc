@@ -222,9 +222,8 @@ TEST(LoadConfigErrors, IssuerRequiredKeysAndUniqueNames) {
   EXPECT_THAT(dir.load_error("[[issuer]]\nname = \"a\"\ncert = \"ca.pem\"\nresponders = []\n"),
               HasSubstr("key 'issuer[0].responders': must list at least one responder URL"));
   EXPECT_THAT(dir.load_error("[[issuer]]\nname = \"a\"\ncert = \"ca.pem\"\n"
-                             "responders = [\"https://ocsp.a.test\"]\n"),
-              HasSubstr("key 'issuer[0].responders[0]': https:// responders are not yet "
-                        "supported"));
+                             "responders = [\"https://\"]\n"),
+              HasSubstr("key 'issuer[0].responders[0]': bad URL \"https://\""));
   EXPECT_THAT(dir.load_error("[[issuer]]\nname = \"a\"\ncert = \"ca.pem\"\n"
                              "responders = [\"ocsp.a.test\"]\n"),
               HasSubstr("key 'issuer[0].responders[0]': bad URL \"ocsp.a.test\""));

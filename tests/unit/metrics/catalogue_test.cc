@@ -149,6 +149,9 @@ std::string render_everything() {
     r.window = 100;
     return std::vector<ResponderStatus>{r};
   });
+  m.set_transport_source([] {
+    return std::vector<TransportRow>{{"http://r:80", 1, 2, 3, 1}};
+  });
   m.upstream_result("http://r/", "good", 0.012);
   m.forward_refused("not_allowed");
   return m.render(kNow);

@@ -47,11 +47,25 @@ TEST(ParseHttpUrl, SplitsHostPortAndPath) {
   EXPECT_EQ(url->host, "::1");
   EXPECT_EQ(url->port, 81);
   EXPECT_EQ(url->path, "/?x=1");
+  EXPECT_FALSE(url->https);
+}
+
+TEST(ParseHttpUrl, HttpsDefaultsToPort443) {
+  auto url = parse_http_url("https://ocsp.example.com/ca");
+  ASSERT_TRUE(url);
+  EXPECT_TRUE(url->https);
+  EXPECT_EQ(url->host, "ocsp.example.com");
+  EXPECT_EQ(url->port, 443);
+  EXPECT_EQ(url->path, "/ca");
+  url = parse_http_url("HTTPS://127.0.0.1:8443");
+  ASSERT_TRUE(url);
+  EXPECT_TRUE(url->https);
+  EXPECT_EQ(url->port, 8443);
 }
 
 TEST(ParseHttpUrl, RejectsOtherSchemesAndBadAuthorities) {
   for (const char* bad :
-       {"", "https://ocsp.example.com", "ftp://x", "ocsp.example.com", "http://", "http:///path",
+       {"", "httpx://ocsp.example.com", "https://", "ftp://x", "ocsp.example.com", "http://", "http:///path",
         "http://host:0/", "http://host:99999/", "http://user:pw@host/", "http://host/a b",
         "http://host/#frag", "http://::1/"}) {
     EXPECT_EQ(parse_http_url(bad), std::nullopt) << bad;
