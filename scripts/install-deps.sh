@@ -20,6 +20,7 @@ test_pkgs=(
   prometheus         # promtool (rules, check metrics) and a real Prometheus in alert tests
   python3            # packaging checks (runbooks, Grafana dashboard); json.tool on /status
   nginx wrk          # the bench-smoke test runs bench/run.sh --quick
+  redis-server redis-tools redis-sentinel  # the Redis backend's tests run real servers
 )
 bench_pkgs=(
   linux-perf         # bench/run.sh --profile
