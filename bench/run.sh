@@ -100,13 +100,14 @@ miss_n=200        # sequential misses per round
 storm_n=10000     # distinct CertIDs in the miss storm
 storm_limit=8     # upstream.max_fetches_per_responder during the storm
 storm_delay_ms=10 # the storm responder's think time: the storm outlasts a measurement
+storm_hit_rate=20000  # fixed offered load of the open-loop hit measurement (req/s)
 coal_clients=1000
 if ((quick)); then
   ((rounds_set)) || rounds=1
   ((duration_set)) || duration=1
   ((sizes_set)) || sizes="1000"
   miss_n=20
-  storm_n=1000
+  storm_n=2000
   settle=0
 fi
 [[ $build_dir = /* ]] || build_dir="$PWD/$build_dir"
@@ -622,30 +623,99 @@ miss_section() {
 }
 
 # === 4b. miss storm ==========================================================
+# Hits at a fixed offered load ($storm_hit_rate req/s, open loop, latency
+# counted from when each request was due): wrk saturates the one worker, so
+# its p99 during the storm also moves with every CPU cycle the storm's own
+# client and responder take from this 2-CPU machine; at a fixed load below
+# capacity the p99 moves only if misses hold hits up.
+rate_hits() {  # TARGET — one round into results.tsv as "storm TARGET 1 rps p50 p99 max"
+  local line n=$((storm_hit_rate * (duration < 5 ? duration : 5)))
+  note_command "ocsp_gen load --port <ocspcache> --conns 32 --get --rate $storm_hit_rate --cycle --limit $n <hit set>"
+  local pin_cmd=()
+  [[ -z $client_cpus ]] || pin_cmd=(taskset -c "$client_cpus")
+  line=$("${pin_cmd[@]}" "$gen_bin" load --port "$oc_port" --conns 32 --get --rate "$storm_hit_rate" --cycle \
+    --limit "$n" "$hit_set") || die "open-loop hits ($1): $line"
+  printf 'storm\t%s\t1\t%s\t%s\t%s\t%s\t-\n' "$1" "$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$line")" \
+    "$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")" \
+    "$(sed -n 's/.*p99_us=\([0-9.]*\).*/\1/p' <<<"$line")" \
+    "$(sed -n 's/.*max_us=\([0-9.]*\).*/\1/p' <<<"$line")" >>"$results"
+  echo "   storm/$1: $line" >&2
+}
+
 # $storm_n distinct uncached CertIDs at once (100 client connections) through
 # a responder that ocspcache may ask $storm_limit at a time; hits measured
 # with wrk before and during the storm.
+# on_client_cpus PID... — every thread of these processes where the clients
+# run (with pinning on): the storm's own client, responders and ocspcache's
+# non-worker threads must not take the measured worker's CPU.
+on_client_cpus() {
+  [[ -n $client_cpus ]] || return 0
+  local p t
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*; do
+      grep -qs '^ocspcache-w' "$t/comm" || taskset -p -c "$client_cpus" "${t##*/}" >/dev/null
+    done
+  done
+}
+
+# storm_to PORT OUT — starts the storm's client against PORT; sets storm_pid
+storm_to() {
+  if [[ -n $client_cpus ]]; then
+    taskset -c "$client_cpus" "$gen_bin" load --port "$1" --conns 100 --get --any-good \
+      --limit "$storm_n" "$data/sets/storm" >"$2" 2>&1 &
+  else
+    "$gen_bin" load --port "$1" --conns 100 --get --any-good --limit "$storm_n" "$data/sets/storm" >"$2" 2>&1 &
+  fi
+  storm_pid=$!
+}
+
 storm_section() {
-  local rport rpid line stats storm_pid
+  local rport rpid rport2 rpid2 line stats storm_pid twin_pid twin_port twin_admin
   log "miss storm: $storm_n distinct CertIDs, upstream.max_fetches_per_responder = $storm_limit, responder delay ${storm_delay_ms} ms"
+  local limits="max_fetches_per_responder = $storm_limit
+queue = $((storm_n * 2))
+deadline = \"5m\"
+idle_timeout = \"10m\""  # the warm-up's connection outlives the measurements before the storm
   rport=$(free_port)
   start responder-storm "$gen_bin" serve --port "$rport" --delay-ms "$storm_delay_ms" "$data/sets/storm" "$hit_set"
   rpid=$started
   wait_listen "$rport" "$rpid" responder-storm
-  start_ocspcache ocspcache-storm 1 "$rport" 512MiB \
-    "max_fetches_per_responder = $storm_limit
-queue = $((storm_n * 2))
-deadline = \"5m\""
+  # The control: a twin ocspcache with its own responder takes the same
+  # storm while hits are measured on the first, which sees no miss. What the
+  # hit p99 does then is this machine's doing (the storm's client and
+  # responders share its 2 CPUs), not misses holding hits up.
+  rport2=$(free_port)
+  start responder-storm-twin "$gen_bin" serve --port "$rport2" --delay-ms "$storm_delay_ms" "$data/sets/storm" "$hit_set"
+  rpid2=$started
+  wait_listen "$rport2" "$rpid2" responder-storm-twin
+  start_ocspcache ocspcache-storm-twin 1 "$rport2" 512MiB "$limits"
+  twin_pid=$oc_pid twin_port=$oc_port twin_admin=$oc_admin
+  start_ocspcache ocspcache-storm 1 "$rport" 512MiB "$limits"
   local oc_url="http://127.0.0.1:$oc_port$hit_path"
   fetch_check "ocspcache (storm)" "$oc_url"
+  # The measured worker alone on CPU 0; everything else on CPU 1.
+  pin_one_thread
+  if [[ -n $server_cpus ]]; then
+    pin_server "$oc_pid"
+    on_client_cpus "$oc_pid" "$rpid" "$rpid2"
+    taskset -a -p -c "$client_cpus" "$twin_pid" >/dev/null
+  fi
   measure storm hit-idle 1 "$oc_pid" "$oc_url" get.lua
-  note_command "ocsp_gen load --port <ocspcache> --conns 100 --get --any-good --limit $storm_n <storm set>   (while wrk measures hits)"
-  "$gen_bin" load --port "$oc_port" --conns 100 --get --any-good --limit "$storm_n" "$data/sets/storm" \
-    >"$work/storm.out" 2>&1 &
-  storm_pid=$!
+  rate_hits hit-rate-idle
+  note_command "ocsp_gen load --port <ocspcache twin> --conns 100 --get --any-good --limit $storm_n <storm set>   (control: while the open-loop client measures hits on the other instance)"
+  storm_to "$twin_port" "$work/storm-twin.out"
   sleep 0.2
+  rate_hits hit-rate-control
+  kill -0 "$storm_pid" 2>/dev/null || die "miss storm (control): over before the open-loop hit measurement ended"
+  wait "$storm_pid" || { cat "$work/storm-twin.out" >&2; die "miss storm (control): the load client failed"; }
+  note_command "ocsp_gen load --port <ocspcache> --conns 100 --get --any-good --limit $storm_n <storm set>   (while the open-loop client, then wrk, measure hits)"
+  storm_to "$oc_port" "$work/storm.out"
+  sleep 0.2
+  rate_hits hit-rate-during-storm
+  kill -0 "$storm_pid" 2>/dev/null || die "miss storm: over before the open-loop hit measurement ended"
   measure storm hit-during-storm 1 "$oc_pid" "$oc_url" get.lua
   wait "$storm_pid" || { cat "$work/storm.out" >&2; die "miss storm: the load client failed"; }
+  unpin
   line=$(tail -1 "$work/storm.out")
   echo "   storm: $line" >&2
   stats=$(curl -sf "http://127.0.0.1:$rport/__stats")
@@ -654,8 +724,13 @@ deadline = \"5m\""
   storm_connections=$(awk '$1 == "connections" {print $2}' <<<"$stats")
   storm_max_open=$(awk '$1 == "max_open" {print $2}' <<<"$stats")
   storm_shed=$(metric_sum "$oc_admin" 'ocspcache_upstream_shed_total')
+  local twin_misses
+  twin_misses=$(metric_sum "$twin_admin" 'ocspcache_requests_total.*result="miss"')
+  ((twin_misses == storm_n)) || die "miss storm (control): the twin answered $twin_misses misses, want $storm_n"
   stop "$oc_pid"
+  stop "$twin_pid"
   stop "$rpid"
+  stop "$rpid2"
   (($(sed -n 's/.*errors=\([0-9]*\).*/\1/p' <<<"$line") == 0)) || die "miss storm: client errors: $line"
   ((storm_max_open <= storm_limit)) ||
     die "miss storm: the responder saw $storm_max_open connections at once (limit $storm_limit)"
@@ -984,7 +1059,12 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "$storm_n distinct uncached CertIDs asked at once (\`ocsp_gen load --conns 100\`)"
   echo "through \`ocsp_gen serve --delay-ms $storm_delay_ms\` with"
   echo "\`upstream.max_fetches_per_responder = $storm_limit\` (queue large enough for all), while wrk"
-  echo "measured cache hits of one warm CertID; ocspcache with 1 worker thread."
+  echo "measured cache hits of one warm CertID (saturating, $conns connections), and so did"
+  echo "\`ocsp_gen load --rate $storm_hit_rate\` (a fixed load below capacity, open loop);"
+  echo "ocspcache with 1 worker thread, pinned alone to CPU 0 (wrk, the open-loop client, the storm's"
+  echo "client, the responders and ocspcache's other threads on CPU 1). The control sends the same storm"
+  echo "to a twin instance instead, so the measured one sees no miss: what its hit p99 does then is the"
+  echo "machine's (the storm's own client and responders share CPU 1 with the hit client)."
   echo
   echo "| | |"
   echo "|---|---|"
@@ -994,6 +1074,13 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "| misses shed (tryLater for load) | $storm_shed |"
   echo "| hit p99 idle / during the storm | $(fmt0 "$idle") µs / $(fmt0 "$during") µs: ratio $(ratio "$during" "$idle") (≤ 1.2: $(check "$(ratio "$during" "$idle")" "<" 1.2001)) |"
   echo "| hit req/s idle / during the storm | $(fmt0 "$(med storm hit-idle 4)") / $(fmt0 "$(med storm hit-during-storm 4)") |"
+  ridle=$(med storm hit-rate-idle 6)
+  rduring=$(med storm hit-rate-during-storm 6)
+  echo "| hit p99 at a fixed $storm_hit_rate req/s (open loop) idle / during the storm | $(fmt0 "$ridle") µs / $(fmt0 "$rduring") µs: ratio $(ratio "$rduring" "$ridle") (≤ 1.2: $(check "$(ratio "$rduring" "$ridle")" "<" 1.2001)) |"
+  echo "| hit p50 at a fixed $storm_hit_rate req/s idle / during the storm | $(fmt0 "$(med storm hit-rate-idle 5)") µs / $(fmt0 "$(med storm hit-rate-during-storm 5)") µs |"
+  rcontrol=$(med storm hit-rate-control 6)
+  echo "| control: hit p99 at $storm_hit_rate req/s while the same storm goes to a twin instance | $(fmt0 "$rcontrol") µs: ratio to idle $(ratio "$rcontrol" "$ridle") |"
+  echo "| **misses stalling hits**: p99 during the storm / during the control | ratio $(ratio "$rduring" "$rcontrol") |"
   echo
   fi
   if want coalesce; then

@@ -37,6 +37,8 @@ expect '^\| \*\*added by ocspcache, openssl ocsp\*\* \| -?[0-9]+ ' "the miss-pat
 expect '^\| \*\*added by ocspcache, keep-alive responder\*\* \| -?[0-9]+ ' "the miss-path added latency (keep-alive responder)"
 expect '^\| connections the responder saw .*\*\*[0-9]+ / [0-9]+\*\*' "the miss storm's connections"
 expect '^\| hit p99 idle / during the storm \| [0-9]+ µs / [0-9]+ µs' "the hit p99 during the miss storm"
+expect '^\| hit p99 at a fixed [0-9]+ req/s \(open loop\) idle / during the storm \| [0-9]+ µs / [0-9]+ µs' "the open-loop hit p99 during the miss storm"
+expect '^\| \*\*misses stalling hits\*\*: p99 during the storm / during the control \| ratio [0-9.]+' "the storm's control run"
 expect '^\| upstream requests .*\*\*1\*\*' "exactly one upstream request in the coalescing test"
 expect "^\\| 1000 \\| uniform \\| $num \\|" "the uniform scale row"
 expect "^\\| 1000 \\| zipf \\| $num \\|" "the Zipf scale row"

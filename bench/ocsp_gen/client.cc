@@ -7,6 +7,13 @@
 //        --any-good only "200 and a successful OCSPResponse" (a live
 //        `openssl ocsp` responder signs afresh every time). Prints one
 //        key=value line: counts, seconds, rate and latency percentiles.
+//        --rate R makes it an open-loop client: request i is due at
+//        start + i/R seconds and goes out on an idle connection then, whatever
+//        the answers before it did (a fixed offered load, as a server's real
+//        clients give; the miss storm measures hit latency this way). Its
+//        latency counts from when it was due, so time spent waiting for a
+//        free connection is not hidden. --cycle lets --limit exceed the set
+//        (request k asks record k mod the set's size).
 // burst  opens --conns connections, waits until every one is established,
 //        then sends the same request on all of them back to back and reads
 //        every answer: the coalescing test's 1,000 concurrent clients.
@@ -58,6 +65,8 @@ struct Options {
   size_t limit = 0;
   size_t offset = 0;
   size_t index = 0;
+  double rate = 0;  // requests per second, open loop; 0 = as fast as answers come
+  bool cycle = false;
   std::filesystem::path set;
 };
 
@@ -77,6 +86,8 @@ Options parse(int argc, char** argv) {
     else if (a == "--limit") o.limit = std::stoul(next());
     else if (a == "--offset") o.offset = std::stoul(next());
     else if (a == "--index") o.index = std::stoul(next());
+    else if (a == "--rate") o.rate = std::stod(next());
+    else if (a == "--cycle") o.cycle = true;
     else if (a.starts_with("--")) fail("unknown option " + std::string(a));
     else o.set = std::string(a);
   }
@@ -181,11 +192,16 @@ int cmd_load(int argc, char** argv) {
   if (o.get) paths = read_paths(o.set / "paths.txt");
   if (o.offset >= requests.size()) fail("--offset beyond the set");
   const size_t avail = requests.size() - o.offset;
-  const size_t total = o.limit ? std::min(o.limit, avail) : avail;
+  const size_t total = o.limit ? (o.cycle ? o.limit : std::min(o.limit, avail)) : avail;
   raise_fd_limit(o.conns);
 
   const int ep = epoll_create1(EPOLL_CLOEXEC);
   std::vector<Conn> conns(std::min(o.conns, total));
+  uint64_t start = now_ns();
+  const double interval_ns = o.rate > 0 ? 1e9 / o.rate : 0;
+  auto due_ns = [&](uint64_t t0, size_t i) {
+    return t0 + static_cast<uint64_t>(interval_ns * static_cast<double>(i));
+  };
   std::vector<uint64_t> lat;
   lat.reserve(total);
   size_t next = 0, done = 0, ok = 0, mismatched = 0, errors = 0;
@@ -197,12 +213,13 @@ int cmd_load(int argc, char** argv) {
       epoll_event ev{EPOLLIN | EPOLLOUT, {.ptr = &c}};
       epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
     }
-    k += o.offset;
+    const size_t seq = k;
+    k = o.offset + k % avail;
     c.index = k;
     c.out = build_request(o, requests[k], o.get ? paths[k] : std::string());
     c.sent = 0;
     c.in.clear();
-    c.t0 = now_ns();
+    c.t0 = o.rate > 0 ? due_ns(start, seq) : now_ns();
     c.busy = true;
   };
   auto close_conn = [&](Conn& c) {
@@ -225,12 +242,46 @@ int cmd_load(int argc, char** argv) {
     c.busy = false;
   };
 
-  const uint64_t start = now_ns();
-  for (auto& c : conns) arm(c, next++);
+  start = now_ns();
+  // Open loop: hands every request that is due to an idle connection.
+  auto dispatch_due = [&] {
+    for (auto& c : conns) {
+      if (next >= total || due_ns(start, next) > now_ns()) return;
+      if (c.busy) continue;
+      arm(c, next);
+      ++next;
+      epoll_event ev{EPOLLIN | EPOLLOUT, {.ptr = &c}};
+      epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+    }
+  };
+  if (o.rate > 0) {
+    // Connections open first (idle), so the first requests pay no connect.
+    for (auto& c : conns) {
+      c.fd = open_conn(o.port);
+      epoll_event ev{EPOLLIN, {.ptr = &c}};
+      epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+    }
+  } else {
+    for (auto& c : conns) arm(c, next++);
+  }
   std::vector<epoll_event> evs(256);
+  uint64_t last_progress = now_ns();
   while (done < total) {
-    const int n = epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), 10000);
-    if (n == 0) fail("no progress for 10 s (" + std::to_string(done) + "/" + std::to_string(total) + " done)");
+    int n;
+    if (o.rate > 0) {
+      dispatch_due();
+      const uint64_t now = now_ns();
+      const uint64_t wake = next < total ? due_ns(start, next) : now + 10'000'000;
+      const uint64_t wait = wake > now ? std::min<uint64_t>(wake - now, 10'000'000) : 0;
+      const timespec ts{0, static_cast<long>(wait)};
+      n = epoll_pwait2(ep, evs.data(), static_cast<int>(evs.size()), &ts, nullptr);
+      if (n > 0) last_progress = now_ns();
+      if (now_ns() - last_progress > 10'000'000'000ULL)
+        fail("no progress for 10 s (" + std::to_string(done) + "/" + std::to_string(total) + " done)");
+    } else {
+      n = epoll_wait(ep, evs.data(), static_cast<int>(evs.size()), 10000);
+      if (n == 0) fail("no progress for 10 s (" + std::to_string(done) + "/" + std::to_string(total) + " done)");
+    }
     for (int i = 0; i < n; ++i) {
       Conn& c = *static_cast<Conn*>(evs[static_cast<size_t>(i)].data.ptr);
       if (c.fd < 0) continue;
@@ -272,6 +323,17 @@ int cmd_load(int argc, char** argv) {
         finish(c, status, body);
       }
       if (o.new_conn || eof) close_conn(c);
+      if (o.rate > 0) {
+        if (c.fd < 0 && next < total) {  // the server closed it: a fresh idle one
+          c.fd = open_conn(o.port);
+          epoll_event ev{EPOLLIN, {.ptr = &c}};
+          epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
+        } else if (c.fd >= 0) {
+          epoll_event ev{EPOLLIN, {.ptr = &c}};
+          epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
+        }
+        continue;
+      }
       if (next < total) {
         arm(c, next++);
         if (c.fd >= 0) {

@@ -204,7 +204,16 @@ void Connection::on_io(int, short what, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   c->worker_.refresh_now();
   if (what & EV_WRITE) c->handle_writable();
-  if ((what & EV_READ) && c->fd_ >= 0) c->handle_readable();
+  if ((what & EV_READ) && c->fd_ >= 0) {
+    if (c->pending_) {
+      // The client sends while we wait upstream: stop reading until the
+      // answer is out (backpressure; pipelined requests stay in the kernel).
+      c->read_paused_ = true;
+      c->update_events();
+      return;
+    }
+    c->handle_readable();
+  }
 }
 
 void Connection::handle_readable() {
@@ -307,6 +316,7 @@ void Connection::set_pending(ReqMethod m, uint64_t start_ns, bool head) {
 void Connection::resume(const FetchOutcome& outcome) {
   if (!pending_ || fd_ < 0) return;
   pending_ = false;
+  read_paused_ = false;
   ReplyContext ctx;
   ctx.now = worker_.now();
   ctx.max_age_cap = worker_.services().config->server.max_age_cap.count() / 1000;
@@ -394,9 +404,12 @@ void Connection::update_events() {
   short want = EV_PERSIST;
   const bool writing = out_sent_ < out_.size();
   if (writing) want |= EV_WRITE;
-  // Read only when we can act on it: not while waiting upstream or while
-  // the client is not taking our answers (backpressure).
-  if (!pending_ && !writing && !closing_ && !peer_closed_) want |= EV_READ;
+  // Read only when we can act on it: not while the client is not taking our
+  // answers (backpressure). While waiting upstream the read interest stays
+  // until the client actually sends (read_paused_): most clients send
+  // nothing meanwhile, and dropping and re-adding it would cost every miss
+  // two epoll_ctl calls.
+  if (!(pending_ && read_paused_) && !writing && !closing_ && !peer_closed_) want |= EV_READ;
   if (want == ev_flags_) return;
   event_del(ev_);
   event_assign(ev_, worker_.base(), fd_, want, &Connection::on_io, this);

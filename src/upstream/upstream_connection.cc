@@ -69,7 +69,7 @@ bool UpstreamConnection::send(std::string request, Exchange* ex) {
   // Reused: the idle timeout no longer applies; the caller's deadline does.
   bufferevent_set_timeouts(bev_, nullptr, nullptr);
   phase_ = Phase::kWaiting;
-  bufferevent_write(bev_, request_.data(), request_.size());
+  write_request();
   return true;
 }
 
@@ -116,7 +116,20 @@ void UpstreamConnection::connected() {
     return;
   }
   phase_ = Phase::kWaiting;
-  bufferevent_write(bev_, request_.data(), request_.size());
+  write_request();
+}
+
+void UpstreamConnection::write_request() {
+  std::string_view rest = request_;
+  // Plain TCP with nothing queued: the request leaves in this call rather
+  // than a loop turn later (a turn costs two epoll_ctl calls and an
+  // epoll_wait before the responder sees a byte). Errors are left to the
+  // bufferevent, which reports them through on_event as before.
+  if (!target_.tls && evbuffer_get_length(bufferevent_get_output(bev_)) == 0) {
+    const ssize_t n = ::send(bufferevent_getfd(bev_), rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n > 0) rest.remove_prefix(static_cast<size_t>(n));
+  }
+  if (!rest.empty()) bufferevent_write(bev_, rest.data(), rest.size());
 }
 
 void UpstreamConnection::on_read(bufferevent*, void* arg) {

@@ -119,6 +119,7 @@ class Connection {
   bool keep_alive_ = true;
   bool http10_ = false;
   bool pending_ = false;   // waiting for a flight
+  bool read_paused_ = false;  // the client sent while pending: reads wait for the answer
   bool closing_ = false;   // close once out_ is flushed
   bool peer_closed_ = false;
   bool draining_ = false;

@@ -98,6 +98,7 @@ class UpstreamConnection {
   void connected();
   void read_proxy_reply();
   bool start_tunnelled_tls();
+  void write_request();
   void read_answer();
   void fail(ConnError error, std::string detail = {});
   void deliver(ConnResult result);
