@@ -1,5 +1,9 @@
 #include "ocspcache/http/miss_resolver.h"
 
+#include <openssl/x509.h>
+
+#include "ocspcache/util/log.h"
+
 namespace ocspcache {
 
 void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
@@ -11,7 +15,7 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
 MissResolver::Pending MissResolver::pending_for(const ocsp::CacheKey& key,
                                                 const ocsp::DecodedRequest& req,
                                                 const Route& route) {
-  Pending pending{key, std::string(route.name()), {}, {}};
+  Pending pending{key, std::string(route.name()), {}, {}, {}, nullptr};
   for (const auto& id : req.cert_ids()) {
     pending.serials.push_back(ocsp::serial_hex(id.serial));
     pending.cert_ids.push_back(ocsp::cert_id_key(id));
@@ -34,6 +38,8 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
     return;
   }
   Pending pending = pending_for(key, req, *route.route);
+  pending.routes = route.routes;
+  pending.validated_by = route.route->issuer;
   // A forwarded route lives as long as the fetch does, late exchanges too.
   FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(route.routes), route.route,
                      std::move(route.owned)};
@@ -69,6 +75,19 @@ void MissResolver::resolve_uncached(const ocsp::CacheKey& key, std::vector<uint8
     outcome.uncached = std::make_shared<const std::vector<uint8_t>>(std::move(result.der));
     waiter(outcome);
   });
+}
+
+bool MissResolver::still_trusted(const Pending& pending) const {
+  if (p_.routes == nullptr || pending.validated_by == nullptr) return true;
+  const std::shared_ptr<const RouteTable> now = p_.routes->load();
+  if (now == pending.routes) return true;  // no reload since: the common case
+  for (const ocsp::Issuer& issuer : now->registry().issuers()) {
+    if (X509_cmp(issuer.cert(), pending.validated_by->cert()) == 0) return true;
+  }
+  log::info("reload_dropped_answer", "issuer=\"" + pending.issuer + "\" key=" +
+                                         pending.key.hex().substr(0, 16) +
+                                         " reason=\"issuer removed or its certificate replaced during the fetch\"");
+  return false;
 }
 
 FetchOutcome MissResolver::cached_or_try_later(const ocsp::CacheKey& key) const {
@@ -114,7 +133,19 @@ void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
     answered.push_back(
         {pending.issuer, pending.serials[i], result.answer.singles[i], pending.cert_ids[i]});
   }
+  // A reload installs its routes, then drops the answers of issuers it no
+  // longer trusts; checking before the commit and again after it leaves no
+  // order of the two in which this answer outlives the drop.
+  if (!still_trusted(pending)) {
+    p_.flights.complete(pending.key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
+    return;
+  }
   EntryPtr entry = p_.writer.commit(pending.key, result.der, result.answer, answered, now);
+  if (entry && !still_trusted(pending)) {
+    p_.store.erase(pending.key);
+    p_.flights.complete(pending.key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
+    return;
+  }
   // Refused as older than a recorded revocation: the responder serves a
   // stale copy, and asking it again at once would bring the same.
   if (!entry) p_.negative.remember(pending.key, p_.clock.monotonic_ms());

@@ -38,7 +38,8 @@ Worker::Worker(int index, Services& services)
   event_add(sweep_event_.get(), &period);
   resolver_ = std::make_unique<MissResolver>(
       MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
-                          *services_.metrics, *services_.clock, *services_.negative},
+                          *services_.metrics, *services_.clock, *services_.negative,
+                          &services_.routes},
       *services_.upstream);
   const UpstreamConfig& upstream = services_.config->upstream;
   if (!upstream.allow_hosts.empty()) {

@@ -11,6 +11,7 @@
 // reaches shared, thread-safe parts (store, writer, flights, metrics).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,11 @@ class MissResolver {
     Metrics& metrics;
     const Clock& clock;
     NegativeCache& negative;
+    // The routes in force (Services::routes). An answer validated against
+    // an issuer certificate that a reload removed or replaced while it was
+    // being fetched is not stored (the reload has dropped that issuer's
+    // answers already); null: no reloads to watch for.
+    const std::atomic<std::shared_ptr<const RouteTable>>* routes = nullptr;
   };
   MissResolver(Parts parts, FetchService& fetcher) : p_(parts), fetcher_(fetcher) {}
 
@@ -91,6 +97,10 @@ class MissResolver {
     std::string issuer;
     std::vector<std::string> serials;  // per CertID, request order: the metric labels
     std::vector<ocsp::CacheKey> cert_ids;  // per CertID: the revocation ledger's keys
+    // The table the fetch was routed by, and the issuer it is validated
+    // against (null: a forwarded responder of an unconfigured issuer).
+    std::shared_ptr<const RouteTable> routes;
+    const ocsp::Issuer* validated_by = nullptr;
   };
   void on_fetched(const Pending& pending, FetchResult result);
   static Pending pending_for(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
@@ -99,6 +109,9 @@ class MissResolver {
   // remembers it and marks the certificates exhausted.
   void account(const Pending& pending, const FetchResult& result);
   FetchOutcome cached_or_try_later(const ocsp::CacheKey& key) const;
+  // False when a reload since the fetch began no longer trusts the issuer
+  // certificate its answer was validated against.
+  bool still_trusted(const Pending& pending) const;
 
   Parts p_;
   FetchService& fetcher_;

@@ -32,6 +32,20 @@ class MissResolverTest : public ::testing::Test {
     request = testpki::make_request({{pki().leaf.get(), pki().ca.get()}});
     decoded = *ocsp::decode_request(request);
     key = ocsp::make_cache_key(decoded);
+    current.store(routes);
+  }
+
+  // What a reload installs: a table whose one issuer has `cert`.
+  std::shared_ptr<const RouteTable> table_with(const std::string& name, X509* cert) {
+    std::vector<ocsp::Issuer> issuers;
+    issuers.emplace_back(name, testpki::up_ref(cert), std::vector<HttpUrl>{*parse_http_url("http://r1/")});
+    return std::make_shared<const RouteTable>(
+        std::make_shared<const ocsp::IssuerRegistry>(std::move(issuers)), responders);
+  }
+
+  std::vector<uint8_t> good_answer() {
+    return testpki::make_response({{.leaf = pki().leaf.get(), .issuer = pki().ca.get()}},
+                                  {pki().ca.get(), pki().ca_key.get(), {}, 0});
   }
 
   // Asks as a client would; the outcome is appended to `outcomes`.
@@ -52,7 +66,8 @@ class MissResolverTest : public ::testing::Test {
   TimerQueue timers{clock};
   Fetcher fetcher{client, clock, timers, FetcherOptions{}};
   NegativeCache negative{Millis{30'000}, 0.0};
-  MissResolver resolver{{store, writer, flights, metrics, clock, negative}, fetcher};
+  std::atomic<std::shared_ptr<const RouteTable>> current;  // Services::routes
+  MissResolver resolver{{store, writer, flights, metrics, clock, negative, &current}, fetcher};
   std::shared_ptr<const RouteTable> routes;
   std::vector<uint8_t> request;
   ocsp::DecodedRequest decoded;
@@ -92,6 +107,30 @@ TEST_F(MissResolverTest, OneFetchForEveryoneWaitingThenStoredAndTracked) {
   EXPECT_EQ(client.calls.size(), 1u);
   ASSERT_EQ(outcomes.size(), 4u);
   EXPECT_EQ(outcomes[3].entry, outcomes[0].entry);
+}
+
+TEST_F(MissResolverTest, AnAnswerFetchedAcrossAReloadThatReplacedItsIssuerIsNotStored) {
+  ask();
+  ASSERT_EQ(client.calls.size(), 1u);
+  // The reload swaps the issuer's certificate while the fetch is out; it
+  // has dropped the old certificate's answers already.
+  current.store(table_with("Test CA", pki().signer.get()));
+  client.answer(0, FakeUpstreamClient::ok(good_answer()));
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_FALSE(outcomes[0].entry);
+  EXPECT_EQ(outcomes[0].code, ocsp::ResponseCode::kTryLater);
+  EXPECT_EQ(store.entries(), 0u) << "validated against a certificate no longer trusted";
+  EXPECT_EQ(flights.in_flight(), 0u);
+}
+
+TEST_F(MissResolverTest, AnAnswerFetchedAcrossAReloadThatKeptItsIssuerCertificateIsStored) {
+  ask();
+  // Renamed, same certificate: the answer was validated against the same key.
+  current.store(table_with("Test CA renamed", pki().ca.get()));
+  client.answer(0, FakeUpstreamClient::ok(good_answer()));
+  ASSERT_EQ(outcomes.size(), 1u);
+  ASSERT_TRUE(outcomes[0].entry);
+  EXPECT_EQ(store.entries(), 1u);
 }
 
 TEST_F(MissResolverTest, EveryResponderFailingIsTryLaterAndUnavailable) {
