@@ -28,15 +28,20 @@ void warn_stale(const AnsweredCert& cert, const RevocationRecord& record) {
 EntryPtr CacheWriter::commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                              const ocsp::ValidatedResponse& answer,
                              std::span<const AnsweredCert> certs, int64_t now) {
-  // Refused before the listeners hear of it: the per-certificate status
-  // must not flip to good on an answer nobody will be served.
-  if (auto refusal = ledger_.admit(certs)) {
-    warn_stale(certs[refusal->index], refusal->record);
-    return nullptr;
+  EntryPtr entry;
+  bool stored = false;
+  {
+    std::lock_guard lock(commit_mu_);
+    // Refused before the listeners hear of it: the per-certificate status
+    // must not flip to good on an answer nobody will be served.
+    if (auto refusal = ledger_.admit(certs)) {
+      warn_stale(certs[refusal->index], refusal->record);
+      return nullptr;
+    }
+    entry = CachedResponse::make(key, der, answer);
+    if (!entry) return nullptr;
+    stored = store_.insert_if_newer(entry);
   }
-  EntryPtr entry = CachedResponse::make(key, der, answer);
-  if (!entry) return nullptr;
-  const bool stored = store_.insert_if_newer(entry);
   // The event before choosing what to serve: listeners hear of every
   // validated answer, even one the store kept a newer copy over.
   const EntryChange change{*entry, stored, certs, now};

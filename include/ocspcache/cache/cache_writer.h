@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -40,7 +41,10 @@ class CacheWriter {
   // Null (the clients get tryLater) when a CertID of `certs` was recorded
   // revoked with a newer thisUpdate than this answer gives it: then nothing
   // is stored and no listener hears of it. Also null for a DER over 4 GiB
-  // (upstream.max_response stops it long before).
+  // (upstream.max_response stops it long before). Thread-safe: the ledger
+  // check and the insert happen under one lock, so two answers naming the
+  // same CertID under different keys (one revoked, one older and good)
+  // cannot both pass the check before either is recorded.
   EntryPtr commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                   const ocsp::ValidatedResponse& answer, std::span<const AnsweredCert> certs,
                   int64_t now);
@@ -52,6 +56,7 @@ class CacheWriter {
 
  private:
   Store& store_;
+  std::mutex commit_mu_;
   RevocationLedger ledger_;
   std::vector<EntryListener*> listeners_;
 };
