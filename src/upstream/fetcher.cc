@@ -160,6 +160,7 @@ void Fetcher::send(const std::shared_ptr<Job>& job, Responder& responder, bool i
     });
   }
   client_.post(responder.url(), job->request.request_der, timeout,
+               responder.forwarded() ? AddressPolicy::kPublicOnly : AddressPolicy::kAny,
                [this, job, &responder](UpstreamReply reply) {
                  on_reply(job, responder, std::move(reply));
                });

@@ -12,6 +12,7 @@
 #include "ocspcache/upstream/retry_after.h"
 #include "ocspcache/upstream/tls_context.h"
 #include "ocspcache/upstream/upstream_connection.h"
+#include "ocspcache/util/ip_address.h"
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/log_limiter.h"
 
@@ -78,6 +79,7 @@ HttpClientOptions HttpClientOptions::from(const UpstreamConfig& config,
   o.pool.max_idle = config.max_idle;
   o.ca_file = config.ca_file;
   if (!config.http_proxy.empty()) o.http_proxy = parse_http_url(config.http_proxy);
+  o.allow = HostAllowList(config.allow_hosts);
   o.stats = std::move(stats);
   return o;
 }
@@ -96,6 +98,7 @@ struct HttpUpstreamClient::Call final : UpstreamConnection::Exchange {
   std::string request;
   UpstreamConnection* conn = nullptr;  // while an exchange is on one
   uint64_t ticket = 0;                 // while a lookup is pending
+  bool public_only = false;  // AddressPolicy::kPublicOnly, direct
   bool reused = false;
   bool retried = false;
   event* deadline = nullptr;
@@ -130,6 +133,14 @@ struct HttpUpstreamClient::Call final : UpstreamConnection::Exchange {
   }
 
   void connect(const IpAddr& addr) {
+    if (public_only) {
+      const IpAddress address{addr.family, addr.bytes};
+      if (!client->options_.allow.lists(address) && is_special_address(address)) {
+        log_failure("address", "refused: " + connect_host + " resolved to " + address.to_string() +
+                                   ", a special-purpose address not listed in upstream.allow_hosts");
+        return finish(UpstreamReply{TransportStatus::kConnectError, 0, {}, 0});
+      }
+    }
     target.addr = addr;
     const TlsContext* tls = target.tls ? client->tls() : nullptr;
     if (target.tls && tls == nullptr) return fail_early("tls");
@@ -281,7 +292,7 @@ ConnectionPool::Origin& HttpUpstreamClient::origin_for(const HttpUrl& url) {
 }
 
 void HttpUpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
-                              Callback done) {
+                              AddressPolicy policy, Callback done) {
   auto* call = new Call();  // NOLINT: freed in Call::on_deliver
   call->client = this;
   call->done = std::move(done);
@@ -299,6 +310,7 @@ void HttpUpstreamClient::post(const HttpUrl& url, std::span<const uint8_t> body,
   call->target.tunnel = proxy.has_value() && url.https;
   call->target.port = proxy ? proxy->port : url.port;
   call->connect_host = proxy ? proxy->host : url.host;
+  call->public_only = policy == AddressPolicy::kPublicOnly && !proxy;
   call->request = build_request(url, body, /*absolute_uri=*/proxy && !url.https,
                                 options_.pool.max_idle > 0);
 

@@ -10,6 +10,7 @@ std::shared_ptr<Responder> ResponderSet::get(const HttpUrl& url) {
   if (!slot) slot = std::make_shared<Responder>(url, policy_);
   // Configured now (a reload listed it): no longer one to forget.
   std::erase(forwarded_, url.original);
+  slot->set_forwarded(false);
   return slot;
 }
 
@@ -31,6 +32,7 @@ std::shared_ptr<Responder> ResponderSet::get_forwarded(const HttpUrl& url, size_
     forwarded_.erase(victim);
   }
   auto responder = std::make_shared<Responder>(url, policy_);
+  responder->set_forwarded(true);
   by_url_.emplace(url.original, responder);
   forwarded_.push_back(url.original);
   return responder;

@@ -58,10 +58,11 @@ class ClientTest : public ::testing::Test {
 
   // Posts and runs the loop until the answer; `done` must never run inside post().
   UpstreamReply post(const std::string& url, Millis timeout = Millis{3'000},
-                     std::string_view request = "\x30\x03\x02\x01\x01") {
+                     std::string_view request = "\x30\x03\x02\x01\x01",
+                     AddressPolicy policy = AddressPolicy::kAny) {
     std::optional<UpstreamReply> reply;
     const std::vector<uint8_t> body(request.begin(), request.end());
-    client->post(url_of(url), body, timeout, [&](UpstreamReply r) { reply = std::move(r); });
+    client->post(url_of(url), body, timeout, policy, [&](UpstreamReply r) { reply = std::move(r); });
     EXPECT_FALSE(reply) << "done ran inside post()";
     while (!reply) event_base_loop(base.get(), EVLOOP_ONCE);
     return std::move(*reply);
@@ -131,6 +132,33 @@ TEST_F(ClientTest, KeepAliveRaceIsRetriedOnceOnAFreshConnection) {
   EXPECT_EQ(server.requests(), 3u);  // the one lost in the race, and its retry
 }
 
+// A forwarded responder's exchange checks the address it connects to, not
+// an earlier lookup of the name: a name rebound to loopback between the
+// forwarder's check and the connect is refused here, before any byte.
+TEST_F(ClientTest, PublicOnlyRefusesASpecialAddressWithoutConnecting) {
+  KeepAliveServer server({.body = "ok"});
+  make_client();
+  const std::string port = std::to_string(server.port());
+  for (const std::string& url : {server.url(), "http://localhost:" + port + "/"}) {
+    UpstreamReply r = post(url, Millis{3'000}, "\x30\x03\x02\x01\x01", AddressPolicy::kPublicOnly);
+    EXPECT_EQ(r.transport, TransportStatus::kConnectError) << url;
+  }
+  EXPECT_EQ(server.connections(), 0u);
+  // The same client, asked for a configured responder: no check.
+  EXPECT_EQ(post(server.url()).transport, TransportStatus::kOk);
+  EXPECT_EQ(server.connections(), 1u);
+}
+
+TEST_F(ClientTest, PublicOnlyConnectsToAnAddressListedInAllowHosts) {
+  KeepAliveServer server({.body = "ok"});
+  HttpClientOptions options;
+  options.allow = HostAllowList({"127.0.0.1"});
+  make_client(std::move(options));
+  UpstreamReply r = post(server.url(), Millis{3'000}, "\x30\x03\x02\x01\x01", AddressPolicy::kPublicOnly);
+  ASSERT_EQ(r.transport, TransportStatus::kOk);
+  EXPECT_EQ(std::string(r.body.begin(), r.body.end()), "ok");
+}
+
 // Once bytes of an answer arrived, the exchange is not repeated.
 TEST_F(ClientTest, AnswerCutShortOnAReusedConnectionIsNotRetried) {
   KeepAliveServer server({.answers_per_connection = 1, .truncate_next = true});
@@ -150,7 +178,7 @@ TEST_F(ClientTest, IdleConnectionsCloseAfterIdleTimeoutAndMaxIdleBoundsThem) {
   int answered = 0;
   const std::vector<uint8_t> body = {1, 2, 3};
   for (int i = 0; i < 3; ++i) {
-    client->post(url_of(server.url()), body, Millis{3'000}, [&](UpstreamReply r) {
+    client->post(url_of(server.url()), body, Millis{3'000}, AddressPolicy::kAny, [&](UpstreamReply r) {
       EXPECT_EQ(r.transport, TransportStatus::kOk);
       ++answered;
     });
@@ -204,7 +232,7 @@ TEST_F(ClientTest, DestroyedWithExchangesPendingCallsNothingBack) {
   make_client();
   bool called = false;
   const std::vector<uint8_t> body = {1};
-  client->post(url_of(hang.url()), body, Millis{5'000}, [&](UpstreamReply) { called = true; });
+  client->post(url_of(hang.url()), body, Millis{5'000}, AddressPolicy::kAny, [&](UpstreamReply) { called = true; });
   for (int i = 0; i < 100 && hang.request_count() == 0; ++i) run_for(Millis{20});
   ASSERT_EQ(hang.request_count(), 1u);
   client.reset();

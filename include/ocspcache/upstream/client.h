@@ -33,6 +33,13 @@ struct UpstreamReply {
   int64_t retry_after_s = 0;
 };
 
+// Where an exchange may connect. A forwarded responder (forward-proxy
+// mode, named by a client) may only be reached at a public address or one
+// listed in upstream.allow_hosts, checked on the address the connection is
+// actually made to: the forwarder's earlier check of the same name cannot
+// see a DNS answer that changes in between (rebinding).
+enum class AddressPolicy : uint8_t { kAny, kPublicOnly };
+
 class UpstreamClient {
  public:
   using Callback = std::function<void(UpstreamReply)>;
@@ -44,7 +51,7 @@ class UpstreamClient {
   // nearer). `done` runs exactly once, on the client's loop, never from
   // inside post().
   virtual void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
-                    Callback done) = 0;
+                    AddressPolicy policy, Callback done) = 0;
 
   // Exchanges not yet delivered (a worker drains until this is 0).
   virtual size_t in_flight() const = 0;

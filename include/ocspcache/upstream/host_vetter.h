@@ -5,10 +5,11 @@
 // it point ocspcache at loopback, the private network or a cloud metadata
 // endpoint.
 //
-// The check runs before the responder is asked; the upstream client then
-// resolves the name again, so a name whose answer changes between the two
-// lookups (DNS rebinding with a zero TTL) is not caught. Closing that needs
-// the transport to connect to the vetted address (see docs/configuration.md).
+// The check runs before the responder is asked, so a client is told 403 with
+// a reason. The upstream client resolves the name again and checks the
+// address it connects to by the same rule (AddressPolicy::kPublicOnly in
+// client.h), so a name whose answer changes between the two lookups (DNS
+// rebinding with a zero TTL) reaches no private address either.
 #pragma once
 
 #include <functional>

@@ -23,6 +23,7 @@
 #include "ocspcache/upstream/dns_cache.h"
 #include "ocspcache/upstream/resolver.h"
 #include "ocspcache/upstream/transport_stats.h"
+#include "ocspcache/util/host_allow_list.h"
 #include "ocspcache/util/clock.h"
 #include "ocspcache/util/duration.h"
 
@@ -38,6 +39,10 @@ struct HttpClientOptions {
   PoolLimits pool;
   std::string ca_file;                // "" = the system store
   std::optional<HttpUrl> http_proxy;  // none: direct
+  // AddressPolicy::kPublicOnly lets through a special-purpose address only
+  // when it is listed here (upstream.allow_hosts). Not applied through a
+  // proxy: the proxy, the operator's egress, resolves the name.
+  HostAllowList allow;
   DnsPolicy dns;
   // Shared with the metrics layer (and other loops' clients); null: the
   // client keeps its own.
@@ -57,7 +62,7 @@ class HttpUpstreamClient final : public UpstreamClient {
   HttpUpstreamClient(const HttpUpstreamClient&) = delete;
   HttpUpstreamClient& operator=(const HttpUpstreamClient&) = delete;
 
-  void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
+  void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout, AddressPolicy policy,
             Callback done) override;
   size_t in_flight() const override { return calls_.size(); }
 

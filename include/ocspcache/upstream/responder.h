@@ -52,6 +52,12 @@ class Responder {
 
   const HttpUrl& url() const { return url_; }
 
+  // Named by a client in forward-proxy mode rather than configured: its
+  // exchanges may only connect to public (or listed) addresses. Cleared
+  // when a reload configures the same URL.
+  bool forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
+  void set_forwarded(bool forwarded) { forwarded_.store(forwarded, std::memory_order_relaxed); }
+
   // May an exchange start now (monotonic ms)? No while its breaker is open
   // or a Retry-After holds it back.
   bool admit(int64_t now_ms);
@@ -79,6 +85,7 @@ class Responder {
 
  private:
   const HttpUrl url_;
+  std::atomic<bool> forwarded_{false};
   mutable std::mutex mu_;
   Health health_;
   CircuitBreaker breaker_;

@@ -20,11 +20,12 @@ class FakeUpstreamClient final : public UpstreamClient {
     Millis timeout{0};
     Callback done;
     bool answered = false;
+    AddressPolicy policy = AddressPolicy::kAny;
   };
 
   void post(const HttpUrl& url, std::span<const uint8_t> body, Millis timeout,
-            Callback done) override {
-    calls.push_back({url, {body.begin(), body.end()}, timeout, std::move(done)});
+            AddressPolicy policy, Callback done) override {
+    calls.push_back({url, {body.begin(), body.end()}, timeout, std::move(done), false, policy});
   }
   size_t in_flight() const override {
     size_t n = 0;

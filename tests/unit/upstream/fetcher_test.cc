@@ -106,6 +106,20 @@ TEST_F(FetcherTest, TheFirstValidAnswerEndsItAndNobodyElseIsAsked) {
   EXPECT_TRUE(health[0].up);
 }
 
+// A responder a client named in forward-proxy mode is asked with the
+// public-only address policy (the client checks the address it connects
+// to); a configured one is not.
+TEST_F(FetcherTest, AForwardedResponderIsAskedForPublicAddressesOnly) {
+  fetch();
+  ASSERT_EQ(client.calls.size(), 1u);
+  EXPECT_EQ(client.calls[0].policy, AddressPolicy::kAny);
+  client.answer(0, FakeUpstreamClient::ok(good_answer()));
+  responders.get(*parse_http_url("http://r1/"))->set_forwarded(true);
+  fetch();
+  ASSERT_EQ(client.calls.size(), 2u);
+  EXPECT_EQ(client.calls[1].policy, AddressPolicy::kPublicOnly);
+}
+
 TEST_F(FetcherTest, FailsOverInOrderAndRemembersWhy) {
   fetch();
   client.answer(0, FakeUpstreamClient::failed(TransportStatus::kTimeout));

@@ -53,6 +53,18 @@ TEST(RouteTable, EveryCertIdMustNameTheSameConfiguredIssuer) {
   EXPECT_EQ(route_for(empty, {{pki().leaf.get(), pki().ca.get()}}), nullptr);
 }
 
+TEST(ResponderSet, AForwardedResponderStopsBeingOneWhenConfigured) {
+  ResponderSet set;
+  const HttpUrl url = *parse_http_url("http://ocsp.example/");
+  std::shared_ptr<Responder> forwarded = set.get_forwarded(url, 8);
+  ASSERT_NE(forwarded, nullptr);
+  EXPECT_TRUE(forwarded->forwarded());
+  EXPECT_FALSE(set.get(*parse_http_url("http://configured.example/"))->forwarded());
+  // A reload lists the same URL: the operator's word, no address check.
+  EXPECT_EQ(set.get(url), forwarded);
+  EXPECT_FALSE(forwarded->forwarded());
+}
+
 TEST(RouteTable, AReloadedTableKeepsTheResponderObjects) {
   ResponderSet set;
   RouteTable before(two_issuers(), set);
