@@ -18,14 +18,29 @@ void FetchGate::set_limits(const GateLimits& limits) {
 }
 
 FetchGate::Lane& FetchGate::lane(Responder& r) {
-  std::unique_ptr<Lane>& slot = lanes_[&r];
-  if (!slot) {
-    slot = std::make_unique<Lane>();
-    slot->responder = &r;
-    slot->tokens = std::max<double>(1, limits_.rate);
-    slot->refilled_ms = clock_.monotonic_ms();
+  if (auto it = lanes_.find(&r); it != lanes_.end()) return *it->second;
+  const int64_t now_ms = clock_.monotonic_ms();
+  if (lanes_.size() >= prune_at_) {
+    prune_idle(now_ms);
+    prune_at_ = std::max(kMinPruneAt, 2 * lanes_.size());  // amortised: doubling
   }
+  std::unique_ptr<Lane>& slot = lanes_[&r];
+  slot = std::make_unique<Lane>();
+  slot->responder = &r;
+  slot->tokens = std::max<double>(1, limits_.rate);
+  slot->refilled_ms = now_ms;
+  slot->prunable = r.forwarded();
   return *slot;
+}
+
+void FetchGate::prune_idle(int64_t now_ms) {
+  const double full = std::max<double>(1, limits_.rate);
+  absl::erase_if(lanes_, [&](const auto& entry) {
+    Lane& l = *entry.second;
+    if (!l.prunable || l.in_flight != 0 || !l.waiting.empty()) return false;
+    refill(l, now_ms);
+    return limits_.rate == 0 || l.tokens >= full;
+  });
 }
 
 bool FetchGate::has_slot(const Lane& l) const {

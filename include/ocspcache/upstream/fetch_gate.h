@@ -61,6 +61,8 @@ class FetchGate {
 
   size_t in_flight() const { return in_flight_; }
   size_t queued() const { return queued_; }
+  // Responders with state here (a slot, a waiter or a rate bucket).
+  size_t lanes() const { return lanes_.size(); }
 
  private:
   struct Waiter {
@@ -74,6 +76,9 @@ class FetchGate {
     size_t live = 0;             // waiters not withdrawn
     double tokens = 0;
     int64_t refilled_ms = 0;
+    // A forwarded responder's lane (forward-proxy mode): clients name new
+    // ones at will, and the set forgets them (LRU), so their idle lanes go.
+    bool prunable = false;
   };
   Lane& lane(Responder& r);
   bool has_slot(const Lane& l) const;
@@ -84,11 +89,20 @@ class FetchGate {
   void pump();  // grant what may start, oldest first
   void refill(Lane& l, int64_t now_ms) const;
   void arm_refill(int64_t now_ms);  // when waiters wait for tokens only
+  // Drops prunable lanes with nothing in flight, nobody waiting and a full
+  // bucket (so forgetting it grants nothing a kept one would not). Never
+  // reads a lane's responder: a forgotten one may be freed already.
+  void prune_idle(int64_t now_ms);
 
   const Clock& clock_;
   Timers& timers_;
   GateLimits limits_;
-  absl::flat_hash_map<Responder*, std::unique_ptr<Lane>> lanes_;  // responders are never freed (ResponderSet)
+  // Keyed by address: configured responders live as long as the process
+  // (ResponderSet); a forwarded one may be freed once idle, and its lane
+  // (prunable) is dropped when the map next grows past prune_at_.
+  absl::flat_hash_map<Responder*, std::unique_ptr<Lane>> lanes_;
+  size_t prune_at_ = kMinPruneAt;
+  static constexpr size_t kMinPruneAt = 64;
   absl::flat_hash_map<Ticket, Responder*> where_;
   Ticket next_ticket_ = 1;
   size_t in_flight_ = 0;

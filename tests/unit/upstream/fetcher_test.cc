@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 #include <memory>
 #include <optional>
 #include <vector>
@@ -494,6 +496,57 @@ TEST(FetchGateTest, TheTotalLimitHoldsAcrossResponders) {
   EXPECT_EQ(granted_b, 1) << "the slot a freed goes to b's waiter";
   EXPECT_EQ(gate.in_flight(), 2u);
   EXPECT_EQ(gate.queued(), 0u);
+}
+
+// Forward-proxy clients name new responders at will: the gate keeps state
+// for a bounded number of idle ones, never for configured ones less, and
+// never forgets a busy one or a rate bucket still refilling.
+TEST(FetchGateTest, IdleLanesOfForwardedRespondersAreForgotten) {
+  ManualClock clock;
+  TimerQueue timers{clock};
+  FetchGate gate(clock, timers, {.per_responder = 1, .total = 10'000, .queue = 5, .rate = 2});
+  Responder configured(*parse_http_url("http://configured/"));
+  Responder busy(*parse_http_url("http://busy/"));
+  busy.set_forwarded(true);
+  FetchGate::Ticket t = 0;
+  ASSERT_EQ(gate.acquire(configured, nullptr, &t), FetchGate::Admit::kGranted);
+  gate.release(configured);
+  ASSERT_EQ(gate.acquire(busy, nullptr, &t), FetchGate::Admit::kGranted);  // never released
+  std::deque<Responder> forwarded;
+  for (int i = 0; i < 1000; ++i) {
+    forwarded.emplace_back(*parse_http_url("http://f" + std::to_string(i) + "/"));
+    forwarded.back().set_forwarded(true);
+    ASSERT_EQ(gate.acquire(forwarded.back(), nullptr, &t), FetchGate::Admit::kGranted);
+    gate.release(forwarded.back());
+    if (i % 10 == 9) clock.advance_ms(1'000);  // buckets refill
+  }
+  EXPECT_LT(gate.lanes(), 150u) << "idle forwarded lanes are dropped as the map grows";
+  EXPECT_EQ(gate.in_flight(), 1u);
+  // The busy one kept its lane: its limit of 1 still holds.
+  EXPECT_FALSE(gate.try_acquire(busy));
+  // And a pruned responder asked again starts with a full bucket, as new.
+  EXPECT_TRUE(gate.try_acquire(forwarded.front()));
+}
+
+// A lane whose bucket is still refilling is kept: forgetting it would give
+// a responder asked again at once a fresh burst over upstream.rate.
+TEST(FetchGateTest, ARefillingBucketIsNotForgotten) {
+  ManualClock clock;
+  TimerQueue timers{clock};
+  FetchGate gate(clock, timers, {.per_responder = 10, .total = 10'000, .queue = 5, .rate = 1});
+  Responder first(*parse_http_url("http://first/"));
+  first.set_forwarded(true);
+  FetchGate::Ticket t = 0;
+  ASSERT_EQ(gate.acquire(first, nullptr, &t), FetchGate::Admit::kGranted);
+  gate.release(first);  // its one token is spent
+  std::deque<Responder> others;
+  for (int i = 0; i < 200; ++i) {  // grows the map past the prune point, no time passes
+    others.emplace_back(*parse_http_url("http://o" + std::to_string(i) + "/"));
+    others.back().set_forwarded(true);
+    ASSERT_EQ(gate.acquire(others.back(), nullptr, &t), FetchGate::Admit::kGranted);
+    gate.release(others.back());
+  }
+  EXPECT_FALSE(gate.try_acquire(first)) << "rate 1/s: no second start within the second";
 }
 
 TEST(FetchGateTest, AWithdrawnWaiterIsNeverGrantedAndOthersKeepTheirOrder) {
