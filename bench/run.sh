@@ -623,17 +623,20 @@ miss_section() {
 }
 
 # === 4b. miss storm ==========================================================
-# Hits at a fixed offered load ($storm_hit_rate req/s, open loop, latency
-# counted from when each request was due): wrk saturates the one worker, so
+# Hits at a fixed offered load ($storm_hit_rate req/s, open loop), each timed
+# from just before its request left to the kernel's receive timestamp of the
+# answer (--server-time), so the client's own wait for CPU 1, which it shares
+# with the storm's client and responders, is not charged to ocspcache. wrk
+# saturates the one worker, so
 # its p99 during the storm also moves with every CPU cycle the storm's own
 # client and responder take from this 2-CPU machine; at a fixed load below
 # capacity the p99 moves only if misses hold hits up.
 rate_hits() {  # TARGET — one round into results.tsv as "storm TARGET 1 rps p50 p99 max"
   local line n=$((storm_hit_rate * (duration < 5 ? duration : 5)))
-  note_command "ocsp_gen load --port <ocspcache> --conns 32 --get --rate $storm_hit_rate --cycle --limit $n <hit set>"
+  note_command "ocsp_gen load --port <ocspcache> --conns 32 --get --rate $storm_hit_rate --cycle --server-time --limit $n <hit set>"
   local pin_cmd=()
   [[ -z $client_cpus ]] || pin_cmd=(taskset -c "$client_cpus")
-  line=$("${pin_cmd[@]}" "$gen_bin" load --port "$oc_port" --conns 32 --get --rate "$storm_hit_rate" --cycle \
+  line=$("${pin_cmd[@]}" "$gen_bin" load --port "$oc_port" --conns 32 --get --rate "$storm_hit_rate" --cycle --server-time \
     --limit "$n" "$hit_set") || die "open-loop hits ($1): $line"
   printf 'storm\t%s\t1\t%s\t%s\t%s\t%s\t-\n' "$1" "$(sed -n 's/.*rps=\([0-9.]*\).*/\1/p' <<<"$line")" \
     "$(sed -n 's/.*p50_us=\([0-9.]*\).*/\1/p' <<<"$line")" \
@@ -1060,7 +1063,8 @@ loads() { col "$1" "$2" 8 | awk '{printf "%s%s", (NR > 1 ? ", " : ""), $1}'; }
   echo "through \`ocsp_gen serve --delay-ms $storm_delay_ms\` with"
   echo "\`upstream.max_fetches_per_responder = $storm_limit\` (queue large enough for all), while wrk"
   echo "measured cache hits of one warm CertID (saturating, $conns connections), and so did"
-  echo "\`ocsp_gen load --rate $storm_hit_rate\` (a fixed load below capacity, open loop);"
+  echo "\`ocsp_gen load --rate $storm_hit_rate --server-time\` (a fixed load below capacity, open loop,"
+  echo "each request timed from its send to the kernel's receive timestamp of the answer);"
   echo "ocspcache with 1 worker thread, pinned alone to CPU 0 (wrk, the open-loop client, the storm's"
   echo "client, the responders and ocspcache's other threads on CPU 1). The control sends the same storm"
   echo "to a twin instance instead, so the measured one sees no miss: what its hit p99 does then is the"

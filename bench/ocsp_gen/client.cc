@@ -14,15 +14,24 @@
 //        latency counts from when it was due, so time spent waiting for a
 //        free connection is not hidden. --cycle lets --limit exceed the set
 //        (request k asks record k mod the set's size).
+//        --server-time measures each request from just before its last
+//        bytes were sent to the kernel's receive timestamp of the answer's
+//        first bytes (SO_TIMESTAMPING), not to when this client got to read
+//        them: on a machine whose CPUs the load generators share, the time
+//        this process waits to be scheduled is then not charged to the
+//        server.
 // burst  opens --conns connections, waits until every one is established,
 //        then sends the same request on all of them back to back and reads
 //        every answer: the coalescing test's 1,000 concurrent clients.
 #include <arpa/inet.h>
+#include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +48,41 @@
 namespace ocspgen {
 namespace {
 
+int64_t realtime_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+void enable_rx_timestamps(int fd) {
+  const int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags, sizeof flags) != 0) {
+    fail(std::string("SO_TIMESTAMPING: ") + std::strerror(errno));
+  }
+}
+
+// recv() that also returns the kernel's software receive timestamp of the
+// data read (0 when none came with it).
+ssize_t recv_stamped(int fd, char* buf, size_t len, int64_t* rx_rt) {
+  iovec iov{buf, len};
+  alignas(cmsghdr) char control[256];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  const ssize_t r = recvmsg(fd, &msg, 0);
+  *rx_rt = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); r > 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPING) {
+      timespec ts[3];
+      std::memcpy(ts, CMSG_DATA(c), sizeof ts);
+      *rx_rt = static_cast<int64_t>(ts[0].tv_sec) * 1'000'000'000 + ts[0].tv_nsec;
+    }
+  }
+  return r;
+}
+
 uint64_t now_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                    std::chrono::steady_clock::now().time_since_epoch())
@@ -54,6 +98,8 @@ struct Conn {
   size_t index = 0;      // record being asked
   uint64_t t0 = 0;       // request start (connect included with --new-conn)
   bool busy = false;
+  int64_t sent_rt = 0;   // --server-time: CLOCK_REALTIME before the request's last send
+  int64_t rx_rt = 0;     // --server-time: kernel receive time of the answer's first bytes
 };
 
 struct Options {
@@ -67,6 +113,7 @@ struct Options {
   size_t index = 0;
   double rate = 0;  // requests per second, open loop; 0 = as fast as answers come
   bool cycle = false;
+  bool server_time = false;
   std::filesystem::path set;
 };
 
@@ -88,6 +135,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--index") o.index = std::stoul(next());
     else if (a == "--rate") o.rate = std::stod(next());
     else if (a == "--cycle") o.cycle = true;
+    else if (a == "--server-time") o.server_time = true;
     else if (a.starts_with("--")) fail("unknown option " + std::string(a));
     else o.set = std::string(a);
   }
@@ -209,6 +257,7 @@ int cmd_load(int argc, char** argv) {
   auto arm = [&](Conn& c, size_t k) {
     if (c.fd < 0) {
       c.fd = open_conn(o.port);
+      if (o.server_time) enable_rx_timestamps(c.fd);
       c.connected = false;
       epoll_event ev{EPOLLIN | EPOLLOUT, {.ptr = &c}};
       epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
@@ -220,6 +269,7 @@ int cmd_load(int argc, char** argv) {
     c.sent = 0;
     c.in.clear();
     c.t0 = o.rate > 0 ? due_ns(start, seq) : now_ns();
+    c.sent_rt = c.rx_rt = 0;
     c.busy = true;
   };
   auto close_conn = [&](Conn& c) {
@@ -230,7 +280,11 @@ int cmd_load(int argc, char** argv) {
     c.fd = -1;
   };
   auto finish = [&](Conn& c, int status, std::string_view body) {
-    lat.push_back(now_ns() - c.t0);
+    if (o.server_time && c.sent_rt > 0 && c.rx_rt > 0) {
+      lat.push_back(static_cast<uint64_t>(std::max<int64_t>(0, c.rx_rt - c.sent_rt)));
+    } else {
+      lat.push_back(now_ns() - c.t0);
+    }
     ++done;
     if (status != 200) {
       ++errors;
@@ -258,6 +312,7 @@ int cmd_load(int argc, char** argv) {
     // Connections open first (idle), so the first requests pay no connect.
     for (auto& c : conns) {
       c.fd = open_conn(o.port);
+      if (o.server_time) enable_rx_timestamps(c.fd);
       epoll_event ev{EPOLLIN, {.ptr = &c}};
       epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
     }
@@ -287,18 +342,23 @@ int cmd_load(int argc, char** argv) {
       if (c.fd < 0) continue;
       bool eof = false;
       if (c.sent < c.out.size()) {
+        const int64_t before = o.server_time ? realtime_ns() : 0;
         const ssize_t w = send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
         if (w > 0) c.sent += static_cast<size_t>(w);
         else if (errno != EAGAIN && errno != EINPROGRESS && errno != ENOTCONN) eof = true;
         if (c.sent == c.out.size()) {
+          c.sent_rt = before;
           epoll_event ev{EPOLLIN, {.ptr = &c}};
           epoll_ctl(ep, EPOLL_CTL_MOD, c.fd, &ev);
         }
       }
       char buf[65536];
       for (;;) {
-        const ssize_t r = recv(c.fd, buf, sizeof buf, 0);
+        int64_t rx = 0;
+        const ssize_t r = o.server_time ? recv_stamped(c.fd, buf, sizeof buf, &rx)
+                                        : recv(c.fd, buf, sizeof buf, 0);
         if (r > 0) {
+          if (c.busy && c.in.empty() && c.rx_rt == 0) c.rx_rt = rx;
           c.in.append(buf, static_cast<size_t>(r));
           continue;
         }
@@ -326,6 +386,7 @@ int cmd_load(int argc, char** argv) {
       if (o.rate > 0) {
         if (c.fd < 0 && next < total) {  // the server closed it: a fresh idle one
           c.fd = open_conn(o.port);
+          if (o.server_time) enable_rx_timestamps(c.fd);
           epoll_event ev{EPOLLIN, {.ptr = &c}};
           epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
         } else if (c.fd >= 0) {

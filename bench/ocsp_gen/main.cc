@@ -10,7 +10,7 @@ constexpr const char* kUsage =
     "usage: ocsp_gen gen   --pki DIR --count N --first-serial S --out DIR [--days D]\n"
     "       ocsp_gen serve --port P [--delay-ms MS] SETDIR...\n"
     "       ocsp_gen load  --port P [--conns C] [--get] [--new-conn] [--any-good] [--offset N] [--limit N]\n"
-    "                      [--rate R] [--cycle] SETDIR\n"
+    "                      [--rate R] [--cycle] [--server-time] SETDIR\n"
     "       ocsp_gen burst --port P --conns C [--get] [--index I] SETDIR\n";
 }
 
