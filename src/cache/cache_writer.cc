@@ -14,7 +14,7 @@ void warn_stale(const AnsweredCert& cert, const RevocationRecord& record) {
   uint64_t suppressed = 0;
   if (!log::upstream_errors().allow("stale_after_revocation:" + record.cert_id.hex(), &suppressed))
     return;
-  std::string fields = "issuer=\"" + cert.issuer + "\" serial=" + cert.serial +
+  std::string fields = "issuer=" + log::quoted(cert.issuer) + " serial=" + cert.serial +
                        " status=" + std::string(ocsp::to_string(cert.single.status)) +
                        " this_update=" + std::to_string(cert.single.this_update) +
                        " revoked_this_update=" + std::to_string(record.this_update) +

@@ -77,7 +77,7 @@ void Forwarder::resolve(const Miss& miss, Flights::Waiter waiter) {
         constexpr ForwardRefusal kWhy = ForwardRefusal::kPrivateAddress;
         metrics_.forward_refused(to_label(kWhy));
         warn_limited("forward_refused\n" + pending->url.host, "forward_refused",
-                     "host=" + pending->url.host + " address=" + result.detail +
+                     "host=" + log::quoted(pending->url.host) + " address=" + result.detail +
                          " reason=private_address");
         FetchOutcome refused;
         refused.http_status = http_status(kWhy);
@@ -87,7 +87,7 @@ void Forwarder::resolve(const Miss& miss, Flights::Waiter waiter) {
       }
       case HostVetter::Verdict::kNoAddress:
         warn_limited("forward_dns\n" + pending->url.host, "forward_lookup_failed",
-                     "host=" + pending->url.host + " reason=\"" + result.detail + "\"");
+                     "host=" + log::quoted(pending->url.host) + " reason=" + log::quoted(result.detail));
         pending->waiter(FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
         return;
     }
@@ -98,8 +98,8 @@ void Forwarder::ask(const std::shared_ptr<Pending>& pending) {
   std::shared_ptr<Responder> responder = responders_.get_forwarded(pending->url, max_responders_);
   if (!responder) {
     warn_limited("forward_full", "forward_responders_full",
-                 "limit=" + std::to_string(max_responders_) + " responder=" +
-                     pending->url.original + " answer=tryLater");
+                 "limit=" + std::to_string(max_responders_) +
+                     " responder=" + log::quoted(pending->url.original) + " answer=tryLater");
     pending->waiter(FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
     return;
   }

@@ -84,7 +84,7 @@ bool MissResolver::still_trusted(const Pending& pending) const {
   for (const ocsp::Issuer& issuer : now->registry().issuers()) {
     if (X509_cmp(issuer.cert(), pending.validated_by->cert()) == 0) return true;
   }
-  log::info("reload_dropped_answer", "issuer=\"" + pending.issuer + "\" key=" +
+  log::info("reload_dropped_answer", "issuer=" + log::quoted(pending.issuer) + " key=" +
                                          pending.key.hex().substr(0, 16) +
                                          " reason=\"issuer removed or its certificate replaced during the fetch\"");
   return false;

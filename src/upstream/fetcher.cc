@@ -206,7 +206,7 @@ void Fetcher::on_reply(const std::shared_ptr<Job>& job, Responder& responder, Up
   if (!v.answer) {
     warn_limited(url + "\n" + std::string(to_label(v.outcome)), "upstream_failed",
                  "responder=" + url + " outcome=" + std::string(to_label(v.outcome)) +
-                     " reason=\"" + v.why + "\"");
+                     " reason=" + log::quoted(v.why));
   }
   if (job->ended) {  // a hedge that lost, or an exchange that outlived the deadline
     if (late_) late_(attempt);
@@ -232,7 +232,7 @@ void Fetcher::exhausted(const std::shared_ptr<Job>& job) {
   const Route& route = *job->request.route;
   const std::string issuer_name(route.name());
   warn_limited("exhausted\n" + issuer_name, "upstream_exhausted",
-               "issuer=\"" + issuer_name + "\" key=" +
+               "issuer=" + log::quoted(issuer_name) + " key=" +
                    job->request.key.hex().substr(0, 16) + " answer=tryLater" +
                    (job->result.deadline_passed ? " deadline_passed=1" : "") +
                    (job->result.skipped.empty()

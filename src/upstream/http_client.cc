@@ -195,7 +195,7 @@ struct HttpUpstreamClient::Call final : UpstreamConnection::Exchange {
       return;
     }
     std::string fields = "responder=" + responder + " stage=" + std::string(stage);
-    if (!detail.empty()) fields += " reason=\"" + std::string(detail) + "\"";
+    if (!detail.empty()) fields += " reason=" + log::quoted(detail);
     if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
     log::warn("upstream_transport_failed", fields);
   }
@@ -275,7 +275,7 @@ const TlsContext* HttpUpstreamClient::tls() {
     try {
       tls_ = std::make_unique<TlsContext>(options_.ca_file);
     } catch (const std::exception& e) {
-      log::error("upstream_tls_unavailable", std::string("reason=\"") + e.what() + "\"");
+      log::error("upstream_tls_unavailable", "reason=" + log::quoted(e.what()));
       return nullptr;
     }
   }

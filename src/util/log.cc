@@ -37,6 +37,39 @@ bool parse_level(std::string_view text, Level* out) {
   return false;
 }
 
+namespace {
+
+void append_escaped(std::string& out, char c) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(c);
+  switch (c) {
+    case '\n': out.append("\\n"); return;
+    case '\r': out.append("\\r"); return;
+    case '\t': out.append("\\t"); return;
+    default: break;
+  }
+  if (b < 0x20 || b == 0x7f) {
+    out.append("\\x").push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+    return;
+  }
+  out.push_back(c);
+}
+
+}  // namespace
+
+std::string quoted(std::string_view value) {
+  std::string out;
+  out.reserve(value.size() + 2);
+  out.push_back('"');
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    append_escaped(out, c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 void write(Level l, std::string_view event, std::string_view fields) {
   if (l < level()) return;
   timespec ts{};
@@ -50,7 +83,10 @@ void write(Level l, std::string_view event, std::string_view fields) {
   line.reserve(64 + event.size() + fields.size());
   line.append("ts=").append(stamp).append(" level=").append(name(l)).append(" event=");
   line.append(event);
-  if (!fields.empty()) line.append(" ").append(fields);
+  if (!fields.empty()) {
+    line.push_back(' ');
+    for (char c : fields) append_escaped(line, c);
+  }
   line.push_back('\n');
   ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
   (void)rc;
