@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/upstream/transport_stats.h"
 #include "ocspcache/upstream/upstream_thread.h"
+#include "ocspcache/util/fd_limit.h"
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/log_limiter.h"
 
@@ -220,6 +222,37 @@ void plan_lifecycle(App::Parts& p) {
                    [&p] { p.loop.cancel(p.housekeeping); }});
 }
 
+// Descriptors the configuration may hold at once: every client connection,
+// every upstream exchange and pooled idle connection, plus the fixed ones
+// (listeners, eventfds and epoll per thread, admin clients, DNS, log).
+uint64_t descriptors_needed(const Config& c) {
+  std::set<std::string> origins;
+  for (const IssuerConfig& issuer : c.issuers) {
+    for (const HttpUrl& url : issuer.responders) origins.insert(url.host + ":" + std::to_string(url.port));
+  }
+  return c.server.max_connections + c.upstream.max_fetches +
+         uint64_t{c.upstream.max_idle} * origins.size() + 4 * worker_count(c) + 64;
+}
+
+// Start-up: the soft RLIMIT_NOFILE raised to the hard one, and a warning
+// when the configured connections still cannot all be open at once (then
+// accept pauses at the limit, ocspcache_accept_paused_total).
+void budget_descriptors(App::Parts& p) {
+  const FdLimit fd = raise_fd_limit();
+  const uint64_t needed = descriptors_needed(p.config);
+  p.metrics.set_fd_budget({fd.soft, fd.hard, needed});
+  const std::string fields = "soft=" + std::to_string(fd.soft) + " was=" + std::to_string(fd.soft_before) +
+                             " hard=" + std::to_string(fd.hard) + " needed=" + std::to_string(needed);
+  if (!fd.error.empty()) log::warn("fd_limit_unchanged", fields + " reason=" + log::quoted(fd.error));
+  if (fd.soft < needed) {
+    log::warn("fd_limit_low", fields + " reason=\"server.max_connections plus upstream connections "
+                              "exceed RLIMIT_NOFILE; raise the hard limit (LimitNOFILE=) or lower "
+                              "server.max_connections\"");
+  } else {
+    log::info("fd_limit", fields);
+  }
+}
+
 // After the new routes are in force: answers validated against an issuer
 // certificate that is no longer configured leave the store (trust_reload.h),
 // and so do remembered failures (they are per cache key, which says nothing
@@ -233,7 +266,7 @@ void drop_untrusted(App::Parts& p, const ocsp::IssuerRegistry& before,
   std::string names;
   for (const ocsp::Issuer* issuer : gone) names += (names.empty() ? "" : ",") + issuer->name();
   log::info("reload_dropped_answers",
-            "issuers=\"" + names + "\" entries=" + std::to_string(dropped) +
+            "issuers=" + log::quoted(names) + " entries=" + std::to_string(dropped) +
                 " reason=\"issuer removed or its certificate replaced\"");
 }
 
@@ -242,6 +275,7 @@ void drop_untrusted(App::Parts& p, const ocsp::IssuerRegistry& before,
 App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
     : p_(std::make_unique<Parts>(std::move(config))) {
   apply_log_config(p_->config);
+  budget_descriptors(*p_);
   wire_cache_and_metrics(*p_);
   build_upstream(*p_);
   wire_services(*p_, std::move(issuers));
@@ -278,7 +312,7 @@ void App::reload() {
     next = load_config(p.config.path);
     registry = std::make_shared<const ocsp::IssuerRegistry>(ocsp::IssuerRegistry::load(next.issuers));
   } catch (const ConfigError& e) {
-    log::error("reload_failed", std::string("kept=previous reason=\"") + e.what() + "\"");
+    log::error("reload_failed", "kept=previous reason=" + log::quoted(e.what()));
     return;
   }
   p.responders.set_breaker_policy(breaker_policy(next));

@@ -17,6 +17,7 @@
 #include "ocspcache/util/duration.h"
 #include "ocspcache/http/connection.h"
 #include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
 
 namespace ocspcache {
 
@@ -62,6 +63,7 @@ Worker::~Worker() {
   mailbox_event_.reset();
   sweep_event_.reset();
   cleanup_event_.reset();
+  accept_resume_event_.reset();
 }
 
 void Worker::add_listener(int fd) {
@@ -128,9 +130,7 @@ void Worker::accept_all(int listen_fd) {
     const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR) continue;
-      if (errno == EMFILE || errno == ENFILE) {
-        log::warn("accept_failed", "reason=\"out of file descriptors\"");
-      }
+      if (errno == EMFILE || errno == ENFILE) pause_accepting();
       return;
     }
     if (draining_ ||
@@ -151,6 +151,49 @@ void Worker::accept_all(int listen_fd) {
   }
 }
 
+namespace {
+
+// How long a worker out of descriptors stops accepting, unless one of its
+// connections closes first: short enough that clients in the backlog wait
+// little, long enough that the loop does not spin on EMFILE.
+constexpr Millis kAcceptBackoff{100};
+
+// One line per 10 s for all workers: at the limit every worker hits it.
+log::Limiter& accept_log() {
+  static log::Limiter limiter{Millis{10'000}};
+  return limiter;
+}
+
+}  // namespace
+
+void Worker::pause_accepting() {
+  if (accept_paused_) return;
+  accept_paused_ = true;
+  stats_.accept_paused();
+  for (auto& ev : listen_events_) event_del(ev.get());
+  if (!accept_resume_event_) {
+    accept_resume_event_.reset(evtimer_new(base_.get(), &Worker::on_accept_resume, this));
+  }
+  const timeval backoff = to_timeval(kAcceptBackoff);
+  evtimer_add(accept_resume_event_.get(), &backoff);
+  uint64_t suppressed = 0;
+  if (accept_log().allow("accept_paused", &suppressed)) {
+    log::warn("accept_paused",
+              "reason=\"out of file descriptors\" open_connections=" + std::to_string(conns_.size()) +
+                  " backoff_ms=" + std::to_string(kAcceptBackoff.count()) +
+                  (suppressed > 0 ? " suppressed=" + std::to_string(suppressed) : ""));
+  }
+}
+
+void Worker::resume_accepting() {
+  if (!accept_paused_) return;
+  accept_paused_ = false;
+  if (accept_resume_event_) evtimer_del(accept_resume_event_.get());
+  for (auto& ev : listen_events_) event_add(ev.get(), nullptr);  // none once draining
+}
+
+void Worker::on_accept_resume(int, short, void* arg) { static_cast<Worker*>(arg)->resume_accepting(); }
+
 Connection* Worker::find_connection(uint64_t id) {
   auto it = conns_.find(id);
   return it == conns_.end() ? nullptr : it->second.get();
@@ -165,6 +208,9 @@ void Worker::close_connection(uint64_t id) {
   conns_.erase(it);
   services_.open_connections.fetch_sub(1, std::memory_order_relaxed);
   stats_.connection_closed();
+  // A descriptor came free: a paused listener may take the next client now.
+  // (The socket is closed when the parked connection is freed, just after.)
+  if (accept_paused_) event_active(accept_resume_event_.get(), EV_TIMEOUT, 0);
   if (cleanup_event_) event_active(cleanup_event_.get(), 0, 0);
 }
 

@@ -219,6 +219,12 @@ constexpr MetricSpec kMetrics[] = {
      .type = T::kGauge,
      .help = "Client connections open now.",
      .doc = "client connections open now"},
+    {.name = "ocspcache_accept_paused_total",
+     .type = T::kCounter,
+     .help = "Times a worker stopped accepting for a moment because the process was out of file descriptors.",
+     .doc = "times a worker stopped accepting for 100 ms (or until one of its connections closed) "
+            "because `accept` failed with EMFILE/ENFILE: the process is out of file descriptors "
+            "(see `RLIMIT_NOFILE` in /status)"},
 
     {.name = "ocspcache_build_info",
      .type = T::kGauge,

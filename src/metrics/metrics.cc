@@ -142,16 +142,18 @@ void append_request_families(std::vector<prometheus::MetricFamily>& out,
 
 void append_connection_families(std::vector<prometheus::MetricFamily>& out,
                                 const std::vector<const WorkerStats*>& workers) {
-  uint64_t accepted = 0, rejected = 0;
+  uint64_t accepted = 0, rejected = 0, paused = 0;
   int64_t open = 0;
   for (const auto* w : workers) {
     accepted += w->accepted();
     rejected += w->rejected();
+    paused += w->accept_pauses();
     open += w->open();
   }
   single(out, "ocspcache_connections_accepted_total", counter_value(static_cast<double>(accepted)));
   single(out, "ocspcache_connections_rejected_total", counter_value(static_cast<double>(rejected)));
   single(out, "ocspcache_connections_open", gauge_value(static_cast<double>(open)));
+  single(out, "ocspcache_accept_paused_total", counter_value(static_cast<double>(paused)));
 }
 
 void append_store_families(std::vector<prometheus::MetricFamily>& out, const StoreStats& cache) {

@@ -3,7 +3,13 @@
 // idle_timeout for keep-alive connections nobody uses, neither cutting off a
 // request that is waiting upstream, and max_connections (beyond it a new
 // connection is closed at once and counted).
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -158,6 +164,61 @@ TEST_F(FrontendLimitsTest, MaxConnectionsRejectsTheSixthAndRecovers) {
   RawConnection eighth(daemon->port());
   EXPECT_TRUE(eighth.wait_closed(5s).closed);
   EXPECT_EQ(metric("ocspcache_connections_rejected_total"), 2) << metrics();
+}
+
+// utime + stime of a process, in clock ticks.
+long long cpu_ticks(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "pid (comm) "
+  std::string f;
+  long long utime = 0, stime = 0;
+  for (int i = 3; fields >> f; ++i) {
+    if (i == 14) utime = std::stoll(f);
+    if (i == 15) { stime = std::stoll(f); break; }
+  }
+  return utime + stime;
+}
+
+size_t count_lines(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Out of descriptors, the level-triggered listener fired again at once: a
+// worker at 100% CPU writing a log line per try. Now accepting pauses, the
+// log is rate-limited, and clients are served once descriptors come free.
+TEST_F(FrontendLimitsTest, OutOfDescriptorsPausesAcceptingInsteadOfSpinning) {
+  start("");
+  const int pid = daemon->pid();
+  // Start-up said what the configuration needs (10,000 connections and more).
+  const auto status = HttpClient(daemon->admin_port()).get("/status");
+  ASSERT_EQ(status.status, 200);
+  EXPECT_NE(status.body.find("\"fileDescriptors\":{\"limit\":"), std::string::npos) << status.body;
+  EXPECT_NE(daemon->log().find("needed="), std::string::npos) << daemon->log();
+  // As `ulimit -n 256` would leave it (the daemon raised its own soft limit
+  // to the hard one at start; this lowers both under it).
+  ASSERT_EQ(run_command({"prlimit", "--pid", std::to_string(pid), "--nofile=256:256"}).exit_code, 0);
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < 400; ++i) conns.push_back(std::make_unique<RawConnection>(daemon->port()));
+  // Some of them are accepted, the rest wait in the backlog: the limit is hit.
+  std::this_thread::sleep_for(500ms);
+  const long long before = cpu_ticks(pid);
+  std::this_thread::sleep_for(2s);
+  const long long used = cpu_ticks(pid) - before;
+  const long long ticks_per_s = sysconf(_SC_CLK_TCK);
+  EXPECT_LE(used, ticks_per_s * 2 / 10) << "more than 10% of a CPU while at the descriptor limit";
+  const std::string log = daemon->log();
+  EXPECT_GE(count_lines(log, "event=accept_paused"), 1u) << log.substr(0, 2000);
+  EXPECT_LE(count_lines(log, "event=accept_paused"), 3u) << "rate-limited";
+
+  conns.clear();  // descriptors come free
+  HttpClient http(daemon->port());
+  const auto start_at = Clock::now();
+  expect_status(http.get(get_path(pki.good())), pki.good(), kGood, "after the clients left");
+  EXPECT_LT(ms_since(start_at), 2000);
+  EXPECT_GT(metric("ocspcache_accept_paused_total"), 0) << metrics();
 }
 
 }  // namespace

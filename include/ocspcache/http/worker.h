@@ -68,7 +68,13 @@ class Worker {
   static void on_mailbox(int fd, short what, void* arg);
   static void on_sweep(int fd, short what, void* arg);
   static void on_cleanup(int fd, short what, void* arg);
+  static void on_accept_resume(int fd, short what, void* arg);
   void accept_all(int listen_fd);
+  // Out of descriptors (EMFILE/ENFILE): the listeners are level-triggered,
+  // so accepting again at once would spin. Stop for a short back-off, or
+  // until one of our connections closes, as nginx does.
+  void pause_accepting();
+  void resume_accepting();
   void run_mailbox();
   void sweep();
   void maybe_finish_drain();
@@ -89,6 +95,8 @@ class Worker {
   EventPtr mailbox_event_;
   EventPtr sweep_event_;
   EventPtr cleanup_event_;
+  EventPtr accept_resume_event_;
+  bool accept_paused_ = false;
   std::vector<std::unique_ptr<Connection>> graveyard_;
   std::mutex mailbox_mu_;
   std::vector<std::function<void()>> mailbox_;

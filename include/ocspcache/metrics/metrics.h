@@ -38,6 +38,15 @@ class Metrics {
   void set_ledger(const RevocationLedger* ledger) { ledger_ = ledger; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
   void set_transport_source(TransportSource source) { transport_source_ = std::move(source); }
+  // Start-up: the descriptor budget /status shows (util/fd_limit.h), and
+  // how many descriptors the configuration may need at once.
+  struct FdBudget {
+    uint64_t limit = 0;
+    uint64_t hard_limit = 0;
+    uint64_t needed = 0;
+  };
+  void set_fd_budget(FdBudget budget) { fd_budget_ = budget; }
+  FdBudget fd_budget() const { return fd_budget_; }
 
   // Thread-safe; called once per upstream exchange. `outcome` is the label
   // (upstream/outcome.h names them).
@@ -72,6 +81,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>* forward_refused_;
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
+  FdBudget fd_budget_;
   const RevocationLedger* ledger_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;

@@ -40,6 +40,7 @@ class alignas(64) WorkerStats {
   void connection_opened() { bump(accepted_); open_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_.fetch_sub(1, std::memory_order_relaxed); }
   void connection_rejected() { bump(rejected_); }
+  void accept_paused() { bump(accept_paused_); }
 
   uint64_t requests(ReqMethod m, ReqResult r) const {
     return requests_[static_cast<size_t>(m)][static_cast<size_t>(r)].load(std::memory_order_relaxed);
@@ -49,6 +50,7 @@ class alignas(64) WorkerStats {
   uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
   int64_t open() const { return open_.load(std::memory_order_relaxed); }
   uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+  uint64_t accept_pauses() const { return accept_paused_.load(std::memory_order_relaxed); }
 
  private:
   static void bump(std::atomic<uint64_t>& c) {
@@ -60,6 +62,7 @@ class alignas(64) WorkerStats {
   std::atomic<uint64_t> accepted_{0};
   std::atomic<int64_t> open_{0};  // written by the worker only, too
   std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> accept_paused_{0};
 };
 
 }  // namespace ocspcache
