@@ -83,7 +83,10 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
   // A nonce in passthrough mode wants the responder's own answer: no hit.
   const bool uncached = decoded->has_nonce && worker.nonce_passthrough();
   if (EntryPtr entry = uncached ? nullptr : svc.store->lookup(key, ctx.now)) {
-    if (not_modified(req.if_none_match, req.if_modified_since, *entry)) {
+    // Conditional GETs only: RFC 9110 §13.1 has POST ignore If-Modified-Since
+    // and answer a matching If-None-Match with the content, not 304.
+    if (method == ReqMethod::kGet &&
+        not_modified(req.if_none_match, req.if_modified_since, *entry)) {
       append_not_modified(conn.out(), *entry, ctx);
     } else {
       append_ocsp_hit(conn.out(), *entry, ctx);

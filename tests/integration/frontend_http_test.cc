@@ -398,6 +398,27 @@ TEST_F(FrontendHttpTest, IfNoneMatchListsWeakTagsAndStar) {
   }
 }
 
+// RFC 9110 §13.1.3: If-Modified-Since is ignored on POST, and §13.1.2: a
+// matching If-None-Match on a POST is not a 304. A POST gets the answer.
+TEST_F(FrontendHttpTest, ConditionalHeadersOnPostAreIgnored) {
+  RawConnection conn(daemon->port());
+  ASSERT_TRUE(conn.send(get_request(get_path(pki.good()))));
+  auto first = conn.read_response();
+  expect_status(first, pki.good(), kGood, "first");
+  const std::string etag = first.header("etag");
+  ASSERT_FALSE(etag.empty());
+  const std::string der = make_request_der(pki.good(), pki.intermediate());
+  for (const std::string& headers :
+       {"If-None-Match: " + etag + "\r\n", std::string("If-None-Match: *\r\n"),
+        "If-Modified-Since: " + first.header("last-modified") + "\r\n",
+        "If-None-Match: " + etag + "\r\nIf-Modified-Since: " + first.header("last-modified") + "\r\n"}) {
+    ASSERT_TRUE(conn.send(post_request(der, headers)));
+    auto r = conn.read_response();
+    EXPECT_EQ(r.status, 200) << headers << r.raw;
+    expect_status(r, pki.good(), kGood, headers);
+  }
+}
+
 // RFC 9112 §3.2.2: "A server MUST accept the absolute-form in requests",
 // and a query string is part of the target, not of the base64.
 TEST_F(FrontendHttpTest, AbsoluteFormTargetsAndQueries) {
