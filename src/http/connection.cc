@@ -25,6 +25,13 @@ namespace {
 constexpr size_t kInitialInput = 4 * 1024;
 constexpr size_t kReadChunk = 16 * 1024;
 
+// After an error answered while the client may still be sending (413, 400,
+// 408), how long the rest of its bytes are read and dropped before the
+// close: closing with unread data makes the kernel reset the connection,
+// and a reset can destroy the answer before the client reads it. nginx's
+// lingering_timeout is 5 s too.
+constexpr int64_t kLingerMs = 5'000;
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -203,6 +210,10 @@ int Connection::on_message_complete(http_parser* p) {
 void Connection::on_io(int, short what, void* arg) {
   auto* c = static_cast<Connection*>(arg);
   c->worker_.refresh_now();
+  if (c->lingering_) {
+    c->drain_lingering();
+    return;
+  }
   if (what & EV_WRITE) c->handle_writable();
   if ((what & EV_READ) && c->fd_ >= 0) {
     if (c->pending_) {
@@ -350,6 +361,7 @@ void Connection::fail(int http_status) {
   append_http_error(out_, http_status, ctx);
   worker_.stats().count_request(ReqMethod::kOther, ReqResult::kError, 0);
   closing_ = true;
+  linger_on_close_ = true;
   in_start_ = in_len_;  // discard the rest
 }
 
@@ -385,6 +397,10 @@ void Connection::flush() {
   if (out_sent_ == out_.size()) {
     out_.clear();
     out_sent_ = 0;
+    if (closing_ && linger_on_close_ && !peer_closed_) {
+      start_lingering();
+      return;
+    }
     if (closing_ || (peer_closed_ && !pending_)) {
       close();
       return;
@@ -410,11 +426,33 @@ void Connection::update_events() {
   // nothing meanwhile, and dropping and re-adding it would cost every miss
   // two epoll_ctl calls.
   if (!(pending_ && read_paused_) && !writing && !closing_ && !peer_closed_) want |= EV_READ;
+  if (lingering_) want = EV_PERSIST | EV_READ;
   if (want == ev_flags_) return;
   event_del(ev_);
   event_assign(ev_, worker_.base(), fd_, want, &Connection::on_io, this);
   if (want != EV_PERSIST) event_add(ev_, nullptr);
   ev_flags_ = want;
+}
+
+void Connection::start_lingering() {
+  // Our side is done: the FIN goes out after the answer, and what the
+  // client still sends is read and dropped until it closes or kLingerMs.
+  ::shutdown(fd_, SHUT_WR);
+  lingering_ = true;
+  linger_until_ms_ = worker_.now_ms() + kLingerMs;
+  update_events();
+}
+
+void Connection::drain_lingering() {
+  char scratch[kReadChunk];
+  for (;;) {
+    const ssize_t n = ::recv(fd_, scratch, sizeof scratch, 0);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    close();  // the client closed (or reset): done
+    return;
+  }
 }
 
 bool Connection::idle() const {
@@ -423,6 +461,7 @@ bool Connection::idle() const {
 
 bool Connection::timed_out(int64_t now_ms) const {
   if (fd_ < 0 || pending_) return false;  // a pending request is bounded by upstream.timeout
+  if (lingering_) return now_ms >= linger_until_ms_;
   const auto& server = worker_.services().config->server;
   if (in_message_) return now_ms - request_start_ >= server.read_timeout.count();
   return now_ms - last_activity_ >= server.idle_timeout.count();
@@ -430,10 +469,10 @@ bool Connection::timed_out(int64_t now_ms) const {
 
 void Connection::expire() {
   if (fd_ < 0) return;
-  if (in_message_) {
+  if (!lingering_ && in_message_) {
     fail(408);  // a request started but did not complete in server.read_timeout
     flush();
-    if (fd_ < 0) return;
+    if (fd_ < 0 || lingering_) return;  // closed, or answered and lingering
   }
   close();
 }
@@ -441,7 +480,7 @@ void Connection::expire() {
 void Connection::drain() {
   draining_ = true;
   keep_alive_ = false;
-  if (idle()) {
+  if (idle() || lingering_) {
     close();
   }
 }

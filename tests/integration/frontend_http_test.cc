@@ -5,6 +5,7 @@
 // forms clients send (lower-case names, weak and listed ETags, absolute-form
 // targets). Everything goes over raw sockets so the framing itself is checked.
 #include <chrono>
+#include <thread>
 
 #include "harness/fault_server.h"
 #include "harness/openssl_responder.h"
@@ -284,6 +285,38 @@ TEST_F(FrontendHttpTest, BodyOverMaxBodyIs413AndNeverParsedAsARequest) {
   EXPECT_TRUE(end.closed) << "connection kept open after an oversized body";
   EXPECT_TRUE(end.data.empty()) << "the body was answered as a request of its own:\n"
                                 << end.data.substr(0, end.data.find("\r\n\r\n"));
+}
+
+// A client that does not wait for an answer (no Expect: 100-continue, as
+// most do) is still sending its oversized body when the 413 goes out. Had
+// the daemon closed at once, the bytes still arriving would make its
+// kernel reset the connection, and the reset discards the 413 on the
+// client's side before it is read. It lingers instead: the answer, a FIN,
+// and what follows read and dropped until the client closes.
+TEST_F(FrontendHttpTest, OversizedBodyStillBeingSentGetsThe413NotAReset) {
+  RawConnection conn(daemon->port());
+  ASSERT_TRUE(
+      conn.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\n"
+                "Content-Length: 4000000\r\n\r\n"));
+  const std::string piece(64 * 1024, 'A');
+  size_t sent = 0;
+  for (int i = 0; i < 20; ++i) {  // ~1.3 MB over ~1 s, long after the 413 was sent
+    ASSERT_TRUE(conn.send(piece)) << "the daemon reset the connection after " << sent << " bytes";
+    sent += piece.size();
+    std::this_thread::sleep_for(50ms);
+  }
+  auto r = conn.read_response();
+  EXPECT_EQ(r.status, 413) << r.error << r.raw.substr(0, 300);
+  EXPECT_EQ(r.header("connection"), "close");
+  EXPECT_TRUE(conn.wait_closed(2s).closed) << "the daemon's side of the connection was not closed";
+  conn.close();
+  // The lingering connection ends when the client closes, not at its 5 s cap.
+  bool gone = false;
+  for (int i = 0; i < 40 && !gone; ++i) {
+    gone = metric_sum(metrics(), "ocspcache_connections_open") == 0;  // admin is apart
+    if (!gone) std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(gone) << metrics();
 }
 
 // A body announced over server.max_body is refused before it is sent: the

@@ -80,6 +80,8 @@ class Connection {
   void refuse(ForwardRefusal why);  // forward-proxy refusal: counted, with its reason
   bool add_header_bytes(size_t n, bool in_target);
   void flush();
+  void start_lingering();
+  void drain_lingering();
   void update_events();
   void close();
 
@@ -121,6 +123,9 @@ class Connection {
   bool pending_ = false;   // waiting for a flight
   bool read_paused_ = false;  // the client sent while pending: reads wait for the answer
   bool closing_ = false;   // close once out_ is flushed
+  bool linger_on_close_ = false;  // an error answer: linger rather than close at once
+  bool lingering_ = false;        // answer sent, write side shut: dropping input until close
+  int64_t linger_until_ms_ = 0;
   bool peer_closed_ = false;
   bool draining_ = false;
   bool pending_head_ = false;
