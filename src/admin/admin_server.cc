@@ -71,8 +71,18 @@ void AdminServer::on_request(evhttp_request* req, void* arg) {
   if (path == "/healthz") {
     reply(req, 200, "OK", "text/plain", "ok\n");
   } else if (path == "/readyz") {
-    const ReadyzAnswer r = readyz(self->readiness_.listening.load(),
-                                  self->readiness_.draining.load(), self->metrics_.responders());
+    std::string shared_down;
+    if (const SharedStoreStats* shared = self->metrics_.shared()) {
+      const int64_t up = shared->connections_up.load(std::memory_order_relaxed);
+      const int64_t all = shared->connections.load(std::memory_order_relaxed);
+      if (up < all) {
+        shared_down = self->metrics_.shared_info().backend + " " + self->metrics_.shared_info().address +
+                      " down (" + std::to_string(all - up) + " of " + std::to_string(all) +
+                      " connections)";
+      }
+    }
+    const ReadyzAnswer r = readyz(self->readiness_.listening.load(), self->readiness_.draining.load(),
+                                  self->metrics_.responders(), shared_down);
     reply(req, r.code, r.code == 200 ? "OK" : "Service Unavailable", "text/plain", r.body);
   } else if (path == "/metrics") {
     reply(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",

@@ -149,6 +149,31 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
   key(out, "maxBytes");
   out.append(std::to_string(cache.max_bytes));
   out.append("},");
+  if (const SharedStoreStats* shared = metrics.shared()) {
+    const int64_t up = shared->connections_up.load(std::memory_order_relaxed);
+    const int64_t all = shared->connections.load(std::memory_order_relaxed);
+    const int role = shared->role.load(std::memory_order_relaxed);
+    key(out, "sharedStore");
+    out.append("{");
+    key(out, "backend");
+    json::append_string(out, metrics.shared_info().backend);
+    out.append(",");
+    key(out, "address");
+    json::append_string(out, metrics.shared_info().address);
+    out.append(",");
+    key(out, "role");
+    json::append_string(out, role == 1 ? "primary" : role == 2 ? "replica" : "unknown");
+    out.append(",");
+    key(out, "up");
+    out.append(up > 0 && up == all ? "true" : "false");
+    out.append(",");
+    key(out, "connectionsUp");
+    out.append(std::to_string(up));
+    out.append(",");
+    key(out, "connections");
+    out.append(std::to_string(all));
+    out.append("},");
+  }
   const Metrics::FdBudget fds = metrics.fd_budget();
   key(out, "fileDescriptors");
   out.append("{");
@@ -195,10 +220,11 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
   return out;
 }
 
-ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderStatus>& responders) {
+ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderStatus>& responders,
+                    std::string_view shared_down) {
   if (draining) return {503, "not ready: draining for shutdown\n"};
   if (!listening) return {503, "not ready: not listening yet\n"};
-  std::string notes;
+  std::string notes(shared_down);
   for (const auto& r : responders) {
     if (r.up || r.recent_exchanges == 0) continue;  // up, or its first answer is awaited
     notes += notes.empty() ? "" : "; ";

@@ -21,6 +21,7 @@
 #include "ocspcache/http/worker.h"
 #include "ocspcache/metrics/metrics.h"
 #include "ocspcache/ocsp/response_identify.h"
+#include "ocspcache/redis/redis_store.h"
 #include "ocspcache/upstream/http_client.h"
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
@@ -102,6 +103,7 @@ struct App::Parts {
   ResponderSet responders;
   Flights flights;
   NegativeCache negative{config.upstream.negative_ttl};
+  SharedStoreStats shared_stats;  // cache.backend = "redis": the tier's counters
   std::shared_ptr<TransportStats> transport_stats = std::make_shared<TransportStats>();
   std::unique_ptr<UpstreamThread> upstream;
   Services services;
@@ -161,6 +163,31 @@ void build_upstream(App::Parts& p) {
   });
 }
 
+// cache.backend = "redis": each worker gets its own connection on its loop.
+void wire_shared_store(App::Parts& p) {
+  const Config& cfg = p.config;
+  if (cfg.cache.backend != "redis") return;
+  auto endpoint = parse_redis_url(cfg.redis.url);
+  if (!endpoint) throw std::runtime_error("redis.url: cannot parse " + cfg.redis.url);
+  RedisStore::Options options;
+  options.connection.endpoint = *endpoint;
+  options.connection.timeout = cfg.redis.timeout;
+  options.key_prefix = cfg.redis.key_prefix;
+  // Another instance's fetch takes at most upstream.deadline: wait that
+  // long for its answer, and hold our own lock a little longer than that.
+  options.lock_wait = cfg.upstream.deadline;
+  options.lock_ttl = cfg.upstream.deadline + Millis{1'000};
+  p.metrics.set_shared(&p.shared_stats, {"redis", endpoint->address()});
+  p.services.make_shared_store = [&p, options](event_base* base, int index) -> std::unique_ptr<SharedStore> {
+    auto store = std::make_unique<RedisStore>(base, options, p.shared_stats,
+                                              static_cast<uint64_t>(index) + 1);
+    store->start();
+    return store;
+  };
+  log::info("cache_backend", "backend=redis address=" + log::quoted(endpoint->address()) +
+                                 " key_prefix=" + log::quoted(cfg.redis.key_prefix));
+}
+
 // What the workers share.
 void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> issuers) {
   p.services.config = &p.config;
@@ -174,6 +201,7 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
   p.services.negative = &p.negative;
   p.services.metrics = &p.metrics;
   p.services.clock = &p.clock;
+  wire_shared_store(p);
 }
 
 // Workers and their listening sockets; then the admin listener.

@@ -2,6 +2,7 @@
 
 #include <openssl/x509.h>
 
+#include "ocspcache/ocsp/response.h"
 #include "ocspcache/util/log.h"
 
 namespace ocspcache {
@@ -40,12 +41,57 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
   Pending pending = pending_for(key, req, *route.route);
   pending.routes = route.routes;
   pending.validated_by = route.route->issuer;
+  const bool use_shared = p_.shared != nullptr && pending.validated_by != nullptr;
   // A forwarded route lives as long as the fetch does, late exchanges too.
-  FetchRequest fetch{key, ocsp::build_upstream_request(req), std::move(route.routes), route.route,
-                     std::move(route.owned)};
-  fetcher_.fetch(std::move(fetch), [this, pending = std::move(pending)](FetchResult result) {
+  FetchRequest request{key, ocsp::build_upstream_request(req), std::move(route.routes), route.route,
+                       std::move(route.owned)};
+  if (!use_shared) {
+    fetch(std::move(pending), std::move(request));
+    return;
+  }
+  SharedStore* shared = p_.shared;
+  shared->lookup(key, [this, pending = std::move(pending),
+                       request = std::move(request)](SharedLookup found) mutable {
+    if (found.status == SharedLookup::Status::kHit) {
+      on_shared_hit(std::move(pending), std::move(request), std::move(found.der));
+    } else {
+      fetch(std::move(pending), std::move(request));
+    }
+  });
+}
+
+void MissResolver::fetch(Pending pending, FetchRequest request) {
+  fetcher_.fetch(std::move(request), [this, pending = std::move(pending)](FetchResult result) {
     on_fetched(pending, std::move(result));
   });
+}
+
+void MissResolver::on_shared_hit(Pending pending, FetchRequest request, std::vector<uint8_t> der) {
+  // The request was built by us from a decoded one: it decodes.
+  const auto decoded = ocsp::decode_request(request.request_der);
+  if (!decoded.ok()) {
+    fetch(std::move(pending), std::move(request));
+    return;
+  }
+  const int64_t now = p_.clock.unix_seconds();
+  auto v = ocsp::validate_response(der, *decoded, pending.validated_by, now, p_.clock_skew_seconds);
+  if (!v.ok()) {
+    std::string why(ocsp::to_string(v.error().error));
+    if (!v.error().detail.empty()) why += ": " + v.error().detail;
+    p_.shared->report_invalid(pending.key, why);
+    fetch(std::move(pending), std::move(request));
+    return;
+  }
+  bool untrusted = false;
+  EntryPtr entry = store_answer(pending, der, *v, &untrusted);
+  if (!entry) {
+    // Older than a revocation this instance has seen, or a reload stopped
+    // trusting its issuer: ask the responders instead.
+    p_.shared->report_invalid(pending.key, "older than a recorded revocation, or issuer no longer trusted");
+    fetch(std::move(pending), std::move(request));
+    return;
+  }
+  p_.flights.complete(pending.key, FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful});
 }
 
 void MissResolver::resolve_uncached(const ocsp::CacheKey& key, std::vector<uint8_t> request_der,
@@ -120,35 +166,50 @@ void MissResolver::account(const Pending& pending, const FetchResult& result) {
   }
 }
 
-void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
-  account(pending, result);
-  if (!result.ok()) {
-    p_.flights.complete(pending.key, FetchOutcome{nullptr, result.code});
-    return;
-  }
+EntryPtr MissResolver::store_answer(const Pending& pending, std::span<const uint8_t> der,
+                                    const ocsp::ValidatedResponse& answer, bool* untrusted) {
   const int64_t now = p_.clock.unix_seconds();
   std::vector<AnsweredCert> answered;
-  answered.reserve(result.answer.singles.size());
-  for (size_t i = 0; i < result.answer.singles.size() && i < pending.serials.size(); ++i) {
-    answered.push_back(
-        {pending.issuer, pending.serials[i], result.answer.singles[i], pending.cert_ids[i]});
+  answered.reserve(answer.singles.size());
+  for (size_t i = 0; i < answer.singles.size() && i < pending.serials.size(); ++i) {
+    answered.push_back({pending.issuer, pending.serials[i], answer.singles[i], pending.cert_ids[i]});
   }
   // A reload installs its routes, then drops the answers of issuers it no
   // longer trusts; checking before the commit and again after it leaves no
   // order of the two in which this answer outlives the drop.
-  if (!still_trusted(pending)) {
-    p_.flights.complete(pending.key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
-    return;
-  }
-  EntryPtr entry = p_.writer.commit(pending.key, result.der, result.answer, answered, now);
+  *untrusted = !still_trusted(pending);
+  if (*untrusted) return nullptr;
+  EntryPtr entry = p_.writer.commit(pending.key, der, answer, answered, now);
   if (entry && !still_trusted(pending)) {
     p_.store.erase(pending.key);
-    p_.flights.complete(pending.key, FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
+    *untrusted = true;
+    return nullptr;
+  }
+  return entry;
+}
+
+void MissResolver::on_fetched(const Pending& pending, FetchResult result) {
+  account(pending, result);
+  const bool use_shared = p_.shared != nullptr && pending.validated_by != nullptr;
+  if (!result.ok()) {
+    if (use_shared) p_.shared->release(pending.key);  // others waiting on our lock go ahead
+    p_.flights.complete(pending.key, FetchOutcome{nullptr, result.code});
     return;
+  }
+  bool untrusted = false;
+  EntryPtr entry = store_answer(pending, result.der, result.answer, &untrusted);
+  if (use_shared) {
+    // What L1 now serves goes to the fleet (the stored one may be newer
+    // than this fetch); the script there keeps a newer one still.
+    if (entry) {
+      p_.shared->put(pending.key, entry->der(), entry->next_update());
+    } else {
+      p_.shared->release(pending.key);
+    }
   }
   // Refused as older than a recorded revocation: the responder serves a
   // stale copy, and asking it again at once would bring the same.
-  if (!entry) p_.negative.remember(pending.key, p_.clock.monotonic_ms());
+  if (!entry && !untrusted) p_.negative.remember(pending.key, p_.clock.monotonic_ms());
   p_.flights.complete(pending.key, entry ? FetchOutcome{std::move(entry), ocsp::ResponseCode::kSuccessful}
                                          : FetchOutcome{nullptr, ocsp::ResponseCode::kTryLater});
 }

@@ -37,11 +37,15 @@ Worker::Worker(int index, Services& services)
   const int64_t period_ms = std::clamp<int64_t>(shortest / 4, 10, 1000);
   const timeval period = to_timeval(Millis{period_ms});
   event_add(sweep_event_.get(), &period);
-  resolver_ = std::make_unique<MissResolver>(
-      MissResolver::Parts{*services_.store, *services_.writer, *services_.flights,
-                          *services_.metrics, *services_.clock, *services_.negative,
-                          &services_.routes},
-      *services_.upstream);
+  if (services_.make_shared_store) shared_ = services_.make_shared_store(base_.get(), index_);
+  MissResolver::Parts parts{*services_.store, *services_.writer, *services_.flights,
+                            *services_.metrics, *services_.clock, *services_.negative,
+                            &services_.routes};
+  parts.shared = shared_.get();
+  parts.clock_skew_seconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                 services_.config->upstream.clock_skew)
+                                 .count();
+  resolver_ = std::make_unique<MissResolver>(parts, *services_.upstream);
   const UpstreamConfig& upstream = services_.config->upstream;
   if (!upstream.allow_hosts.empty()) {
     if (services_.responders == nullptr) throw std::runtime_error("forward-proxy mode without a responder set");
@@ -60,6 +64,7 @@ Worker::~Worker() {
   for (int fd : listen_fds_) ::close(fd);
   forwarder_.reset();
   resolver_.reset();
+  shared_.reset();  // before the loop it has events on
   mailbox_event_.reset();
   sweep_event_.reset();
   cleanup_event_.reset();

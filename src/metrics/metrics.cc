@@ -156,6 +156,72 @@ void append_connection_families(std::vector<prometheus::MetricFamily>& out,
   single(out, "ocspcache_accept_paused_total", counter_value(static_cast<double>(paused)));
 }
 
+prometheus::ClientMetric labelled(prometheus::ClientMetric m, const char* name, const char* value) {
+  m.label = {{name, value}};
+  return m;
+}
+
+uint64_t load(const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+
+// cache.backend = "redis": the tier's counters, summed over its connections.
+void append_shared_families(std::vector<prometheus::MetricFamily>& out, const SharedStoreStats& s) {
+  const int64_t up = s.connections_up.load(std::memory_order_relaxed);
+  const int64_t all = s.connections.load(std::memory_order_relaxed);
+  single(out, "ocspcache_redis_up", gauge_value(up > 0 && up == all ? 1 : 0));
+  auto conns = family("ocspcache_redis_connections");
+  conns.metric.push_back(labelled(gauge_value(static_cast<double>(up)), "state", "up"));
+  conns.metric.push_back(labelled(gauge_value(static_cast<double>(all - up)), "state", "down"));
+  out.push_back(std::move(conns));
+
+  const uint64_t found = load(s.hits), invalid = load(s.invalid);
+  auto lookups = family("ocspcache_redis_lookups_total");
+  const std::pair<const char*, uint64_t> results[] = {
+      {"hit", found > invalid ? found - invalid : 0},
+      {"miss", load(s.misses)},
+      {"invalid", invalid},
+      {"unavailable", load(s.unavailable)}};
+  for (const auto& [name, n] : results) {
+    lookups.metric.push_back(labelled(counter_value(static_cast<double>(n)), "result", name));
+  }
+  out.push_back(std::move(lookups));
+
+  auto waits = family("ocspcache_redis_lock_waits_total");
+  waits.metric.push_back(
+      labelled(counter_value(static_cast<double>(load(s.lock_waits_answered))), "result", "answered"));
+  waits.metric.push_back(
+      labelled(counter_value(static_cast<double>(load(s.lock_waits_gave_up))), "result", "gave_up"));
+  out.push_back(std::move(waits));
+
+  auto writes = family("ocspcache_redis_writes_total");
+  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_stored))), "result", "stored"));
+  writes.metric.push_back(
+      labelled(counter_value(static_cast<double>(load(s.writes_kept_newer))), "result", "kept_newer"));
+  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_failed))), "result", "failed"));
+  out.push_back(std::move(writes));
+
+  auto errors = family("ocspcache_redis_errors_total");
+  errors.metric.push_back(labelled(counter_value(static_cast<double>(load(s.errors_timeout))), "kind", "timeout"));
+  errors.metric.push_back(labelled(counter_value(static_cast<double>(load(s.errors_connect))), "kind", "connect"));
+  errors.metric.push_back(labelled(counter_value(static_cast<double>(load(s.errors_reply))), "kind", "reply"));
+  out.push_back(std::move(errors));
+
+  single(out, "ocspcache_redis_reconnects_total", counter_value(static_cast<double>(load(s.reconnects))));
+
+  prometheus::ClientMetric cm;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < s.duration_counts.size(); ++i) {
+    cumulative += load(s.duration_counts[i]);
+    prometheus::ClientMetric::Bucket b;
+    b.cumulative_count = cumulative;
+    b.upper_bound = i < SharedStoreStats::kBuckets.size() ? SharedStoreStats::kBuckets[i]
+                                                          : std::numeric_limits<double>::infinity();
+    cm.histogram.bucket.push_back(b);
+  }
+  cm.histogram.sample_count = cumulative;
+  cm.histogram.sample_sum = static_cast<double>(load(s.duration_sum_us)) * 1e-6;
+  single(out, "ocspcache_redis_command_duration_seconds", std::move(cm));
+}
+
 void append_store_families(std::vector<prometheus::MetricFamily>& out, const StoreStats& cache) {
   single(out, "ocspcache_cache_entries", gauge_value(static_cast<double>(cache.entries)));
   single(out, "ocspcache_cache_bytes", gauge_value(static_cast<double>(cache.bytes)));
@@ -178,6 +244,7 @@ std::string Metrics::render(int64_t now) {
   append_request_families(out, workers_);
   append_connection_families(out, workers_);
   if (store_ != nullptr) append_store_families(out, store_->stats());
+  if (shared_ != nullptr) append_shared_families(out, *shared_);
   if (ledger_ != nullptr) append_ledger_families(out, ledger_->stats());
   std::string text = prometheus::TextSerializer().Serialize(out);
   // Copied under the tracker's lock (an atomic increment per row), formatted

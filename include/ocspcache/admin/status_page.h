@@ -24,6 +24,10 @@ struct ReadyzAnswer {
 // taking every instance out of a load balancer because a CA is down would
 // turn a partial outage into a total one. Such states are listed as
 // "ready (degraded: ...)" with 200.
-ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderStatus>& responders);
+// `shared_down`: "" or what to say of a shared store that is down (Redis):
+// the instance still serves (memory and responders), so it stays ready,
+// degraded.
+ReadyzAnswer readyz(bool listening, bool draining, const std::vector<ResponderStatus>& responders,
+                    std::string_view shared_down = {});
 
 }  // namespace ocspcache

@@ -18,6 +18,7 @@
 
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/cached_response.h"
+#include "ocspcache/cache/shared_store.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/metrics/metrics.h"
 #include "ocspcache/ocsp/cache_key.h"
@@ -71,6 +72,13 @@ class MissResolver {
     // being fetched is not stored (the reload has dropped that issuer's
     // answers already); null: no reloads to watch for.
     const std::atomic<std::shared_ptr<const RouteTable>>* routes = nullptr;
+    // The fleet's tier behind L1 (cache.backend = "redis"), this worker's
+    // instance; null: memory only. Asked between the L1 miss and the fetch
+    // for routes with a configured issuer (a value from it is validated
+    // like a fetched answer, so it needs the issuer's key), and written
+    // with every answer fetched for them.
+    SharedStore* shared = nullptr;
+    int64_t clock_skew_seconds = 300;  // upstream.clock_skew, for values from `shared`
   };
   MissResolver(Parts parts, FetchService& fetcher) : p_(parts), fetcher_(fetcher) {}
 
@@ -103,6 +111,14 @@ class MissResolver {
     const ocsp::Issuer* validated_by = nullptr;
   };
   void on_fetched(const Pending& pending, FetchResult result);
+  void fetch(Pending pending, FetchRequest request);
+  // A value the shared tier returned for pending.key: served and put into
+  // L1 if it validates as the answer to `request_der`, else fetched.
+  void on_shared_hit(Pending pending, FetchRequest request, std::vector<uint8_t> der);
+  // Through the cache writer into L1: null when refused (older than a
+  // recorded revocation) or no longer trusted (a reload meanwhile).
+  EntryPtr store_answer(const Pending& pending, std::span<const uint8_t> der,
+                        const ocsp::ValidatedResponse& answer, bool* untrusted);
   static Pending pending_for(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
                              const Route& route);
   // Counts the attempts and tells the tracker of errors; on failure also

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "ocspcache/cache/cache_writer.h"
+#include "ocspcache/cache/shared_store.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/config/config.h"
 #include "ocspcache/http/miss_resolver.h"
@@ -17,6 +19,8 @@
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/util/clock.h"
+
+struct event_base;
 
 namespace ocspcache {
 
@@ -35,7 +39,11 @@ struct Services {
   FetchService* upstream = nullptr;  // the upstream thread: every miss's fetch
   Metrics* metrics = nullptr;
   const Clock* clock = &system_clock();
-  std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections
+  std::atomic<size_t> open_connections{0};
+  // cache.backend = "redis": makes a worker's instance of the shared tier
+  // on its loop (called on the starting thread, before the loop runs).
+  // Empty: memory only.
+  std::function<std::unique_ptr<SharedStore>(event_base* base, int worker_index)> make_shared_store;  // across workers, for server.max_connections
 };
 
 }  // namespace ocspcache

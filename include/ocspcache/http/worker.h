@@ -106,6 +106,7 @@ class Worker {
   int64_t now_ms_ = 0;
   bool draining_ = false;
   WorkerStats stats_;
+  std::unique_ptr<SharedStore> shared_;  // this worker's connection to the fleet's tier
   std::unique_ptr<MissResolver> resolver_;
   std::unique_ptr<Forwarder> forwarder_;
   bool nonce_passthrough_ = false;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ocspcache/cache/revocation_ledger.h"
+#include "ocspcache/cache/shared_store.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/metrics/cert_tracker.h"
 #include "ocspcache/metrics/responder_status.h"
@@ -36,6 +37,18 @@ class Metrics {
   void add_worker(const WorkerStats* stats) { workers_.push_back(stats); }
   void set_store(const Store* store) { store_ = store; }
   void set_ledger(const RevocationLedger* ledger) { ledger_ = ledger; }
+  // cache.backend = "redis": the tier's counters (ocspcache_redis_*), and
+  // what /status and /readyz say of it.
+  struct SharedInfo {
+    std::string backend;  // "redis"
+    std::string address;  // host:port or unix:/path (never the password)
+  };
+  void set_shared(const SharedStoreStats* stats, SharedInfo info) {
+    shared_ = stats;
+    shared_info_ = std::move(info);
+  }
+  const SharedStoreStats* shared() const { return shared_; }
+  const SharedInfo& shared_info() const { return shared_info_; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
   void set_transport_source(TransportSource source) { transport_source_ = std::move(source); }
   // Start-up: the descriptor budget /status shows (util/fd_limit.h), and
@@ -82,6 +95,8 @@ class Metrics {
   std::vector<const WorkerStats*> workers_;
   const Store* store_ = nullptr;
   FdBudget fd_budget_;
+  const SharedStoreStats* shared_ = nullptr;
+  SharedInfo shared_info_;
   const RevocationLedger* ledger_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;

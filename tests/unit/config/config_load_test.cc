@@ -265,8 +265,11 @@ TEST(LoadConfigErrors, AllowHostsEntriesAreCheckedOneByOne) {
 
 TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   ConfigTestDir dir;
-  EXPECT_THAT(dir.load_error("[cache]\nbackend = \"redis\"\n"),
-              HasSubstr("x.toml:2: key 'cache.backend': not yet supported (the redis backend)"));
+  EXPECT_EQ(dir.load_error("[cache]\nbackend = \"redis\"\n"), "");
+  EXPECT_THAT(dir.load_error("[redis]\nsentinels = [\"127.0.0.1:26379\"]\n"),
+              HasSubstr("x.toml:2: key 'redis.sentinels': not yet supported (Redis Sentinel)"));
+  EXPECT_THAT(dir.load_error("[redis]\ncluster = [\"127.0.0.1:7000\"]\n"),
+              HasSubstr("key 'redis.cluster': not yet supported (Redis Cluster)"));
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"cache.snap\"\n"),
               HasSubstr("key 'cache.snapshot': not yet supported"));
   for (const char* key :

@@ -127,6 +127,11 @@ std::string render_everything() {
   m.set_store(&cache);
   RevocationLedger ledger;
   m.set_ledger(&ledger);
+  SharedStoreStats redis;  // cache.backend = "redis"
+  redis.connections = 2;
+  redis.connections_up = 1;
+  redis.observe(0.0004);
+  m.set_shared(&redis, {"redis", "127.0.0.1:6379"});
   WorkerStats worker;
   worker.count_request(ReqMethod::kGet, ReqResult::kHit, 120'000);
   worker.connection_opened();

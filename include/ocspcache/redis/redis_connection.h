@@ -1,0 +1,92 @@
+// One asynchronous connection to Redis on an event loop (hiredis 0.14 and
+// its libevent adapter), with what hiredis leaves to its user: a connect
+// timeout and a timeout per command (on loop timers), login (AUTH, SELECT),
+// and reconnection with exponential back-off and jitter.
+//
+// A command that times out takes the connection down with it: every
+// command still waiting fails at once, and until the reconnect succeeds
+// each new command fails without being sent. That is the breaker: a client
+// request waits at most one redis.timeout for a Redis that stopped
+// answering, and the ones after it do not wait at all.
+//
+// Loop thread only. Commands are pipelined: sent as they come, their
+// replies matched in order by hiredis.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ocspcache/cache/shared_store.h"
+#include "ocspcache/redis/redis_endpoint.h"
+#include "ocspcache/util/duration.h"
+#include "ocspcache/util/jitter.h"
+#include "ocspcache/util/loop_timers.h"
+
+struct event_base;
+struct redisAsyncContext;
+struct redisReply;
+
+namespace ocspcache {
+
+class RedisConnection {
+ public:
+  struct Options {
+    RedisEndpoint endpoint;
+    Millis timeout{250};  // connect (and login), and each command
+    Millis min_backoff{100};
+    Millis max_backoff{5'000};
+  };
+  // `reply` is null when the command failed: connection down (at once),
+  // timed out, or lost before its reply. An error reply is a reply.
+  using Done = std::function<void(const redisReply* reply)>;
+
+  RedisConnection(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed);
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  // Starts the first connect (once the loop runs, or now).
+  void start();
+  bool up() const { return state_ == State::kUp; }
+  // What the server said it is at login (ROLE): "master", "slave", "".
+  const std::string& role() const { return role_; }
+  const RedisEndpoint& endpoint() const { return options_.endpoint; }
+
+  void command(std::initializer_list<std::string_view> argv, Done done);
+
+ private:
+  enum class State { kDown, kConnecting, kUp };
+  struct Cmd;
+  static void on_reply(redisAsyncContext* ac, void* reply, void* privdata);
+  static void on_connect(const redisAsyncContext* ac, int status);
+  static void on_disconnect(const redisAsyncContext* ac, int status);
+
+  void connect();
+  void send(std::initializer_list<std::string_view> argv, Done done, bool login);
+  void logged_in();
+  void lost(std::string_view why);  // drops the context; reconnects later
+  void schedule_reconnect();
+  void set_up(bool up);
+
+  event_base* base_;
+  Options options_;
+  SharedStoreStats& stats_;
+  Jitter jitter_;
+  LoopTimers timers_;
+  State state_ = State::kDown;
+  redisAsyncContext* ac_ = nullptr;  // owned by hiredis once attached; freed via lost()
+  bool counted_up_ = false;
+  bool closing_ = false;
+  bool ever_up_ = false;
+  int login_pending_ = 0;
+  Millis backoff_;
+  LoopTimers::TimerId connect_timer_ = 0;
+  LoopTimers::TimerId reconnect_timer_ = 0;
+  std::string role_;
+};
+
+}  // namespace ocspcache

@@ -1,0 +1,78 @@
+// The Redis tier (SharedStore) of one event loop, on the layout of
+// DESIGN.md: `<prefix>r:<hex>` holds the DER of the answer, expiring at its
+// nextUpdate; `<prefix>lock:<hex>` is the fleet's fetch lock (SET NX PX).
+//
+// A lookup is a GET; on a miss it takes the lock, and when another
+// instance holds it, polls for that instance's answer (every
+// `poll`, at most `lock_wait`, less when the lock goes away first).
+// A write is a script that keeps a stored answer with a later thisUpdate
+// (newer_wins_script.h), then the lock is released if it is still ours.
+// No operation spans two keys, so each works on one shard of a cluster.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ocspcache/cache/shared_store.h"
+#include "ocspcache/redis/redis_connection.h"
+#include "ocspcache/util/duration.h"
+#include "ocspcache/util/log_limiter.h"
+#include "ocspcache/util/loop_timers.h"
+
+struct event;
+struct event_base;
+
+namespace ocspcache {
+
+class RedisStore final : public SharedStore {
+ public:
+  struct Options {
+    RedisConnection::Options connection;
+    std::string key_prefix = "ocspcache:";
+    Millis lock_ttl{5'000};   // how long our fetch lock holds if we never release it
+    Millis lock_wait{3'000};  // how long we wait for another instance's answer
+    Millis poll{25};
+  };
+
+  // `base` must outlive this; `stats` is shared by the backend's stores.
+  RedisStore(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed);
+  ~RedisStore() override;
+
+  void start() { conn_.start(); }
+  const RedisConnection& connection() const { return conn_; }
+
+  void lookup(const ocsp::CacheKey& key, std::function<void(SharedLookup)> done) override;
+  void put(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t next_update) override;
+  void release(const ocsp::CacheKey& key) override;
+  void report_invalid(const ocsp::CacheKey& key, std::string_view why) override;
+
+ private:
+  struct Lookup;
+  struct EventDeleter {
+    void operator()(event* e) const;
+  };
+  static void on_mailbox(int fd, short what, void* arg);
+  void run_mailbox();
+  void post(std::function<void()> fn);  // any thread: runs on the loop
+  void take_lock(const std::shared_ptr<Lookup>& l);
+  void poll(const std::shared_ptr<Lookup>& l);
+  void finish(const std::shared_ptr<Lookup>& l, SharedLookup result);
+  void do_put(const std::string& hex, const std::vector<uint8_t>& der, int64_t next_update);
+  void do_release(const std::string& hex);
+
+  Options options_;
+  SharedStoreStats& stats_;
+  std::string token_;  // this instance's lock value
+  log::Limiter invalid_log_{Millis{10'000}};
+  LoopTimers timers_;
+  RedisConnection conn_;
+  std::unique_ptr<event, EventDeleter> mailbox_event_;
+  std::mutex mailbox_mu_;
+  std::vector<std::function<void()>> mailbox_;
+};
+
+}  // namespace ocspcache

@@ -1,0 +1,203 @@
+#include "ocspcache/redis/redis_store.h"
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "newer_wins_script.h"
+#include "ocspcache/util/clock.h"
+#include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
+
+namespace ocspcache {
+
+struct RedisStore::Lookup {
+  std::string hex;
+  std::function<void(SharedLookup)> done;
+  std::chrono::steady_clock::time_point wait_until{};
+  bool waited = false;  // another instance held the lock
+};
+
+void RedisStore::EventDeleter::operator()(event* e) const { event_free(e); }
+
+RedisStore::RedisStore(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed)
+    : options_(std::move(options)),
+      stats_(stats),
+      token_(std::to_string(::getpid()) + ":" + std::to_string(seed) + ":" +
+             std::to_string(system_clock().monotonic_ms())),
+      timers_(base, system_clock()),
+      conn_(base, options_.connection, stats, seed),
+      mailbox_event_(event_new(base, -1, 0, &RedisStore::on_mailbox, this)) {}
+
+RedisStore::~RedisStore() = default;
+
+void RedisStore::on_mailbox(int, short, void* arg) { static_cast<RedisStore*>(arg)->run_mailbox(); }
+
+void RedisStore::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mailbox_mu_);
+    mailbox_.push_back(std::move(fn));
+  }
+  event_active(mailbox_event_.get(), 0, 0);  // thread-safe: evthread_use_pthreads ran
+}
+
+void RedisStore::run_mailbox() {
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(mailbox_mu_);
+    batch.swap(mailbox_);
+  }
+  for (auto& fn : batch) fn();
+}
+
+void RedisStore::finish(const std::shared_ptr<Lookup>& l, SharedLookup result) {
+  switch (result.status) {
+    case SharedLookup::Status::kHit: stats_.bump(stats_.hits); break;
+    case SharedLookup::Status::kMiss: stats_.bump(stats_.misses); break;
+    case SharedLookup::Status::kUnavailable: stats_.bump(stats_.unavailable); break;
+  }
+  if (l->waited) {
+    stats_.bump(result.status == SharedLookup::Status::kHit ? stats_.lock_waits_answered
+                                                           : stats_.lock_waits_gave_up);
+  }
+  auto done = std::move(l->done);
+  done(std::move(result));
+}
+
+namespace {
+
+SharedLookup hit(const redisReply* reply) {
+  SharedLookup r{SharedLookup::Status::kHit, {}};
+  r.der.assign(reinterpret_cast<const uint8_t*>(reply->str),
+               reinterpret_cast<const uint8_t*>(reply->str) + reply->len);
+  return r;
+}
+
+}  // namespace
+
+void RedisStore::lookup(const ocsp::CacheKey& key, std::function<void(SharedLookup)> done) {
+  auto l = std::make_shared<Lookup>();
+  l->hex = key.hex();
+  l->done = std::move(done);
+  const std::string rkey = options_.key_prefix + "r:" + l->hex;
+  conn_.command({"GET", rkey}, [this, l](const redisReply* reply) {
+    if (reply == nullptr || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+      if (reply != nullptr) stats_.bump(stats_.errors_reply);
+      finish(l, {SharedLookup::Status::kUnavailable, {}});
+      return;
+    }
+    if (reply->type == REDIS_REPLY_STRING) {
+      finish(l, hit(reply));
+      return;
+    }
+    take_lock(l);
+  });
+}
+
+void RedisStore::take_lock(const std::shared_ptr<Lookup>& l) {
+  const std::string lkey = options_.key_prefix + "lock:" + l->hex;
+  const std::string ttl = std::to_string(options_.lock_ttl.count());
+  conn_.command({"SET", lkey, token_, "NX", "PX", ttl}, [this, l](const redisReply* reply) {
+    if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
+      if (reply != nullptr) stats_.bump(stats_.errors_reply);
+      finish(l, {SharedLookup::Status::kUnavailable, {}});
+      return;
+    }
+    if (reply->type != REDIS_REPLY_NIL) {  // +OK: ours, we fetch
+      finish(l, {SharedLookup::Status::kMiss, {}});
+      return;
+    }
+    // Another instance is fetching this answer: wait for it to appear.
+    l->waited = true;
+    l->wait_until = std::chrono::steady_clock::now() + options_.lock_wait;
+    timers_.after(options_.poll, [this, l] { poll(l); });
+  });
+}
+
+void RedisStore::poll(const std::shared_ptr<Lookup>& l) {
+  const std::string rkey = options_.key_prefix + "r:" + l->hex;
+  conn_.command({"GET", rkey}, [this, l](const redisReply* reply) {
+    if (reply == nullptr || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
+      finish(l, {SharedLookup::Status::kUnavailable, {}});
+      return;
+    }
+    if (reply->type == REDIS_REPLY_STRING) {
+      finish(l, hit(reply));
+      return;
+    }
+    if (std::chrono::steady_clock::now() >= l->wait_until) {
+      log::info("redis_lock_wait_ended", "key=" + l->hex.substr(0, 16) + " waited_ms=" +
+                                             std::to_string(options_.lock_wait.count()) +
+                                             " answer=\"fetching ourselves\"");
+      finish(l, {SharedLookup::Status::kMiss, {}});
+      return;
+    }
+    // The holder released the lock without an answer (its fetch failed):
+    // take it ourselves rather than wait out lock_wait.
+    const std::string lkey = options_.key_prefix + "lock:" + l->hex;
+    conn_.command({"EXISTS", lkey}, [this, l](const redisReply* exists) {
+      if (exists == nullptr || exists->type != REDIS_REPLY_INTEGER) {
+        finish(l, {SharedLookup::Status::kUnavailable, {}});
+        return;
+      }
+      if (exists->integer == 0) {
+        take_lock(l);
+        return;
+      }
+      timers_.after(options_.poll, [this, l] { poll(l); });
+    });
+  });
+}
+
+void RedisStore::put(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t next_update) {
+  post([this, hex = key.hex(), der = std::vector<uint8_t>(der.begin(), der.end()), next_update] {
+    do_put(hex, der, next_update);
+  });
+}
+
+void RedisStore::release(const ocsp::CacheKey& key) {
+  post([this, hex = key.hex()] { do_release(hex); });
+}
+
+void RedisStore::report_invalid(const ocsp::CacheKey& key, std::string_view why) {
+  stats_.bump(stats_.invalid);
+  uint64_t suppressed = 0;
+  if (!invalid_log_.allow("redis_invalid", &suppressed)) return;
+  log::warn("redis_value_invalid",
+            "key=" + options_.key_prefix + "r:" + key.hex() + " reason=" + log::quoted(why) +
+                " answer=\"fetched from the responders; the value will be overwritten\"" +
+                (suppressed > 0 ? " suppressed=" + std::to_string(suppressed) : ""));
+}
+
+void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der, int64_t next_update) {
+  const std::string rkey = options_.key_prefix + "r:" + hex;
+  const std::string expire_at = std::to_string(next_update);
+  const std::string_view value(reinterpret_cast<const char*>(der.data()), der.size());
+  conn_.command({"EVAL", redis_scripts::kNewerWins, "1", rkey, value, expire_at},
+                [this](const redisReply* reply) {
+                  if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
+                    if (reply != nullptr) {
+                      stats_.bump(stats_.errors_reply);
+                      if (reply->type == REDIS_REPLY_ERROR) {
+                        log::warn("redis_write_failed",
+                                  "reason=" + log::quoted(std::string_view(reply->str, reply->len)));
+                      }
+                    }
+                    stats_.bump(stats_.writes_failed);
+                    return;
+                  }
+                  if (reply->integer == 1) stats_.bump(stats_.writes_stored);
+                  else if (reply->integer == 0) stats_.bump(stats_.writes_kept_newer);
+                  else stats_.bump(stats_.writes_failed);
+                });
+  do_release(hex);
+}
+
+void RedisStore::do_release(const std::string& hex) {
+  const std::string lkey = options_.key_prefix + "lock:" + hex;
+  conn_.command({"EVAL", redis_scripts::kReleaseLock, "1", lkey, token_}, [](const redisReply*) {});
+}
+
+}  // namespace ocspcache
