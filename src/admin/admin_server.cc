@@ -76,7 +76,9 @@ void AdminServer::on_request(evhttp_request* req, void* arg) {
       const int64_t up = shared->connections_up.load(std::memory_order_relaxed);
       const int64_t all = shared->connections.load(std::memory_order_relaxed);
       if (up < all) {
-        shared_down = self->metrics_.shared_info().backend + " " + self->metrics_.shared_info().address +
+        const std::string in_use = shared->address();
+        shared_down = self->metrics_.shared_info().backend + " " +
+                      (in_use.empty() ? self->metrics_.shared_info().address : in_use) +
                       " down (" + std::to_string(all - up) + " of " + std::to_string(all) +
                       " connections)";
       }

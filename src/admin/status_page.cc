@@ -158,8 +158,11 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
     key(out, "backend");
     json::append_string(out, metrics.shared_info().backend);
     out.append(",");
-    key(out, "address");
+    key(out, "configured");
     json::append_string(out, metrics.shared_info().address);
+    out.append(",");
+    key(out, "address");  // in use: with Sentinel, the primary found
+    json::append_string(out, shared->address());
     out.append(",");
     key(out, "role");
     json::append_string(out, role == 1 ? "primary" : role == 2 ? "replica" : "unknown");

@@ -172,19 +172,31 @@ void wire_shared_store(App::Parts& p) {
   RedisStore::Options options;
   options.connection.endpoint = *endpoint;
   options.connection.timeout = cfg.redis.timeout;
+  for (const std::string& s : cfg.redis.sentinels) {
+    auto hp = parse_host_port(s);  // checked at load
+    if (!hp) throw std::runtime_error("redis.sentinels: cannot parse " + s);
+    RedisEndpoint sentinel;
+    sentinel.host = hp->host;
+    sentinel.port = hp->port;
+    options.connection.sentinels.push_back(std::move(sentinel));
+  }
+  options.connection.master_name = cfg.redis.master_name;
+  const std::string shown = options.connection.sentinels.empty()
+                                ? endpoint->address()
+                                : "sentinel master " + cfg.redis.master_name;
   options.key_prefix = cfg.redis.key_prefix;
   // Another instance's fetch takes at most upstream.deadline: wait that
   // long for its answer, and hold our own lock a little longer than that.
   options.lock_wait = cfg.upstream.deadline;
   options.lock_ttl = cfg.upstream.deadline + Millis{1'000};
-  p.metrics.set_shared(&p.shared_stats, {"redis", endpoint->address()});
+  p.metrics.set_shared(&p.shared_stats, {"redis", shown});
   p.services.make_shared_store = [&p, options](event_base* base, int index) -> std::unique_ptr<SharedStore> {
     auto store = std::make_unique<RedisStore>(base, options, p.shared_stats,
                                               static_cast<uint64_t>(index) + 1);
     store->start();
     return store;
   };
-  log::info("cache_backend", "backend=redis address=" + log::quoted(endpoint->address()) +
+  log::info("cache_backend", "backend=redis address=" + log::quoted(shown) +
                                  " key_prefix=" + log::quoted(cfg.redis.key_prefix));
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "ocspcache/util/net_address.h"
 #include "values.h"
 
 namespace ocspcache {
@@ -146,6 +147,28 @@ void check_listen_conflicts(const LoadContext& ctx, const toml::table& root, con
   }
 }
 
+// Sentinel mode needs both keys, and each sentinel is "host:port".
+void check_sentinels(const LoadContext& ctx, const toml::table& root, const Config& config) {
+  const RedisConfig& r = config.redis;
+  auto where = [&](const char* key) {
+    const toml::node* node = root.at_path(key).node();
+    return node ? node->source() : toml::source_region{};
+  };
+  if (!r.sentinels.empty() && r.master_name.empty()) {
+    fail(ctx, where("redis.sentinels"), "redis.sentinels", "needs redis.master_name, the master to follow");
+  }
+  if (r.sentinels.empty() && !r.master_name.empty()) {
+    fail(ctx, where("redis.master_name"), "redis.master_name", "needs redis.sentinels to ask for it");
+  }
+  for (size_t i = 0; i < r.sentinels.size(); ++i) {
+    auto hp = parse_host_port(r.sentinels[i]);
+    if (!hp || hp->port == 0) {
+      fail(ctx, where("redis.sentinels"), "redis.sentinels[" + std::to_string(i) + "]",
+           "\"" + r.sentinels[i] + "\" is not \"host:port\"");
+    }
+  }
+}
+
 }  // namespace
 
 Config load_config(const std::string& path) {
@@ -181,6 +204,7 @@ Config load_config(const std::string& path) {
     apply_table(ctx, *table, name, std::string(name), global_keys(), config);
   }
   check_listen_conflicts(ctx, root, config);
+  check_sentinels(ctx, root, config);
   return config;
 }
 

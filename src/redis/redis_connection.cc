@@ -48,7 +48,8 @@ RedisConnection::RedisConnection(event_base* base, Options options, SharedStoreS
       stats_(stats),
       jitter_(seed),
       timers_(base, system_clock()),
-      backoff_(options_.min_backoff) {
+      backoff_(options_.min_backoff),
+      current_(options_.endpoint) {
   stats_.connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -72,7 +73,63 @@ void RedisConnection::set_up(bool up) {
 
 void RedisConnection::connect() {
   reconnect_timer_ = 0;
-  const RedisEndpoint& ep = options_.endpoint;
+  if (options_.sentinels.empty()) {
+    connect_to(options_.endpoint);
+  } else {
+    ask_sentinel(0);
+  }
+}
+
+void RedisConnection::ask_sentinel(size_t tried) {
+  const size_t n = options_.sentinels.size();
+  if (tried == n) {
+    stats_.bump(stats_.errors_connect);
+    schedule_reconnect();
+    return;
+  }
+  const size_t index = (sentinel_first_ + tried) % n;
+  const RedisEndpoint& sentinel = options_.sentinels[index];
+  const uint64_t gen = ++query_gen_;
+  // Each way the question ends moves on once: the answer, a failure, or
+  // the timer, whichever comes first (the others see a newer generation).
+  auto next = [this, gen, tried, index](std::optional<SentinelQuery::Primary> primary, std::string why) {
+    if (gen != query_gen_) return;
+    ++query_gen_;
+    if (query_timer_ != 0) timers_.cancel(query_timer_);
+    query_timer_ = 0;
+    // Not from inside the query's hiredis callback: on the next turn.
+    timers_.after(Millis{0}, [this, tried, index, primary = std::move(primary), why = std::move(why)] {
+      const RedisEndpoint& asked = options_.sentinels[index];
+      query_.reset();
+      if (!primary) {
+        warn_limited("redis_sentinel_failed", "sentinel=" + log::quoted(asked.address()) +
+                                                  " master_name=" + log::quoted(options_.master_name) +
+                                                  " reason=" + log::quoted(why));
+        ask_sentinel(tried + 1);
+        return;
+      }
+      sentinel_first_ = index;
+      RedisEndpoint ep = options_.endpoint;  // password and db
+      ep.host = primary->host;
+      ep.port = primary->port;
+      ep.unix_path.clear();
+      connect_to(ep);
+    });
+  };
+  query_timer_ = timers_.after(options_.timeout, [next] { next(std::nullopt, "timeout"); });
+  query_ = std::make_unique<SentinelQuery>(base_, sentinel, options_.master_name, next);
+}
+
+void RedisConnection::reset(std::string_view why) {
+  if (state_ == State::kDown) return;
+  warn_limited("redis_reset", "address=" + log::quoted(current_.address()) + " reason=" + log::quoted(why));
+  lost(why);
+}
+
+void RedisConnection::connect_to(const RedisEndpoint& endpoint) {
+  current_ = endpoint;
+  stats_.set_address(current_.address());
+  const RedisEndpoint& ep = current_;
   // hiredis resolves a host name with a blocking getaddrinfo: use an
   // address (or a name /etc/hosts answers) in redis.url.
   redisAsyncContext* ac = ep.unix_path.empty() ? redisAsyncConnect(ep.host.c_str(), ep.port)
@@ -142,7 +199,7 @@ void RedisConnection::send(std::initializer_list<std::string_view> argv, Done do
   if (!login) {
     raw->timer = timers_.after(options_.timeout, [this] {
       stats_.bump(stats_.errors_timeout);
-      warn_limited("redis_timeout", "address=" + log::quoted(options_.endpoint.address()) +
+      warn_limited("redis_timeout", "address=" + log::quoted(current_.address()) +
                                         " timeout_ms=" + std::to_string(options_.timeout.count()));
       lost("command timeout");
     });
@@ -160,7 +217,7 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply_ptr, void* privda
     if (reply->type == REDIS_REPLY_ERROR) {
       self->stats_.bump(self->stats_.errors_reply);
       warn_limited("redis_login_failed",
-                   "address=" + log::quoted(self->options_.endpoint.address()) +
+                   "address=" + log::quoted(self->current_.address()) +
                        " reason=" + log::quoted(std::string_view(reply->str, reply->len)));
       self->lost("login refused");
       return;
@@ -182,13 +239,19 @@ void RedisConnection::on_reply(redisAsyncContext*, void* reply_ptr, void* privda
 void RedisConnection::logged_in() {
   if (connect_timer_ != 0) timers_.cancel(connect_timer_);
   connect_timer_ = 0;
+  if (!options_.sentinels.empty() && role_ != "master") {
+    // Sentinel named a node that is no longer (or not yet) the primary.
+    warn_limited("redis_not_primary", "address=" + log::quoted(current_.address()) + " role=" + role_);
+    lost("not the primary");
+    return;
+  }
   state_ = State::kUp;
   backoff_ = options_.min_backoff;
   set_up(true);
   if (ever_up_) stats_.bump(stats_.reconnects);
   ever_up_ = true;
   stats_.role.store(role_ == "master" ? 1 : role_ == "slave" ? 2 : 0, std::memory_order_relaxed);
-  log::info("redis_connected", "address=" + log::quoted(options_.endpoint.address()) +
+  log::info("redis_connected", "address=" + log::quoted(current_.address()) +
                                    " role=" + (role_.empty() ? std::string("unknown") : role_));
 }
 
@@ -197,7 +260,7 @@ void RedisConnection::on_connect(const redisAsyncContext* ac, int status) {
   if (status == REDIS_OK || self->closing_) return;
   // hiredis frees the context after this callback.
   self->stats_.bump(self->stats_.errors_connect);
-  warn_limited("redis_connect_failed", "address=" + log::quoted(self->options_.endpoint.address()) +
+  warn_limited("redis_connect_failed", "address=" + log::quoted(self->current_.address()) +
                                            " reason=" + log::quoted(ac->errstr));
   if (self->ac_ == ac) self->ac_ = nullptr;
   self->lost("connect failed");
@@ -211,7 +274,7 @@ void RedisConnection::on_disconnect(const redisAsyncContext* ac, int status) {
   const bool ours = self->ac_ == ac;
   if (ours) self->ac_ = nullptr;
   if (ours && status != REDIS_OK) {
-    warn_limited("redis_disconnected", "address=" + log::quoted(self->options_.endpoint.address()) +
+    warn_limited("redis_disconnected", "address=" + log::quoted(self->current_.address()) +
                                            " reason=" + log::quoted(ac->errstr));
   }
   if (ours) self->lost("disconnected");
@@ -228,7 +291,7 @@ void RedisConnection::lost(std::string_view) {
     redisAsyncFree(ac);  // every waiting command fails now (null reply)
   }
   if (was_up) {
-    warn_limited("redis_down", "address=" + log::quoted(options_.endpoint.address()) +
+    warn_limited("redis_down", "address=" + log::quoted(current_.address()) +
                                    " answer=\"served without Redis until it is back\"");
   }
   schedule_reconnect();

@@ -68,6 +68,14 @@ void RedisStore::finish(const std::shared_ptr<Lookup>& l, SharedLookup result) {
 
 namespace {
 
+// A reply that says this server must not be used for writes any more: the
+// primary became a replica (a failover), or a replica lost its primary.
+bool wrong_server(const redisReply* reply) {
+  if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return false;
+  const std::string_view text(reply->str, reply->len);
+  return text.starts_with("READONLY") || text.starts_with("MASTERDOWN");
+}
+
 SharedLookup hit(const redisReply* reply) {
   SharedLookup r{SharedLookup::Status::kHit, {}};
   r.der.assign(reinterpret_cast<const uint8_t*>(reply->str),
@@ -102,6 +110,7 @@ void RedisStore::take_lock(const std::shared_ptr<Lookup>& l) {
   conn_.command({"SET", lkey, token_, "NX", "PX", ttl}, [this, l](const redisReply* reply) {
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
       if (reply != nullptr) stats_.bump(stats_.errors_reply);
+      if (wrong_server(reply)) conn_.reset("READONLY: no longer the primary");
       finish(l, {SharedLookup::Status::kUnavailable, {}});
       return;
     }
@@ -180,6 +189,7 @@ void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der,
                   if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
                     if (reply != nullptr) {
                       stats_.bump(stats_.errors_reply);
+                      if (wrong_server(reply)) conn_.reset("READONLY: no longer the primary");
                       if (reply->type == REDIS_REPLY_ERROR) {
                         log::warn("redis_write_failed",
                                   "reason=" + log::quoted(std::string_view(reply->str, reply->len)));

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -62,6 +63,15 @@ struct SharedStoreStats {
   // What the server said it is at the last login (ROLE): 0 unknown, 1
   // primary ("master"), 2 replica.
   std::atomic<int> role{0};
+  // The server in use (host:port), for /status: with Sentinel it moves.
+  void set_address(std::string address) {
+    std::lock_guard lock(address_mu_);
+    address_ = std::move(address);
+  }
+  std::string address() const {
+    std::lock_guard lock(address_mu_);
+    return address_;
+  }
   // ocspcache_redis_command_duration_seconds: cumulative buckets.
   static constexpr std::array<double, 11> kBuckets{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                    0.01,   0.025,   0.05,   0.1,   0.25};
@@ -75,6 +85,10 @@ struct SharedStoreStats {
     duration_sum_us.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
   }
   static void bump(std::atomic<uint64_t>& c) { c.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  mutable std::mutex address_mu_;
+  std::string address_;
 };
 
 class SharedStore {

@@ -53,8 +53,8 @@ struct RedisConfig {
   std::string url = "redis://127.0.0.1:6379/0";
   std::string key_prefix = "ocspcache:";
   Millis timeout{250};  // connect (with login) and each command
-  std::vector<std::string> sentinels;  // not yet supported
-  std::string master_name;             // not yet supported
+  std::vector<std::string> sentinels;  // "host:port"; with master_name, replace url's host
+  std::string master_name;
   std::vector<std::string> cluster;    // not yet supported
   bool operator==(const RedisConfig&) const = default;
 };

@@ -19,9 +19,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ocspcache/cache/shared_store.h"
 #include "ocspcache/redis/redis_endpoint.h"
+#include "ocspcache/redis/sentinel_query.h"
 #include "ocspcache/util/duration.h"
 #include "ocspcache/util/jitter.h"
 #include "ocspcache/util/loop_timers.h"
@@ -39,6 +41,14 @@ class RedisConnection {
     Millis timeout{250};  // connect (and login), and each command
     Millis min_backoff{100};
     Millis max_backoff{5'000};
+    // Sentinel mode (redis.sentinels + redis.master_name): the primary's
+    // address is asked of the sentinels (in turn, the last one that
+    // answered first) before every connect; `endpoint` then gives only the
+    // password and db. A node that is not the primary at login, a
+    // READONLY reply, or a dropped connection (Sentinel kills the clients
+    // of a demoted primary) leads to asking again.
+    std::vector<RedisEndpoint> sentinels;
+    std::string master_name;
   };
   // `reply` is null when the command failed: connection down (at once),
   // timed out, or lost before its reply. An error reply is a reply.
@@ -54,7 +64,11 @@ class RedisConnection {
   bool up() const { return state_ == State::kUp; }
   // What the server said it is at login (ROLE): "master", "slave", "".
   const std::string& role() const { return role_; }
-  const RedisEndpoint& endpoint() const { return options_.endpoint; }
+  // The server in use (the primary found, in Sentinel mode).
+  const RedisEndpoint& endpoint() const { return current_; }
+  // Drops the connection and connects again (in Sentinel mode, asking
+  // where the primary is first): a reply said this is not the server to use.
+  void reset(std::string_view why);
 
   void command(std::initializer_list<std::string_view> argv, Done done);
 
@@ -66,6 +80,8 @@ class RedisConnection {
   static void on_disconnect(const redisAsyncContext* ac, int status);
 
   void connect();
+  void connect_to(const RedisEndpoint& endpoint);
+  void ask_sentinel(size_t tried);
   void send(std::initializer_list<std::string_view> argv, Done done, bool login);
   void logged_in();
   void lost(std::string_view why);  // drops the context; reconnects later
@@ -87,6 +103,11 @@ class RedisConnection {
   LoopTimers::TimerId connect_timer_ = 0;
   LoopTimers::TimerId reconnect_timer_ = 0;
   std::string role_;
+  RedisEndpoint current_;
+  std::unique_ptr<SentinelQuery> query_;
+  uint64_t query_gen_ = 0;
+  size_t sentinel_first_ = 0;  // the one that answered last is asked first
+  LoopTimers::TimerId query_timer_ = 0;
 };
 
 }  // namespace ocspcache

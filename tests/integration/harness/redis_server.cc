@@ -8,7 +8,10 @@
 
 namespace ocspcache::it {
 
-RedisServer::RedisServer() : port_(reservation_.port()) { start(); }
+RedisServer::RedisServer(std::vector<std::string> extra_args)
+    : port_(reservation_.port()), extra_args_(std::move(extra_args)) {
+  start();
+}
 
 RedisServer::~RedisServer() {
   if (process_) {
@@ -24,6 +27,7 @@ void RedisServer::start() {
   std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind",
                                    "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
                                    dir_.path().string(), "--protected-mode", "no"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   auto process = std::make_unique<Process>(SpawnOptions{argv, {}, {}}, dir_.path(),
                                            "redis-" + std::to_string(++starts_));
   bool up = wait_until(
@@ -85,5 +89,38 @@ std::vector<std::string> RedisServer::keys(const std::string& pattern) const {
   }
   return out;
 }
+
+std::string cli_at(uint16_t port, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  CommandResult r = run_command(argv, 10s);
+  std::string out = r.out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+RedisSentinel::RedisSentinel(uint16_t master_port, const std::string& master_name)
+    : port_(reservation_.port()) {
+  const std::string conf = "port " + std::to_string(port_) +
+                           "\nbind 127.0.0.1\nprotected-mode no\ndir " + dir_.path().string() +
+                           "\nsentinel monitor " + master_name + " 127.0.0.1 " +
+                           std::to_string(master_port) + " 2\nsentinel down-after-milliseconds " +
+                           master_name + " 1000\nsentinel failover-timeout " + master_name +
+                           " 5000\n";
+  const std::filesystem::path file = dir_.write("sentinel.conf", conf);
+  process_ = std::make_unique<Process>(SpawnOptions{{"redis-sentinel", file.string()}, {}, {}},
+                                       dir_.path(), "sentinel");
+  if (!wait_until([&] { return process_listens(process_->pid(), port_) || !process_->running(); }, 10s) ||
+      !process_->running()) {
+    throw std::runtime_error("redis-sentinel did not listen on port " + std::to_string(port_) + ": " +
+                             process_->stdout_text());
+  }
+}
+
+RedisSentinel::~RedisSentinel() {
+  if (process_) process_->stop(2s);
+}
+
+std::string RedisSentinel::cli(const std::vector<std::string>& args) const { return cli_at(port_, args); }
 
 }  // namespace ocspcache::it

@@ -16,7 +16,9 @@ namespace ocspcache::it {
 
 class RedisServer {
  public:
-  RedisServer();  // started
+  // Started, with `extra_args` added to redis-server's command line (e.g.
+  // {"--replicaof", "127.0.0.1", "6379"}).
+  explicit RedisServer(std::vector<std::string> extra_args = {});
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -44,6 +46,27 @@ class RedisServer {
   uint16_t port_ = 0;
   std::unique_ptr<Process> process_;
   int starts_ = 0;
+  std::vector<std::string> extra_args_;
+};
+
+// A redis-sentinel watching `master_name` at 127.0.0.1:`master_port`
+// (quorum 2, down after 1 s), with its config file in its own directory
+// (Sentinel rewrites it).
+class RedisSentinel {
+ public:
+  RedisSentinel(uint16_t master_port, const std::string& master_name);
+  ~RedisSentinel();
+  RedisSentinel(const RedisSentinel&) = delete;
+  RedisSentinel& operator=(const RedisSentinel&) = delete;
+
+  uint16_t port() const { return port_; }
+  std::string cli(const std::vector<std::string>& args) const;
+
+ private:
+  TempDir dir_{"ocspcache-sentinel"};
+  PortReservation reservation_;
+  uint16_t port_ = 0;
+  std::unique_ptr<Process> process_;
 };
 
 }  // namespace ocspcache::it

@@ -267,7 +267,12 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   ConfigTestDir dir;
   EXPECT_EQ(dir.load_error("[cache]\nbackend = \"redis\"\n"), "");
   EXPECT_THAT(dir.load_error("[redis]\nsentinels = [\"127.0.0.1:26379\"]\n"),
-              HasSubstr("x.toml:2: key 'redis.sentinels': not yet supported (Redis Sentinel)"));
+              HasSubstr("x.toml:2: key 'redis.sentinels': needs redis.master_name"));
+  EXPECT_THAT(dir.load_error("[redis]\nmaster_name = \"m\"\n"),
+              HasSubstr("x.toml:2: key 'redis.master_name': needs redis.sentinels"));
+  EXPECT_THAT(dir.load_error("[redis]\nmaster_name = \"m\"\nsentinels = [\"a:1\", \"b\"]\n"),
+              HasSubstr("key 'redis.sentinels[1]': \"b\" is not \"host:port\""));
+  EXPECT_EQ(dir.load_error("[redis]\nmaster_name = \"m\"\nsentinels = [\"127.0.0.1:26379\", \"[::1]:26380\"]\n"), "");
   EXPECT_THAT(dir.load_error("[redis]\ncluster = [\"127.0.0.1:7000\"]\n"),
               HasSubstr("key 'redis.cluster': not yet supported (Redis Cluster)"));
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"cache.snap\"\n"),
