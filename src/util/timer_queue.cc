@@ -20,7 +20,21 @@ TimerQueue::TimerId TimerQueue::every(Millis period, std::function<void()> fn) {
   return add(clock_.monotonic_ms() + period.count(), std::max(period, Millis{1}), std::move(fn));
 }
 
-void TimerQueue::cancel(TimerId id) { timers_.erase(id); }
+// The index entry goes too: left behind, cancelled timers (a command's
+// timeout cancelled by its reply, thousands a second) pile up at the front
+// of by_due_ and every next_due_in() walks them.
+void TimerQueue::cancel(TimerId id) {
+  auto t = timers_.find(id);
+  if (t == timers_.end()) return;
+  auto [first, last] = by_due_.equal_range(t->second.due_ms);
+  for (auto it = first; it != last; ++it) {
+    if (it->second == id) {
+      by_due_.erase(it);
+      break;
+    }
+  }
+  timers_.erase(t);
+}
 
 size_t TimerQueue::run_due() {
   const int64_t now = clock_.monotonic_ms();

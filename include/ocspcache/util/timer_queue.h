@@ -47,6 +47,8 @@ class TimerQueue final : public Timers {
   // How long until the earliest timer is due (0 if overdue); none if empty.
   std::optional<Millis> next_due_in() const;
   size_t size() const { return timers_.size(); }
+  // Entries of the due-time index: never more than size() (tests).
+  size_t index_size() const { return by_due_.size(); }
 
  private:
   struct Timer {
@@ -59,7 +61,7 @@ class TimerQueue final : public Timers {
   const Clock& clock_;
   TimerId next_id_ = 1;
   std::map<TimerId, Timer> timers_;
-  std::multimap<int64_t, TimerId> by_due_;  // may hold stale pairs of cancelled/rescheduled timers
+  std::multimap<int64_t, TimerId> by_due_;  // one pair per live timer (cancel removes its own)
 };
 
 }  // namespace ocspcache

@@ -73,3 +73,25 @@ TEST(TimerQueue, CancelFromACallbackAndScheduleFromOne) {
 
 }  // namespace
 }  // namespace ocspcache
+
+namespace ocspcache {
+namespace {
+
+// A timeout per Redis command, cancelled by its reply: thousands a second.
+// Cancelled timers must leave nothing behind for next_due_in() to walk.
+TEST(TimerQueue, CancelledTimersLeaveNothingInTheIndex) {
+  ManualClock clock;
+  TimerQueue q(clock);
+  const auto keep = q.after(Millis{500}, [] {});
+  for (int i = 0; i < 10'000; ++i) q.cancel(q.after(Millis{250}, [] {}));
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.index_size(), 1u);
+  EXPECT_EQ(q.next_due_in(), Millis{500});
+  q.cancel(keep);
+  q.cancel(keep);  // idempotent
+  EXPECT_EQ(q.index_size(), 0u);
+  EXPECT_FALSE(q.next_due_in());
+}
+
+}  // namespace
+}  // namespace ocspcache
