@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "ocspcache/app/trust_reload.h"
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/memory_store.h"
+#include "ocspcache/cache/snapshot.h"
 #include "ocspcache/http/listener.h"
 #include "ocspcache/http/services.h"
 #include "ocspcache/http/worker.h"
@@ -113,6 +115,7 @@ struct App::Parts {
   std::unique_ptr<AdminServer> admin;
   std::unique_ptr<DrainSequence> drain;
   TimerQueue::TimerId housekeeping = 0;
+  TimerQueue::TimerId snapshots = 0;
   Lifecycle lifecycle;  // last: stops the running parts before any member goes
 };
 
@@ -236,8 +239,79 @@ void build_front_end(App::Parts& p) {
   }
 }
 
+// cache.snapshot: the cache and the ledger to one file. On the control
+// thread: the walk shares the store's locks with lookups (they go on), the
+// write and its fsync block only the admin listener meanwhile.
+void write_snapshot(App::Parts& p, const char* why) {
+  const auto started = std::chrono::steady_clock::now();
+  size_t entries = 0;
+  const std::vector<uint8_t> bytes =
+      encode_snapshot(p.store, p.writer.ledger(), p.clock.unix_seconds(), &entries);
+  std::string error;
+  if (!write_snapshot_file(p.config.cache.snapshot, bytes, &error)) {
+    log::error("snapshot_write_failed", "path=" + log::quoted(p.config.cache.snapshot) +
+                                            " reason=" + log::quoted(error) + " kept=previous");
+    return;
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  log::info("snapshot_written", "path=" + log::quoted(p.config.cache.snapshot) + " entries=" +
+                                    std::to_string(entries) + " bytes=" + std::to_string(bytes.size()) +
+                                    " ms=" + std::to_string(ms) + " when=" + why);
+}
+
+// Before the listeners open: a warm start, every entry re-validated; a file
+// that fails its checks is reported and ignored (a cold start).
+void load_snapshot(App::Parts& p) {
+  const std::string& path = p.config.cache.snapshot;
+  if (path.empty()) return;
+  std::vector<uint8_t> bytes;
+  std::string error;
+  bool missing = false;
+  // A snapshot larger than the cache could hold, plus its ledger, is not ours.
+  const size_t limit = p.config.cache.max_bytes * 2 + (64u << 20);
+  if (!read_snapshot_file(path, limit, &bytes, &error, &missing)) {
+    if (missing) {
+      log::info("snapshot_none", "path=" + log::quoted(path) + " start=cold");
+    } else {
+      log::error("snapshot_unreadable", "path=" + log::quoted(path) + " reason=" + log::quoted(error) +
+                                            " start=cold");
+    }
+    return;
+  }
+  auto contents = decode_snapshot(bytes);
+  if (!contents.ok()) {
+    log::error("snapshot_corrupt", "path=" + log::quoted(path) + " reason=" + log::quoted(contents.error()) +
+                                       " start=cold");
+    return;
+  }
+  const int64_t skew = std::chrono::duration_cast<std::chrono::seconds>(p.config.upstream.clock_skew).count();
+  const RestoreReport r = restore_snapshot(*contents, p.writer, p.services.routes.load()->registry(),
+                                           p.clock.unix_seconds(), skew);
+  log::info("snapshot_loaded",
+            "path=" + log::quoted(path) + " loaded=" + std::to_string(r.loaded) +
+                " expired=" + std::to_string(r.expired) + " invalid=" + std::to_string(r.invalid) +
+                " refused_by_revocation=" + std::to_string(r.refused) +
+                " revocations=" + std::to_string(r.revocations) +
+                (r.first_problem.empty() ? "" : " first_problem=" + log::quoted(r.first_problem)));
+}
+
 // Started in this order, stopped in reverse.
 void plan_lifecycle(App::Parts& p) {
+  // First in, last out: the final snapshot is written once the workers and
+  // the upstream thread have stopped, so it holds every answer stored.
+  if (!p.config.cache.snapshot.empty()) {
+    p.lifecycle.add({"snapshot",
+                     [&p] {
+                       p.snapshots = p.loop.every(p.config.cache.snapshot_interval,
+                                                  [&p] { write_snapshot(p, "interval"); });
+                     },
+                     [&p] {
+                       p.loop.cancel(p.snapshots);
+                       write_snapshot(p, "shutdown");
+                     }});
+  }
   // Stopped after the workers: a fetch they started still ends (its answer
   // is stored) within the drain timeout.
   p.lifecycle.add({"upstream", [&p] { p.upstream->start(); },
@@ -319,6 +393,7 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
   wire_cache_and_metrics(*p_);
   build_upstream(*p_);
   wire_services(*p_, std::move(issuers));
+  load_snapshot(*p_);
   build_front_end(*p_);
   p_->loop.on_signal(SIGHUP, [this] { reload(); });
   p_->loop.on_signal(SIGTERM, [this] { begin_shutdown("TERM"); });

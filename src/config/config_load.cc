@@ -205,6 +205,11 @@ Config load_config(const std::string& path) {
   }
   check_listen_conflicts(ctx, root, config);
   check_sentinels(ctx, root, config);
+  if (!config.cache.snapshot.empty() && config.cache.backend != "memory") {
+    const toml::node* node = root.at_path("cache.snapshot").node();
+    fail(ctx, node ? node->source() : toml::source_region{}, "cache.snapshot",
+         "is for the memory backend; with backend = \"redis\" the fleet's Redis keeps the cache warm");
+  }
   return config;
 }
 

@@ -44,7 +44,8 @@ struct CacheConfig {
   std::string backend = "memory";
   size_t max_bytes = 512ull * 1024 * 1024;
   double refresh_ahead = 0.5;
-  std::string snapshot;
+  std::string snapshot;  // memory backend: warm-restart file; "" = none
+  Millis snapshot_interval{300'000};
   size_t max_revocations = 100'000;  // revocation ledger records (sticky revocation)
   bool operator==(const CacheConfig&) const = default;
 };

@@ -275,8 +275,11 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   EXPECT_EQ(dir.load_error("[redis]\nmaster_name = \"m\"\nsentinels = [\"127.0.0.1:26379\", \"[::1]:26380\"]\n"), "");
   EXPECT_THAT(dir.load_error("[redis]\ncluster = [\"127.0.0.1:7000\"]\n"),
               HasSubstr("key 'redis.cluster': not yet supported (Redis Cluster)"));
-  EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"cache.snap\"\n"),
-              HasSubstr("key 'cache.snapshot': not yet supported"));
+  EXPECT_EQ(dir.load_error("[cache]\nsnapshot = \"cache.snap\"\nsnapshot_interval = \"1m\"\n"), "");
+  EXPECT_THAT(dir.load_error("[cache]\nbackend = \"redis\"\nsnapshot = \"cache.snap\"\n"),
+              HasSubstr("key 'cache.snapshot': is for the memory backend"));
+  EXPECT_THAT(dir.load_error("[cache]\nsnapshot_interval = \"10ms\"\n"),
+              HasSubstr("cache.snapshot_interval"));
   for (const char* key :
        {"certs = [\"/etc/ssl/*.pem\"]", "dir = \"/var/lib/ocsp\"",
         "haproxy_sockets = [\"unix:/run/haproxy.sock\"]", "after_update = \"nginx -s reload\""}) {

@@ -1,0 +1,34 @@
+#include "ocspcache/ocsp/response_request.h"
+
+#include <openssl/ocsp.h>
+
+#include "ocspcache/util/ssl_handles.h"
+
+namespace ocspcache::ocsp {
+
+std::vector<uint8_t> request_for_response(std::span<const uint8_t> der) {
+  const unsigned char* p = der.data();
+  OcspResponsePtr resp(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
+  if (!resp || OCSP_response_status(resp.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) return {};
+  OcspBasicRespPtr bs(OCSP_response_get1_basic(resp.get()));
+  if (!bs) return {};
+  OcspRequestPtr req(OCSP_REQUEST_new());
+  if (!req) return {};
+  const int count = OCSP_resp_count(bs.get());
+  if (count <= 0) return {};
+  for (int i = 0; i < count; ++i) {
+    const OCSP_CERTID* id = OCSP_SINGLERESP_get0_id(OCSP_resp_get0(bs.get(), i));
+    if (id == nullptr) return {};
+    OcspCertIdPtr copy(OCSP_CERTID_dup(const_cast<OCSP_CERTID*>(id)));
+    if (!copy || OCSP_request_add0_id(req.get(), copy.get()) == nullptr) return {};
+    copy.release();  // the request owns it now
+  }
+  unsigned char* out = nullptr;
+  const int len = i2d_OCSP_REQUEST(req.get(), &out);
+  if (len <= 0) return {};
+  std::vector<uint8_t> bytes(out, out + len);
+  OPENSSL_free(out);
+  return bytes;
+}
+
+}  // namespace ocspcache::ocsp
