@@ -184,7 +184,16 @@ void wire_shared_store(App::Parts& p) {
     options.connection.sentinels.push_back(std::move(sentinel));
   }
   options.connection.master_name = cfg.redis.master_name;
-  const std::string shown = options.connection.sentinels.empty()
+  for (const std::string& s : cfg.redis.cluster) {
+    auto hp = parse_host_port(s);  // checked at load
+    if (!hp) throw std::runtime_error("redis.cluster: cannot parse " + s);
+    RedisEndpoint seed;
+    seed.host = hp->host;
+    seed.port = hp->port;
+    options.cluster.push_back(std::move(seed));
+  }
+  const std::string shown = !options.cluster.empty() ? "cluster of " + std::to_string(options.cluster.size()) + " seed(s)"
+                            : options.connection.sentinels.empty()
                                 ? endpoint->address()
                                 : "sentinel master " + cfg.redis.master_name;
   options.key_prefix = cfg.redis.key_prefix;

@@ -147,7 +147,8 @@ void check_listen_conflicts(const LoadContext& ctx, const toml::table& root, con
   }
 }
 
-// Sentinel mode needs both keys, and each sentinel is "host:port".
+// Sentinel mode needs both keys; sentinels and cluster seeds are "host:port";
+// a cluster and sentinels exclude each other.
 void check_sentinels(const LoadContext& ctx, const toml::table& root, const Config& config) {
   const RedisConfig& r = config.redis;
   auto where = [&](const char* key) {
@@ -160,12 +161,18 @@ void check_sentinels(const LoadContext& ctx, const toml::table& root, const Conf
   if (r.sentinels.empty() && !r.master_name.empty()) {
     fail(ctx, where("redis.master_name"), "redis.master_name", "needs redis.sentinels to ask for it");
   }
-  for (size_t i = 0; i < r.sentinels.size(); ++i) {
-    auto hp = parse_host_port(r.sentinels[i]);
-    if (!hp || hp->port == 0) {
-      fail(ctx, where("redis.sentinels"), "redis.sentinels[" + std::to_string(i) + "]",
-           "\"" + r.sentinels[i] + "\" is not \"host:port\"");
+  for (const auto& [list, name] : {std::pair{&r.sentinels, "redis.sentinels"}, std::pair{&r.cluster, "redis.cluster"}}) {
+    for (size_t i = 0; i < list->size(); ++i) {
+      auto hp = parse_host_port((*list)[i]);
+      if (!hp || hp->port == 0) {
+        fail(ctx, where(name), std::string(name) + "[" + std::to_string(i) + "]",
+             "\"" + (*list)[i] + "\" is not \"host:port\"");
+      }
     }
+  }
+  if (!r.cluster.empty() && !r.sentinels.empty()) {
+    fail(ctx, where("redis.cluster"), "redis.cluster",
+         "and redis.sentinels are two ways to find Redis: use one (a cluster fails over by itself)");
   }
 }
 

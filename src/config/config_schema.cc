@@ -206,8 +206,7 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "cluster",
      .kind = K::kStringList,
      .default_toml = "[]",
-     .doc = R"("host:port" seed nodes of a Redis Cluster; replaces url)",
-     .not_yet = "Redis Cluster",
+     .doc = R"("host:port" seed nodes of a Redis Cluster; they replace url's host and port (its password still applies; a cluster has no db))",
      .field = field<&C::redis, &RedisConfig::cluster>()},
     // [upstream]
     {.table = "upstream",

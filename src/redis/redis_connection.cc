@@ -153,15 +153,18 @@ void RedisConnection::connect_to(const RedisEndpoint& endpoint) {
   login_pending_ = 0;
   if (!ep.password.empty()) {
     ++login_pending_;
-    send({"AUTH", ep.password}, nullptr, true);
+    const std::string_view auth[] = {"AUTH", ep.password};
+    send(auth, nullptr, true);
   }
   if (ep.db != 0) {
     ++login_pending_;
     const std::string db = std::to_string(ep.db);
-    send({"SELECT", db}, nullptr, true);
+    const std::string_view select[] = {"SELECT", db};
+    send(select, nullptr, true);
   }
   ++login_pending_;
-  send({"ROLE"}, nullptr, true);
+  const std::string_view role[] = {"ROLE"};
+  send(role, nullptr, true);
   connect_timer_ = timers_.after(options_.timeout, [this] {
     connect_timer_ = 0;
     if (state_ == State::kConnecting) {
@@ -171,7 +174,7 @@ void RedisConnection::connect_to(const RedisEndpoint& endpoint) {
   });
 }
 
-void RedisConnection::command(std::initializer_list<std::string_view> argv, Done done) {
+void RedisConnection::command(std::string_view, std::span<const std::string_view> argv, Done done) {
   if (state_ != State::kUp) {
     done(nullptr);  // the breaker: no waiting on a Redis that is not there
     return;
@@ -179,7 +182,17 @@ void RedisConnection::command(std::initializer_list<std::string_view> argv, Done
   send(argv, std::move(done), false);
 }
 
-void RedisConnection::send(std::initializer_list<std::string_view> argv, Done done, bool login) {
+void RedisConnection::command_after_asking(std::span<const std::string_view> argv, Done done) {
+  if (state_ != State::kUp) {
+    done(nullptr);
+    return;
+  }
+  const std::string_view asking[] = {"ASKING"};
+  send(asking, nullptr, false);
+  send(argv, std::move(done), false);
+}
+
+void RedisConnection::send(std::span<const std::string_view> argv, Done done, bool login) {
   std::vector<const char*> ptrs;
   std::vector<size_t> lens;
   ptrs.reserve(argv.size());
@@ -251,6 +264,7 @@ void RedisConnection::logged_in() {
   if (ever_up_) stats_.bump(stats_.reconnects);
   ever_up_ = true;
   stats_.role.store(role_ == "master" ? 1 : role_ == "slave" ? 2 : 0, std::memory_order_relaxed);
+  if (options_.on_up) options_.on_up();
   log::info("redis_connected", "address=" + log::quoted(current_.address()) +
                                    " role=" + (role_.empty() ? std::string("unknown") : role_));
 }

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "newer_wins_script.h"
+#include "ocspcache/redis/redis_cluster.h"
 #include "ocspcache/util/clock.h"
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/log_limiter.h"
@@ -22,13 +23,23 @@ struct RedisStore::Lookup {
 
 void RedisStore::EventDeleter::operator()(event* e) const { event_free(e); }
 
+namespace {
+
+std::unique_ptr<RedisCommands> make_commands(event_base* base, const RedisStore::Options& o,
+                                             SharedStoreStats& stats, uint64_t seed) {
+  if (o.cluster.empty()) return std::make_unique<RedisConnection>(base, o.connection, stats, seed);
+  return std::make_unique<RedisCluster>(base, RedisCluster::Options{o.cluster, o.connection}, stats, seed);
+}
+
+}  // namespace
+
 RedisStore::RedisStore(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed)
     : options_(std::move(options)),
       stats_(stats),
       token_(std::to_string(::getpid()) + ":" + std::to_string(seed) + ":" +
              std::to_string(system_clock().monotonic_ms())),
       timers_(base, system_clock()),
-      conn_(base, options_.connection, stats, seed),
+      conn_(make_commands(base, options_, stats, seed)),
       mailbox_event_(event_new(base, -1, 0, &RedisStore::on_mailbox, this)) {}
 
 RedisStore::~RedisStore() = default;
@@ -90,7 +101,7 @@ void RedisStore::lookup(const ocsp::CacheKey& key, std::function<void(SharedLook
   l->hex = key.hex();
   l->done = std::move(done);
   const std::string rkey = options_.key_prefix + "r:" + l->hex;
-  conn_.command({"GET", rkey}, [this, l](const redisReply* reply) {
+  conn_->command(rkey, {"GET", rkey}, [this, l](const redisReply* reply) {
     if (reply == nullptr || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
       if (reply != nullptr) stats_.bump(stats_.errors_reply);
       finish(l, {SharedLookup::Status::kUnavailable, {}});
@@ -107,10 +118,10 @@ void RedisStore::lookup(const ocsp::CacheKey& key, std::function<void(SharedLook
 void RedisStore::take_lock(const std::shared_ptr<Lookup>& l) {
   const std::string lkey = options_.key_prefix + "lock:" + l->hex;
   const std::string ttl = std::to_string(options_.lock_ttl.count());
-  conn_.command({"SET", lkey, token_, "NX", "PX", ttl}, [this, l](const redisReply* reply) {
+  conn_->command(lkey, {"SET", lkey, token_, "NX", "PX", ttl}, [this, l](const redisReply* reply) {
     if (reply == nullptr || reply->type == REDIS_REPLY_ERROR) {
       if (reply != nullptr) stats_.bump(stats_.errors_reply);
-      if (wrong_server(reply)) conn_.reset("READONLY: no longer the primary");
+      if (wrong_server(reply)) conn_->reset("READONLY: no longer the primary");
       finish(l, {SharedLookup::Status::kUnavailable, {}});
       return;
     }
@@ -127,7 +138,7 @@ void RedisStore::take_lock(const std::shared_ptr<Lookup>& l) {
 
 void RedisStore::poll(const std::shared_ptr<Lookup>& l) {
   const std::string rkey = options_.key_prefix + "r:" + l->hex;
-  conn_.command({"GET", rkey}, [this, l](const redisReply* reply) {
+  conn_->command(rkey, {"GET", rkey}, [this, l](const redisReply* reply) {
     if (reply == nullptr || (reply->type != REDIS_REPLY_STRING && reply->type != REDIS_REPLY_NIL)) {
       finish(l, {SharedLookup::Status::kUnavailable, {}});
       return;
@@ -146,7 +157,7 @@ void RedisStore::poll(const std::shared_ptr<Lookup>& l) {
     // The holder released the lock without an answer (its fetch failed):
     // take it ourselves rather than wait out lock_wait.
     const std::string lkey = options_.key_prefix + "lock:" + l->hex;
-    conn_.command({"EXISTS", lkey}, [this, l](const redisReply* exists) {
+    conn_->command(lkey, {"EXISTS", lkey}, [this, l](const redisReply* exists) {
       if (exists == nullptr || exists->type != REDIS_REPLY_INTEGER) {
         finish(l, {SharedLookup::Status::kUnavailable, {}});
         return;
@@ -184,12 +195,12 @@ void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der,
   const std::string rkey = options_.key_prefix + "r:" + hex;
   const std::string expire_at = std::to_string(next_update);
   const std::string_view value(reinterpret_cast<const char*>(der.data()), der.size());
-  conn_.command({"EVAL", redis_scripts::kNewerWins, "1", rkey, value, expire_at},
+  conn_->command(rkey, {"EVAL", redis_scripts::kNewerWins, "1", rkey, value, expire_at},
                 [this](const redisReply* reply) {
                   if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
                     if (reply != nullptr) {
                       stats_.bump(stats_.errors_reply);
-                      if (wrong_server(reply)) conn_.reset("READONLY: no longer the primary");
+                      if (wrong_server(reply)) conn_->reset("READONLY: no longer the primary");
                       if (reply->type == REDIS_REPLY_ERROR) {
                         log::warn("redis_write_failed",
                                   "reason=" + log::quoted(std::string_view(reply->str, reply->len)));
@@ -207,7 +218,7 @@ void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der,
 
 void RedisStore::do_release(const std::string& hex) {
   const std::string lkey = options_.key_prefix + "lock:" + hex;
-  conn_.command({"EVAL", redis_scripts::kReleaseLock, "1", lkey, token_}, [](const redisReply*) {});
+  conn_->command(lkey, {"EVAL", redis_scripts::kReleaseLock, "1", lkey, token_}, [](const redisReply*) {});
 }
 
 }  // namespace ocspcache

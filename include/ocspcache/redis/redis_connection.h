@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "ocspcache/cache/shared_store.h"
+#include "ocspcache/redis/redis_commands.h"
 #include "ocspcache/redis/redis_endpoint.h"
 #include "ocspcache/redis/sentinel_query.h"
 #include "ocspcache/util/duration.h"
@@ -34,7 +35,7 @@ struct redisReply;
 
 namespace ocspcache {
 
-class RedisConnection {
+class RedisConnection final : public RedisCommands {
  public:
   struct Options {
     RedisEndpoint endpoint;
@@ -49,18 +50,17 @@ class RedisConnection {
     // of a demoted primary) leads to asking again.
     std::vector<RedisEndpoint> sentinels;
     std::string master_name;
+    // Called on the loop each time the connection is up (logged in).
+    std::function<void()> on_up;
   };
-  // `reply` is null when the command failed: connection down (at once),
-  // timed out, or lost before its reply. An error reply is a reply.
-  using Done = std::function<void(const redisReply* reply)>;
 
   RedisConnection(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed);
-  ~RedisConnection();
+  ~RedisConnection() override;
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
   // Starts the first connect (once the loop runs, or now).
-  void start();
+  void start() override;
   bool up() const { return state_ == State::kUp; }
   // What the server said it is at login (ROLE): "master", "slave", "".
   const std::string& role() const { return role_; }
@@ -68,9 +68,13 @@ class RedisConnection {
   const RedisEndpoint& endpoint() const { return current_; }
   // Drops the connection and connects again (in Sentinel mode, asking
   // where the primary is first): a reply said this is not the server to use.
-  void reset(std::string_view why);
+  void reset(std::string_view why) override;
 
-  void command(std::initializer_list<std::string_view> argv, Done done);
+  // `key` is not used: one server holds every key.
+  void command(std::string_view key, std::span<const std::string_view> argv, Done done) override;
+  using RedisCommands::command;
+  // ASKING then `argv`, back to back on this connection (a cluster's ASK).
+  void command_after_asking(std::span<const std::string_view> argv, Done done);
 
  private:
   enum class State { kDown, kConnecting, kUp };
@@ -82,7 +86,7 @@ class RedisConnection {
   void connect();
   void connect_to(const RedisEndpoint& endpoint);
   void ask_sentinel(size_t tried);
-  void send(std::initializer_list<std::string_view> argv, Done done, bool login);
+  void send(std::span<const std::string_view> argv, Done done, bool login);
   void logged_in();
   void lost(std::string_view why);  // drops the context; reconnects later
   void schedule_reconnect();

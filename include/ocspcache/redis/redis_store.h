@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ocspcache/cache/shared_store.h"
+#include "ocspcache/redis/redis_commands.h"
 #include "ocspcache/redis/redis_connection.h"
 #include "ocspcache/util/duration.h"
 #include "ocspcache/util/log_limiter.h"
@@ -32,6 +33,7 @@ class RedisStore final : public SharedStore {
  public:
   struct Options {
     RedisConnection::Options connection;
+    std::vector<RedisEndpoint> cluster;  // seed nodes: Redis Cluster instead of one server
     std::string key_prefix = "ocspcache:";
     Millis lock_ttl{5'000};   // how long our fetch lock holds if we never release it
     Millis lock_wait{3'000};  // how long we wait for another instance's answer
@@ -42,8 +44,7 @@ class RedisStore final : public SharedStore {
   RedisStore(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed);
   ~RedisStore() override;
 
-  void start() { conn_.start(); }
-  const RedisConnection& connection() const { return conn_; }
+  void start() { conn_->start(); }
 
   void lookup(const ocsp::CacheKey& key, std::function<void(SharedLookup)> done) override;
   void put(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t next_update) override;
@@ -69,7 +70,7 @@ class RedisStore final : public SharedStore {
   std::string token_;  // this instance's lock value
   log::Limiter invalid_log_{Millis{10'000}};
   LoopTimers timers_;
-  RedisConnection conn_;
+  std::unique_ptr<RedisCommands> conn_;
   std::unique_ptr<event, EventDeleter> mailbox_event_;
   std::mutex mailbox_mu_;
   std::vector<std::function<void()>> mailbox_;

@@ -273,8 +273,11 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   EXPECT_THAT(dir.load_error("[redis]\nmaster_name = \"m\"\nsentinels = [\"a:1\", \"b\"]\n"),
               HasSubstr("key 'redis.sentinels[1]': \"b\" is not \"host:port\""));
   EXPECT_EQ(dir.load_error("[redis]\nmaster_name = \"m\"\nsentinels = [\"127.0.0.1:26379\", \"[::1]:26380\"]\n"), "");
-  EXPECT_THAT(dir.load_error("[redis]\ncluster = [\"127.0.0.1:7000\"]\n"),
-              HasSubstr("key 'redis.cluster': not yet supported (Redis Cluster)"));
+  EXPECT_EQ(dir.load_error("[redis]\ncluster = [\"127.0.0.1:7000\", \"127.0.0.1:7001\"]\n"), "");
+  EXPECT_THAT(dir.load_error("[redis]\ncluster = [\"7000\"]\n"),
+              HasSubstr("key 'redis.cluster[0]': \"7000\" is not \"host:port\""));
+  EXPECT_THAT(dir.load_error("[redis]\ncluster = [\"a:1\"]\nmaster_name = \"m\"\nsentinels = [\"b:2\"]\n"),
+              HasSubstr("key 'redis.cluster': and redis.sentinels are two ways"));
   EXPECT_EQ(dir.load_error("[cache]\nsnapshot = \"cache.snap\"\nsnapshot_interval = \"1m\"\n"), "");
   EXPECT_THAT(dir.load_error("[cache]\nbackend = \"redis\"\nsnapshot = \"cache.snap\"\n"),
               HasSubstr("key 'cache.snapshot': is for the memory backend"));
