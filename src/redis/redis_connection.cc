@@ -120,6 +120,25 @@ void RedisConnection::ask_sentinel(size_t tried) {
   query_ = std::make_unique<SentinelQuery>(base_, sentinel, options_.master_name, next);
 }
 
+void RedisConnection::watch_sentinel() {
+  watch_ = std::make_unique<SentinelWatch>(
+      base_, options_.sentinels[sentinel_first_], options_.master_name,
+      [this](const std::string& host, uint16_t port) {
+        if (host == current_.host && port == current_.port) return;
+        log::info("redis_switch_master", "from=" + log::quoted(current_.address()) + " to=" +
+                                             log::quoted(host + ":" + std::to_string(port)));
+        reset("+switch-master");
+      },
+      [this] {
+        // Lost the subscription: another sentinel, a second later, while up.
+        timers_.after(Millis{1'000}, [this] {
+          watch_.reset();
+          sentinel_first_ = (sentinel_first_ + 1) % options_.sentinels.size();
+          if (state_ == State::kUp) watch_sentinel();
+        });
+      });
+}
+
 void RedisConnection::reset(std::string_view why) {
   if (state_ == State::kDown) return;
   warn_limited("redis_reset", "address=" + log::quoted(current_.address()) + " reason=" + log::quoted(why));
@@ -264,6 +283,7 @@ void RedisConnection::logged_in() {
   if (ever_up_) stats_.bump(stats_.reconnects);
   ever_up_ = true;
   stats_.role.store(role_ == "master" ? 1 : role_ == "slave" ? 2 : 0, std::memory_order_relaxed);
+  if (!options_.sentinels.empty() && !watch_) watch_sentinel();
   if (options_.on_up) options_.on_up();
   log::info("redis_connected", "address=" + log::quoted(current_.address()) +
                                    " role=" + (role_.empty() ? std::string("unknown") : role_));

@@ -25,6 +25,7 @@
 #include "ocspcache/redis/redis_commands.h"
 #include "ocspcache/redis/redis_endpoint.h"
 #include "ocspcache/redis/sentinel_query.h"
+#include "ocspcache/redis/sentinel_watch.h"
 #include "ocspcache/util/duration.h"
 #include "ocspcache/util/jitter.h"
 #include "ocspcache/util/loop_timers.h"
@@ -46,8 +47,9 @@ class RedisConnection final : public RedisCommands {
     // address is asked of the sentinels (in turn, the last one that
     // answered first) before every connect; `endpoint` then gives only the
     // password and db. A node that is not the primary at login, a
-    // READONLY reply, or a dropped connection (Sentinel kills the clients
-    // of a demoted primary) leads to asking again.
+    // READONLY reply, a dropped connection (Sentinel kills the clients of
+    // a demoted primary) or a "+switch-master" announcement on the
+    // sentinel's channel (subscribed while up) leads to asking again.
     std::vector<RedisEndpoint> sentinels;
     std::string master_name;
     // Called on the loop each time the connection is up (logged in).
@@ -86,6 +88,7 @@ class RedisConnection final : public RedisCommands {
   void connect();
   void connect_to(const RedisEndpoint& endpoint);
   void ask_sentinel(size_t tried);
+  void watch_sentinel();
   void send(std::span<const std::string_view> argv, Done done, bool login);
   void logged_in();
   void lost(std::string_view why);  // drops the context; reconnects later
@@ -112,6 +115,7 @@ class RedisConnection final : public RedisCommands {
   uint64_t query_gen_ = 0;
   size_t sentinel_first_ = 0;  // the one that answered last is asked first
   LoopTimers::TimerId query_timer_ = 0;
+  std::unique_ptr<SentinelWatch> watch_;  // +switch-master, while up in Sentinel mode
 };
 
 }  // namespace ocspcache
