@@ -17,6 +17,7 @@
 #include "harness/prometheus_text.h"
 #include "harness/redis_server.h"
 #include "harness/response_forge.h"
+#include "harness/temp_dir.h"
 #include "proxy_fixture.h"
 
 namespace ocspcache::it {
@@ -59,6 +60,7 @@ class RedisFleetTest : public ProxyTest {
 
   std::unique_ptr<RedisServer> redis;
   std::unique_ptr<Daemon> other;
+  TempDir dir{"ocspcache-redis-fleet"};
   void TearDown() override {
     if (other) {
       EXPECT_EQ(other->stop(), 0) << "the second instance did not drain and exit 0";
@@ -248,6 +250,51 @@ TEST_F(RedisFleetTest, RedisFaultsCostAtMostOneTimeoutAndWritesResume) {
   ASSERT_TRUE(wait_until([&] { return redis->keys("t:r:*").size() == 1; }, 5s));
   EXPECT_GT(std::stol(redis->cli({"TTL", redis->keys("t:r:*").front()})), 86400 - 120);
   EXPECT_GE(metric(*daemon, "ocspcache_redis_reconnects_total"), 1);
+}
+
+// The redis.url forms of DESIGN.md beyond host:port: a password (AUTH, here
+// with ':', '/' and '@' in it) and a database (SELECT). A wrong password is
+// a login refused: logged, Redis skipped, clients still served.
+TEST_F(RedisFleetTest, PasswordAndDatabaseForms) {
+  redis.reset();
+  redis = std::make_unique<RedisServer>(std::vector<std::string>{"--requirepass", "s3cret:/@x"});
+  OpensslResponder responder;
+  auto with_url = [&](const std::string& url) {
+    DaemonOptions options;
+    options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+    options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"" + url + "\"\nkey_prefix = \"t:\"\n";
+    return std::make_unique<Daemon>(std::move(options));
+  };
+  auto keys_in = [&](int db) {
+    return redis->cli({"-a", "s3cret:/@x", "--no-auth-warning", "-n", std::to_string(db), "DBSIZE"});
+  };
+  daemon = with_url("redis://:s3cret:/@x@127.0.0.1:" + std::to_string(redis->port()) + "/3");
+  ASSERT_TRUE(wait_redis_up(*daemon, 1)) << daemon->log();
+  ASSERT_EQ(status_of(ask(*daemon, pki.good()), pki.good()), kGood);
+  EXPECT_TRUE(wait_until([&] { return keys_in(3) == "1"; }, 5s)) << keys_in(3);
+  EXPECT_EQ(keys_in(0), "0");
+  ASSERT_EQ(daemon->stop(), 0);
+
+  daemon = with_url("redis://:wrong@127.0.0.1:" + std::to_string(redis->port()) + "/0");
+  EXPECT_TRUE(daemon->wait_for_log("event=redis_login_failed")) << daemon->log();
+  EXPECT_EQ(metric(*daemon, "ocspcache_redis_up"), 0);
+  EXPECT_EQ(status_of(ask(*daemon, pki.revoked()), pki.revoked()), kRevoked) << "not served without Redis";
+}
+
+TEST_F(RedisFleetTest, UnixSocketForm) {
+  const std::string sock = (dir / "redis.sock").string();
+  redis.reset();
+  redis = std::make_unique<RedisServer>(std::vector<std::string>{"--unixsocket", sock, "--unixsocketperm", "700"});
+  OpensslResponder responder;
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"unix:" + sock + "\"\nkey_prefix = \"t:\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  ASSERT_TRUE(wait_redis_up(*daemon, 1)) << daemon->log();
+  ASSERT_EQ(status_of(ask(*daemon, pki.good()), pki.good()), kGood);
+  EXPECT_TRUE(wait_until([&] { return redis->keys("t:r:*").size() == 1; }, 5s));
+  HttpClient admin(daemon->admin_port());
+  EXPECT_NE(admin.get("/status").body.find("\"address\":\"unix:" + sock + "\""), std::string::npos);
 }
 
 }  // namespace
