@@ -346,15 +346,23 @@ void plan_lifecycle(App::Parts& p) {
 }
 
 // Descriptors the configuration may hold at once: every client connection,
-// every upstream exchange and pooled idle connection, plus the fixed ones
+// every upstream exchange and pooled idle connection, the Redis connections, plus the fixed ones
 // (listeners, eventfds and epoll per thread, admin clients, DNS, log).
 uint64_t descriptors_needed(const Config& c) {
   std::set<std::string> origins;
   for (const IssuerConfig& issuer : c.issuers) {
     for (const HttpUrl& url : issuer.responders) origins.insert(url.host + ":" + std::to_string(url.port));
   }
+  // Redis: per worker a connection per server (a cluster's primaries are
+  // not known yet: counted as its seeds), and with Sentinel a subscription
+  // and a short-lived query.
+  uint64_t redis = 0;
+  if (c.cache.backend == "redis") {
+    const uint64_t servers = c.redis.cluster.empty() ? 1 : c.redis.cluster.size();
+    redis = worker_count(c) * (servers + (c.redis.sentinels.empty() ? 0 : 2));
+  }
   return c.server.max_connections + c.upstream.max_fetches +
-         uint64_t{c.upstream.max_idle} * origins.size() + 4 * worker_count(c) + 64;
+         uint64_t{c.upstream.max_idle} * origins.size() + redis + 4 * worker_count(c) + 64;
 }
 
 // Start-up: the soft RLIMIT_NOFILE raised to the hard one, and a warning
