@@ -21,7 +21,8 @@ to keep in step with the daemon. By default the dashboard may name any
 catalogued metric. With a live `/metrics` scrape (--url
 http://127.0.0.1:9080/metrics) or a saved one (--metrics-file FILE) it may
 name only what the scrape has, plus the catalogue's "planned" metrics
-(exported once their feature exists: correct to chart, absent today); every
+(exported once their feature exists: correct to chart, absent today) and
+"when_configured" ones (exported when the instance uses the feature); every
 family of the scrape must then be catalogued with the same type.
 
 Usage:
@@ -45,6 +46,10 @@ import urllib.request
 # exported by this build yet (absent from a scrape, yet correct to chart).
 Metric = collections.namedtuple("Metric", "name kind availability labels help")
 PLANNED = "planned"
+# Exported only when its feature is configured (the Redis backend's
+# families): a scrape of an instance without it lacks them, yet a
+# dashboard for every deployment charts them.
+WHEN_CONFIGURED = "when_configured"
 
 
 def load_catalogue(binary):
@@ -209,7 +214,7 @@ def main():
     except RuntimeError as e:
         print(f"check_dashboard: {e}", file=sys.stderr)
         return 1
-    planned = {name for name, m in catalogue.items() if m.availability == PLANNED}
+    planned = {name for name, m in catalogue.items() if m.availability in (PLANNED, WHEN_CONFIGURED)}
 
     scrape = None
     if args.url:
@@ -303,7 +308,7 @@ def main():
     if errors:
         return 1
     future = sorted(n for n in used if n in planned and scrape is not None)
-    note = f"; not in this build yet, accepted: {', '.join(future)}" if future else ""
+    note = f"; not in this scrape (planned or not configured), accepted: {', '.join(future)}" if future else ""
     print(f"check_dashboard: {len(panels)} panels, {len(exprs)} expressions, "
           f"{len(used)} metrics, all exported per {source}{note}")
     return 0

@@ -241,20 +241,20 @@ constexpr MetricSpec kMetrics[] = {
     {.name = "ocspcache_redis_up",
      .type = T::kGauge,
      .help = "1 if every worker's connection to Redis is up, 0 if not.",
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with `cache.backend = \"redis\"`: 1 while every worker's connection to Redis is up, "
             "0 when any is down (requests are then served from memory and the responders)"},
     {.name = "ocspcache_redis_connections",
      .type = T::kGauge,
      .help = "Connections to Redis (one per worker) by state.",
      .labels = {"state"},
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: connections to Redis by `state` (`up`, `down`), one per worker"},
     {.name = "ocspcache_redis_lookups_total",
      .type = T::kCounter,
      .help = "Lookups in Redis after a miss in memory, by result.",
      .labels = {"result"},
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: lookups after a memory miss by `result`: `hit` (validated and "
             "served), `miss`, `invalid` (a value that is not a valid answer for its key: not "
             "served, fetched and overwritten), `unavailable` (Redis down or too slow: skipped)"},
@@ -262,32 +262,32 @@ constexpr MetricSpec kMetrics[] = {
      .type = T::kCounter,
      .help = "Lookups that waited for another instance's fetch, by how the wait ended.",
      .labels = {"result"},
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: lookups that found another instance's fetch lock and waited "
             "for its answer, by `result`: `answered`, `gave_up` (fetched on its own)"},
     {.name = "ocspcache_redis_writes_total",
      .type = T::kCounter,
      .help = "Answers written to Redis, by result.",
      .labels = {"result"},
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: fetched answers written to Redis by `result`: `stored`, "
             "`kept_newer` (Redis held an answer with a later thisUpdate), `failed`"},
     {.name = "ocspcache_redis_errors_total",
      .type = T::kCounter,
      .help = "Redis errors by kind.",
      .labels = {"kind"},
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: errors by `kind`: `timeout` (a command over `redis.timeout`), "
             "`connect`, `reply` (an error reply)"},
     {.name = "ocspcache_redis_reconnects_total",
      .type = T::kCounter,
      .help = "Connections to Redis re-established after a loss.",
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: connections to Redis re-established after a loss"},
     {.name = "ocspcache_redis_command_duration_seconds",
      .type = T::kHistogram,
      .help = "Redis command round trips.",
-     .availability = A::kOnceSeen,
+     .availability = A::kWhenConfigured,
      .doc = "with the Redis backend: command round trips (commands that failed are not observed)"},
 };
 
@@ -351,6 +351,8 @@ std::string_view availability_doc(Availability a) {
       return "once there is a value";
     case A::kPlanned:
       return "not yet (planned)";
+    case A::kWhenConfigured:
+      return "when configured";
   }
   return "";
 }
@@ -391,6 +393,8 @@ std::string_view to_string(Availability avail) {
       return "once_seen";
     case A::kPlanned:
       return "planned";
+    case A::kWhenConfigured:
+      return "when_configured";
   }
   return "";
 }

@@ -23,6 +23,7 @@ enum class Availability : uint8_t {
   kAlways,    // from the first scrape on
   kOnceSeen,  // once there is something to show (a first answer, a first exchange, ...)
   kPlanned,   // named in the design, not exported by this build yet
+  kWhenConfigured,  // exported only when its feature is configured (the Redis backend)
 };
 
 struct MetricSpec {
@@ -51,7 +52,7 @@ std::span<const MetricSpec> metric_catalogue();
 const MetricSpec& metric_spec(std::string_view name);
 
 std::string_view to_string(MetricType type);     // "counter", "gauge", "histogram"
-std::string_view to_string(Availability avail);  // "always", "once_seen", "planned"
+std::string_view to_string(Availability avail);  // "always", "once_seen", "planned", "when_configured"
 
 // `ocspcache --list-metrics`: one line per row, tab-separated:
 // name, type, availability, labels (comma-separated), help.

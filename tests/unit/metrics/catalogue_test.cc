@@ -224,6 +224,29 @@ TEST(MetricCatalogue, FreshInstanceExportsTheAlwaysRowsOnly) {
   EXPECT_EQ(exported, always);
 }
 
+// With the Redis backend configured, its rows are there from the first
+// scrape too (ocspcache_redis_up 0 before the first connect, not absent).
+TEST(MetricCatalogue, WhenConfiguredRowsComeWithTheirFeature) {
+  Metrics m;
+  MemoryStore cache(1 << 20);
+  m.set_store(&cache);
+  RevocationLedger ledger;
+  m.set_ledger(&ledger);
+  WorkerStats worker;
+  m.add_worker(&worker);
+  SharedStoreStats redis;
+  m.set_shared(&redis, {"redis", "127.0.0.1:6379"});
+  std::set<std::string> exported;
+  for (const auto& [name, f] : parse_exposition(m.render(kNow))) exported.insert(name);
+  std::set<std::string> want;
+  for (const MetricSpec& row : metric_catalogue()) {
+    if (row.availability == Availability::kAlways || row.availability == Availability::kWhenConfigured) {
+      want.emplace(row.name);
+    }
+  }
+  EXPECT_EQ(exported, want);
+}
+
 TEST(MetricCatalogue, ListHasOneTabSeparatedLinePerRow) {
   std::istringstream lines(render_metric_list());
   size_t n = 0;
