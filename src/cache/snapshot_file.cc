@@ -26,11 +26,14 @@ class Fd {
   int fd_;
 };
 
-std::string errno_text(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
+std::string errno_text(const char* what) {
+  return std::string(what) + ": " + std::strerror(errno);
+}
 
 }  // namespace
 
-bool write_snapshot_file(const std::string& path, std::span<const uint8_t> bytes, std::string* error) {
+bool write_snapshot_file(const std::string& path, std::span<const uint8_t> bytes,
+                         std::string* error) {
   const std::filesystem::path target(path);
   const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
   const std::string tmp = path + ".tmp";

@@ -56,8 +56,8 @@ std::array<uint8_t, 32> digest(std::span<const uint8_t> body) {
 
 }  // namespace
 
-std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger, int64_t now,
-                                     size_t* entries_written) {
+std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger,
+                                     int64_t now, size_t* entries_written) {
   std::vector<uint8_t> body;
   uint32_t count = 0;
   put_u32(body, 0);  // the count, filled in below
@@ -68,7 +68,8 @@ std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger&
     body.insert(body.end(), e.der().begin(), e.der().end());
     ++count;
   });
-  for (int i = 0; i < 4; ++i) body[static_cast<size_t>(i)] = static_cast<uint8_t>(count >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    body[static_cast<size_t>(i)] = static_cast<uint8_t>(count >> (24 - 8 * i));
   const std::vector<uint8_t> records = ledger.serialize();
   put_u32(body, static_cast<uint32_t>(records.size()));
   body.insert(body.end(), records.begin(), records.end());
@@ -92,7 +93,8 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
   uint64_t body_len = 0;
   (void)header.u32(&version);
   (void)header.u64(&body_len);
-  if (version != kVersion) return Err{"snapshot version " + std::to_string(version) + ", expected 1"};
+  if (version != kVersion)
+    return Err{"snapshot version " + std::to_string(version) + ", expected 1"};
   if (body_len != file.size() - kHeader - kDigest) {
     return Err{"truncated or extended: the header says " + std::to_string(body_len) +
                " body bytes, the file holds " + std::to_string(file.size() - kHeader - kDigest)};
@@ -106,7 +108,8 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
   uint32_t count = 0;
   if (!r.u32(&count)) return Err{std::string("no entry count")};
   // Each entry takes at least 36 bytes: a count beyond that is a lie.
-  if (count > r.left() / 36) return Err{"entry count " + std::to_string(count) + " exceeds the file"};
+  if (count > r.left() / 36)
+    return Err{"entry count " + std::to_string(count) + " exceeds the file"};
   SnapshotContents out;
   out.entries.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {

@@ -46,7 +46,8 @@ RestoreReport restore_snapshot(const SnapshotContents& contents, CacheWriter& wr
     std::vector<AnsweredCert> certs;
     for (size_t i = 0; i < v->singles.size() && i < decoded->count; ++i) {
       const ocsp::CertIdView& id = decoded->cert_ids()[i];
-      certs.push_back({issuer->name(), ocsp::serial_hex(id.serial), v->singles[i], ocsp::cert_id_key(id)});
+      certs.push_back(
+          {issuer->name(), ocsp::serial_hex(id.serial), v->singles[i], ocsp::cert_id_key(id)});
     }
     if (writer.commit(e.key, e.der, *v, certs, now)) {
       ++report.loaded;

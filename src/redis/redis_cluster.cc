@@ -14,7 +14,8 @@ uint16_t crc16_xmodem(std::string_view data) {
   for (unsigned char c : data) {
     crc ^= static_cast<uint16_t>(c << 8);
     for (int i = 0; i < 8; ++i) {
-      crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021) : static_cast<uint16_t>(crc << 1);
+      crc = (crc & 0x8000) ? static_cast<uint16_t>((crc << 1) ^ 0x1021)
+                           : static_cast<uint16_t>(crc << 1);
     }
   }
   return crc;
@@ -42,7 +43,8 @@ std::optional<Redirect> parse_redirect(const redisReply* reply) {
   }
   const size_t space = text.find(' ');
   const size_t colon = text.rfind(':');
-  if (space == std::string_view::npos || colon == std::string_view::npos || colon < space) return std::nullopt;
+  if (space == std::string_view::npos || colon == std::string_view::npos || colon < space)
+    return std::nullopt;
   unsigned slot = 0, port = 0;
   if (std::from_chars(text.data(), text.data() + space, slot).ec != std::errc() || slot >= 16384) {
     return std::nullopt;
@@ -62,14 +64,16 @@ std::optional<Redirect> parse_redirect(const redisReply* reply) {
 uint16_t cluster_slot(std::string_view key) {
   // Only the part between the first '{' and the next '}' counts, if not empty.
   if (size_t open = key.find('{'); open != std::string_view::npos) {
-    if (size_t close = key.find('}', open + 1); close != std::string_view::npos && close > open + 1) {
+    if (size_t close = key.find('}', open + 1);
+        close != std::string_view::npos && close > open + 1) {
       key = key.substr(open + 1, close - open - 1);
     }
   }
   return crc16_xmodem(key) & 16383;
 }
 
-RedisCluster::RedisCluster(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed)
+RedisCluster::RedisCluster(event_base* base, Options options, SharedStoreStats& stats,
+                           uint64_t seed)
     : base_(base), options_(std::move(options)), stats_(stats), seed_(seed) {
   slots_.fill(kNoNode);
 }
@@ -95,7 +99,8 @@ size_t RedisCluster::node(const std::string& host, uint16_t port) {
   o.on_up = [this] {
     if (!mapped_) refresh();
   };
-  nodes_.push_back(std::make_unique<RedisConnection>(base_, std::move(o), stats_, seed_ * 131 + index));
+  nodes_.push_back(
+      std::make_unique<RedisConnection>(base_, std::move(o), stats_, seed_ * 131 + index));
   node_keys_.push_back(key);
   nodes_.back()->start();
   return index;
@@ -126,12 +131,14 @@ void RedisCluster::on_slots(const redisReply* reply, const std::string& asked_ho
   for (size_t i = 0; i < reply->elements; ++i) {
     const redisReply* range = reply->element[i];
     if (range->type != REDIS_REPLY_ARRAY || range->elements < 3 ||
-        range->element[0]->type != REDIS_REPLY_INTEGER || range->element[1]->type != REDIS_REPLY_INTEGER) {
+        range->element[0]->type != REDIS_REPLY_INTEGER ||
+        range->element[1]->type != REDIS_REPLY_INTEGER) {
       continue;
     }
     const redisReply* primary = range->element[2];
     if (primary->type != REDIS_REPLY_ARRAY || primary->elements < 2 ||
-        primary->element[0]->type != REDIS_REPLY_STRING || primary->element[1]->type != REDIS_REPLY_INTEGER) {
+        primary->element[0]->type != REDIS_REPLY_STRING ||
+        primary->element[1]->type != REDIS_REPLY_INTEGER) {
       continue;
     }
     const long long first = range->element[0]->integer, last = range->element[1]->integer;
@@ -140,7 +147,8 @@ void RedisCluster::on_slots(const redisReply* reply, const std::string& asked_ho
     std::string host(primary->element[0]->str, primary->element[0]->len);
     if (host.empty()) host = asked_host;  // "the node you asked"
     const size_t n = node(host, static_cast<uint16_t>(port));
-    for (long long s = first; s <= last; ++s) next[static_cast<size_t>(s)] = static_cast<uint16_t>(n);
+    for (long long s = first; s <= last; ++s)
+      next[static_cast<size_t>(s)] = static_cast<uint16_t>(n);
     covered += static_cast<size_t>(last - first + 1);
   }
   if (covered == 0) return;
@@ -152,7 +160,8 @@ void RedisCluster::on_slots(const redisReply* reply, const std::string& asked_ho
   mapped_ = true;
 }
 
-void RedisCluster::command(std::string_view key, std::span<const std::string_view> argv, Done done) {
+void RedisCluster::command(std::string_view key, std::span<const std::string_view> argv,
+                           Done done) {
   const uint16_t n = mapped_ ? slots_[cluster_slot(key)] : kNoNode;
   if (n == kNoNode) {
     done(nullptr);  // no map yet, or the slot is not served
@@ -163,7 +172,8 @@ void RedisCluster::command(std::string_view key, std::span<const std::string_vie
 
 void RedisCluster::send(size_t n, std::vector<std::string> argv, Done done, int hops, bool asking) {
   std::vector<std::string_view> views(argv.begin(), argv.end());
-  auto on_reply = [this, argv = std::move(argv), done = std::move(done), hops](const redisReply* reply) mutable {
+  auto on_reply = [this, argv = std::move(argv), done = std::move(done),
+                   hops](const redisReply* reply) mutable {
     const auto redirect = parse_redirect(reply);
     if (!redirect || hops >= kMaxRedirects) {
       done(reply);

@@ -63,7 +63,9 @@ RedisConnection::~RedisConnection() {
   }
 }
 
-void RedisConnection::start() { connect(); }
+void RedisConnection::start() {
+  connect();
+}
 
 void RedisConnection::set_up(bool up) {
   if (up == counted_up_) return;
@@ -92,29 +94,31 @@ void RedisConnection::ask_sentinel(size_t tried) {
   const uint64_t gen = ++query_gen_;
   // Each way the question ends moves on once: the answer, a failure, or
   // the timer, whichever comes first (the others see a newer generation).
-  auto next = [this, gen, tried, index](std::optional<SentinelQuery::Primary> primary, std::string why) {
+  auto next = [this, gen, tried, index](std::optional<SentinelQuery::Primary> primary,
+                                        std::string why) {
     if (gen != query_gen_) return;
     ++query_gen_;
     if (query_timer_ != 0) timers_.cancel(query_timer_);
     query_timer_ = 0;
     // Not from inside the query's hiredis callback: on the next turn.
-    timers_.after(Millis{0}, [this, tried, index, primary = std::move(primary), why = std::move(why)] {
-      const RedisEndpoint& asked = options_.sentinels[index];
-      query_.reset();
-      if (!primary) {
-        warn_limited("redis_sentinel_failed", "sentinel=" + log::quoted(asked.address()) +
-                                                  " master_name=" + log::quoted(options_.master_name) +
-                                                  " reason=" + log::quoted(why));
-        ask_sentinel(tried + 1);
-        return;
-      }
-      sentinel_first_ = index;
-      RedisEndpoint ep = options_.endpoint;  // password and db
-      ep.host = primary->host;
-      ep.port = primary->port;
-      ep.unix_path.clear();
-      connect_to(ep);
-    });
+    timers_.after(
+        Millis{0}, [this, tried, index, primary = std::move(primary), why = std::move(why)] {
+          const RedisEndpoint& asked = options_.sentinels[index];
+          query_.reset();
+          if (!primary) {
+            warn_limited("redis_sentinel_failed",
+                         "sentinel=" + log::quoted(asked.address()) + " master_name=" +
+                             log::quoted(options_.master_name) + " reason=" + log::quoted(why));
+            ask_sentinel(tried + 1);
+            return;
+          }
+          sentinel_first_ = index;
+          RedisEndpoint ep = options_.endpoint;  // password and db
+          ep.host = primary->host;
+          ep.port = primary->port;
+          ep.unix_path.clear();
+          connect_to(ep);
+        });
   };
   query_timer_ = timers_.after(options_.timeout, [next] { next(std::nullopt, "timeout"); });
   query_ = std::make_unique<SentinelQuery>(base_, sentinel, options_.master_name, next);
@@ -141,7 +145,8 @@ void RedisConnection::watch_sentinel() {
 
 void RedisConnection::reset(std::string_view why) {
   if (state_ == State::kDown) return;
-  warn_limited("redis_reset", "address=" + log::quoted(current_.address()) + " reason=" + log::quoted(why));
+  warn_limited("redis_reset",
+               "address=" + log::quoted(current_.address()) + " reason=" + log::quoted(why));
   lost(why);
 }
 
@@ -221,8 +226,8 @@ void RedisConnection::send(std::span<const std::string_view> argv, Done done, bo
     lens.push_back(a.size());
   }
   auto cmd = std::make_unique<Cmd>(Cmd{this, std::move(done), login, SteadyClock::now()});
-  if (redisAsyncCommandArgv(ac_, &RedisConnection::on_reply, cmd.get(), static_cast<int>(ptrs.size()),
-                            ptrs.data(), lens.data()) != REDIS_OK) {
+  if (redisAsyncCommandArgv(ac_, &RedisConnection::on_reply, cmd.get(),
+                            static_cast<int>(ptrs.size()), ptrs.data(), lens.data()) != REDIS_OK) {
     // Not queued (the context is going away): hiredis will not call back.
     if (cmd->done) cmd->done(nullptr);
     return;
@@ -273,7 +278,8 @@ void RedisConnection::logged_in() {
   connect_timer_ = 0;
   if (!options_.sentinels.empty() && role_ != "master") {
     // Sentinel named a node that is no longer (or not yet) the primary.
-    warn_limited("redis_not_primary", "address=" + log::quoted(current_.address()) + " role=" + role_);
+    warn_limited("redis_not_primary",
+                 "address=" + log::quoted(current_.address()) + " role=" + role_);
     lost("not the primary");
     return;
   }

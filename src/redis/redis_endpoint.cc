@@ -55,7 +55,8 @@ std::optional<RedisEndpoint> parse_redis_url(std::string_view url) {
   if (!port_text.empty()) {
     unsigned port = 0;
     auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
+    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 ||
+        port > 65535) {
       return std::nullopt;
     }
     ep.port = static_cast<uint16_t>(port);

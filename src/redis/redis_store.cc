@@ -21,14 +21,17 @@ struct RedisStore::Lookup {
   bool waited = false;  // another instance held the lock
 };
 
-void RedisStore::EventDeleter::operator()(event* e) const { event_free(e); }
+void RedisStore::EventDeleter::operator()(event* e) const {
+  event_free(e);
+}
 
 namespace {
 
 std::unique_ptr<RedisCommands> make_commands(event_base* base, const RedisStore::Options& o,
                                              SharedStoreStats& stats, uint64_t seed) {
   if (o.cluster.empty()) return std::make_unique<RedisConnection>(base, o.connection, stats, seed);
-  return std::make_unique<RedisCluster>(base, RedisCluster::Options{o.cluster, o.connection}, stats, seed);
+  return std::make_unique<RedisCluster>(base, RedisCluster::Options{o.cluster, o.connection}, stats,
+                                        seed);
 }
 
 }  // namespace
@@ -44,7 +47,9 @@ RedisStore::RedisStore(event_base* base, Options options, SharedStoreStats& stat
 
 RedisStore::~RedisStore() = default;
 
-void RedisStore::on_mailbox(int, short, void* arg) { static_cast<RedisStore*>(arg)->run_mailbox(); }
+void RedisStore::on_mailbox(int, short, void* arg) {
+  static_cast<RedisStore*>(arg)->run_mailbox();
+}
 
 void RedisStore::post(std::function<void()> fn) {
   {
@@ -65,13 +70,19 @@ void RedisStore::run_mailbox() {
 
 void RedisStore::finish(const std::shared_ptr<Lookup>& l, SharedLookup result) {
   switch (result.status) {
-    case SharedLookup::Status::kHit: stats_.bump(stats_.hits); break;
-    case SharedLookup::Status::kMiss: stats_.bump(stats_.misses); break;
-    case SharedLookup::Status::kUnavailable: stats_.bump(stats_.unavailable); break;
+    case SharedLookup::Status::kHit:
+      stats_.bump(stats_.hits);
+      break;
+    case SharedLookup::Status::kMiss:
+      stats_.bump(stats_.misses);
+      break;
+    case SharedLookup::Status::kUnavailable:
+      stats_.bump(stats_.unavailable);
+      break;
   }
   if (l->waited) {
     stats_.bump(result.status == SharedLookup::Status::kHit ? stats_.lock_waits_answered
-                                                           : stats_.lock_waits_gave_up);
+                                                            : stats_.lock_waits_gave_up);
   }
   auto done = std::move(l->done);
   done(std::move(result));
@@ -191,34 +202,39 @@ void RedisStore::report_invalid(const ocsp::CacheKey& key, std::string_view why)
                 (suppressed > 0 ? " suppressed=" + std::to_string(suppressed) : ""));
 }
 
-void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der, int64_t next_update) {
+void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der,
+                        int64_t next_update) {
   const std::string rkey = options_.key_prefix + "r:" + hex;
   const std::string expire_at = std::to_string(next_update);
   const std::string_view value(reinterpret_cast<const char*>(der.data()), der.size());
   conn_->command(rkey, {"EVAL", redis_scripts::kNewerWins, "1", rkey, value, expire_at},
-                [this](const redisReply* reply) {
-                  if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
-                    if (reply != nullptr) {
-                      stats_.bump(stats_.errors_reply);
-                      if (wrong_server(reply)) conn_->reset("READONLY: no longer the primary");
-                      if (reply->type == REDIS_REPLY_ERROR) {
-                        log::warn("redis_write_failed",
-                                  "reason=" + log::quoted(std::string_view(reply->str, reply->len)));
-                      }
-                    }
-                    stats_.bump(stats_.writes_failed);
-                    return;
-                  }
-                  if (reply->integer == 1) stats_.bump(stats_.writes_stored);
-                  else if (reply->integer == 0) stats_.bump(stats_.writes_kept_newer);
-                  else stats_.bump(stats_.writes_failed);
-                });
+                 [this](const redisReply* reply) {
+                   if (reply == nullptr || reply->type != REDIS_REPLY_INTEGER) {
+                     if (reply != nullptr) {
+                       stats_.bump(stats_.errors_reply);
+                       if (wrong_server(reply)) conn_->reset("READONLY: no longer the primary");
+                       if (reply->type == REDIS_REPLY_ERROR) {
+                         log::warn("redis_write_failed", "reason=" + log::quoted(std::string_view(
+                                                                         reply->str, reply->len)));
+                       }
+                     }
+                     stats_.bump(stats_.writes_failed);
+                     return;
+                   }
+                   if (reply->integer == 1)
+                     stats_.bump(stats_.writes_stored);
+                   else if (reply->integer == 0)
+                     stats_.bump(stats_.writes_kept_newer);
+                   else
+                     stats_.bump(stats_.writes_failed);
+                 });
   do_release(hex);
 }
 
 void RedisStore::do_release(const std::string& hex) {
   const std::string lkey = options_.key_prefix + "lock:" + hex;
-  conn_->command(lkey, {"EVAL", redis_scripts::kReleaseLock, "1", lkey, token_}, [](const redisReply*) {});
+  conn_->command(lkey, {"EVAL", redis_scripts::kReleaseLock, "1", lkey, token_},
+                 [](const redisReply*) {});
 }
 
 }  // namespace ocspcache

@@ -8,8 +8,8 @@
 
 namespace ocspcache {
 
-SentinelQuery::SentinelQuery(event_base* base, const RedisEndpoint& sentinel, const std::string& master,
-                             Done done)
+SentinelQuery::SentinelQuery(event_base* base, const RedisEndpoint& sentinel,
+                             const std::string& master, Done done)
     : done_(std::move(done)) {
   redisAsyncContext* ac = redisAsyncConnect(sentinel.host.c_str(), sentinel.port);
   if (ac == nullptr || ac->err) {
@@ -69,9 +69,11 @@ void SentinelQuery::on_reply(redisAsyncContext*, void* reply_ptr, void* privdata
     return;
   }
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-      reply->element[0]->type != REDIS_REPLY_STRING || reply->element[1]->type != REDIS_REPLY_STRING) {
-    self->finish(std::nullopt, reply->type == REDIS_REPLY_ERROR ? std::string(reply->str, reply->len)
-                                                                : "unexpected reply");
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      reply->element[1]->type != REDIS_REPLY_STRING) {
+    self->finish(std::nullopt, reply->type == REDIS_REPLY_ERROR
+                                   ? std::string(reply->str, reply->len)
+                                   : "unexpected reply");
     return;
   }
   Primary p;

@@ -28,7 +28,8 @@ SentinelWatch::SentinelWatch(event_base* base, const RedisEndpoint& sentinel, st
   const size_t lens[] = {9, 14};
   // The subscription's callback lives as long as the context: `this` is
   // the privdata, not a per-command allocation.
-  if (redisAsyncCommandArgv(ac, &SentinelWatch::on_message, this, 2, argv, lens) != REDIS_OK) lost();
+  if (redisAsyncCommandArgv(ac, &SentinelWatch::on_message, this, 2, argv, lens) != REDIS_OK)
+    lost();
 }
 
 SentinelWatch::~SentinelWatch() {
@@ -64,7 +65,8 @@ void SentinelWatch::on_message(redisAsyncContext*, void* reply_ptr, void* privda
   const auto* reply = static_cast<const redisReply*>(reply_ptr);
   if (reply == nullptr || self->destroying_) return;
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3 ||
-      reply->element[0]->type != REDIS_REPLY_STRING || reply->element[2]->type != REDIS_REPLY_STRING ||
+      reply->element[0]->type != REDIS_REPLY_STRING ||
+      reply->element[2]->type != REDIS_REPLY_STRING ||
       std::string_view(reply->element[0]->str, reply->element[0]->len) != "message") {
     return;  // the subscribe confirmation, or something else
   }
@@ -73,7 +75,8 @@ void SentinelWatch::on_message(redisAsyncContext*, void* reply_ptr, void* privda
   if (!(in >> name >> old_host >> old_port >> host >> port_text) || name != self->master_) return;
   unsigned port = 0;
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) return;
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535)
+    return;
   self->on_switch_(host, static_cast<uint16_t>(port));
 }
 

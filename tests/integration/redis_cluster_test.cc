@@ -25,8 +25,9 @@ class RedisClusterTest : public ProxyTest {
   static constexpr unsigned kThreads = 2;  // a connection per node per worker
   void SetUp() override {
     for (int i = 0; i < 3; ++i) {
-      nodes.push_back(std::make_unique<RedisServer>(std::vector<std::string>{
-          "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "5000"}));
+      nodes.push_back(std::make_unique<RedisServer>(
+          std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file",
+                                   "nodes.conf", "--cluster-node-timeout", "5000"}));
     }
     std::vector<std::string> argv = {"redis-cli", "--cluster", "create"};
     for (auto& n : nodes) argv.push_back("127.0.0.1:" + std::to_string(n->port()));
@@ -35,7 +36,10 @@ class RedisClusterTest : public ProxyTest {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     for (auto& n : nodes) {
       ASSERT_TRUE(wait_until(
-          [&] { return n->cli({"CLUSTER", "INFO"}).find("cluster_state:ok") != std::string::npos; }, 15s, 50ms));
+          [&] {
+            return n->cli({"CLUSTER", "INFO"}).find("cluster_state:ok") != std::string::npos;
+          },
+          15s, 50ms));
     }
   }
   std::unique_ptr<Daemon> instance(const std::string& responder) {
@@ -44,11 +48,13 @@ class RedisClusterTest : public ProxyTest {
     o.upstream_toml = "negative_ttl = \"0s\"\n";
     o.threads = kThreads;
     // One seed: the rest of the cluster is learned from CLUSTER SLOTS.
-    o.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\ncluster = [\"127.0.0.1:" +
-                   std::to_string(nodes[0]->port()) + "\"]\n";
+    o.extra_toml =
+        "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\ncluster = [\"127.0.0.1:" +
+        std::to_string(nodes[0]->port()) + "\"]\n";
     return std::make_unique<Daemon>(std::move(o));
   }
-  static double metric(Daemon& d, const std::string& name, const std::map<std::string, std::string>& labels = {}) {
+  static double metric(Daemon& d, const std::string& name,
+                       const std::map<std::string, std::string>& labels = {}) {
     HttpClient admin(d.admin_port());
     return metric_sum(admin.get("/metrics").body, name, labels);
   }
@@ -66,12 +72,16 @@ TEST_F(RedisClusterTest, AnswersSpreadOverTheShardsAndSurviveAReshard) {
   OpensslResponder responder;
   const auto requests = make_requests_for_serials(pki.intermediate(), 0x5000, 60);
   daemon = instance(responder.url());
-  ASSERT_TRUE(wait_until([&] { return metric(*daemon, "ocspcache_redis_up") == 1 &&
-                                      metric(*daemon, "ocspcache_redis_connections") == 3 * kThreads; },
-                         10s, 20ms))
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return metric(*daemon, "ocspcache_redis_up") == 1 &&
+               metric(*daemon, "ocspcache_redis_connections") == 3 * kThreads;
+      },
+      10s, 20ms))
       << "the other two nodes were not learned from the seed";
   for (const auto& req : requests) ASSERT_EQ(status_of(*daemon, req), kSuccessful);
-  ASSERT_TRUE(wait_until([&] { return keys_on(0) + keys_on(1) + keys_on(2) == requests.size(); }, 5s))
+  ASSERT_TRUE(
+      wait_until([&] { return keys_on(0) + keys_on(1) + keys_on(2) == requests.size(); }, 5s))
       << keys_on(0) << " " << keys_on(1) << " " << keys_on(2);
   int shards_used = 0;
   for (size_t i = 0; i < 3; ++i) shards_used += keys_on(i) > 0;
@@ -82,8 +92,10 @@ TEST_F(RedisClusterTest, AnswersSpreadOverTheShardsAndSurviveAReshard) {
   responder.stop();
   std::unique_ptr<Daemon> reader = instance(responder.url());
   ASSERT_TRUE(wait_until([&] { return metric(*reader, "ocspcache_redis_up") == 1; }, 10s, 20ms));
-  for (size_t i = 0; i < requests.size() / 2; ++i) ASSERT_EQ(status_of(*reader, requests[i]), kSuccessful);
-  EXPECT_EQ(metric(*reader, "ocspcache_redis_lookups_total", {{"result", "hit"}}), requests.size() / 2);
+  for (size_t i = 0; i < requests.size() / 2; ++i)
+    ASSERT_EQ(status_of(*reader, requests[i]), kSuccessful);
+  EXPECT_EQ(metric(*reader, "ocspcache_redis_lookups_total", {{"result", "hit"}}),
+            requests.size() / 2);
 
   // Move every slot of the first node to the second while the reader asks
   // for the other half: each is still found (following MOVED and ASK). Of
@@ -93,10 +105,10 @@ TEST_F(RedisClusterTest, AnswersSpreadOverTheShardsAndSurviveAReshard) {
   const std::string from = nodes[0]->cli({"CLUSTER", "MYID"});
   const std::string to = nodes[1]->cli({"CLUSTER", "MYID"});
   auto reshard = std::async(std::launch::async, [&] {
-    return run_command({"redis-cli", "--cluster", "reshard", "127.0.0.1:" + std::to_string(nodes[0]->port()),
-                        "--cluster-from", from, "--cluster-to", to, "--cluster-slots", "5461",
-                        "--cluster-yes"},
-                       120s);
+    return run_command(
+        {"redis-cli", "--cluster", "reshard", "127.0.0.1:" + std::to_string(nodes[0]->port()),
+         "--cluster-from", from, "--cluster-to", to, "--cluster-slots", "5461", "--cluster-yes"},
+        120s);
   });
   size_t round = 0;
   while (reshard.wait_for(0s) != std::future_status::ready) {
@@ -107,7 +119,9 @@ TEST_F(RedisClusterTest, AnswersSpreadOverTheShardsAndSurviveAReshard) {
     std::this_thread::sleep_for(20ms);
   }
   const CommandResult moved = reshard.get();
-  ASSERT_EQ(moved.exit_code, 0) << moved.out.substr(moved.out.size() > 2000 ? moved.out.size() - 2000 : 0) << moved.err;
+  ASSERT_EQ(moved.exit_code, 0) << moved.out.substr(
+                                       moved.out.size() > 2000 ? moved.out.size() - 2000 : 0)
+                                << moved.err;
   for (size_t i = requests.size() / 2 + round; i < requests.size(); ++i) {
     EXPECT_EQ(status_of(*reader, requests[i]), kSuccessful);
   }

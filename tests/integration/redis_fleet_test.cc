@@ -29,7 +29,8 @@ class RedisFleetTest : public ProxyTest {
  protected:
   void SetUp() override { redis = std::make_unique<RedisServer>(); }
 
-  std::unique_ptr<Daemon> instance(const std::string& responder, const std::string& redis_timeout = "250ms") {
+  std::unique_ptr<Daemon> instance(const std::string& responder,
+                                   const std::string& redis_timeout = "250ms") {
     DaemonOptions options;
     options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder}});
     options.upstream_toml = "negative_ttl = \"0s\"\n";
@@ -170,7 +171,10 @@ TEST_F(RedisFleetTest, AnOlderAnswerNeverReplacesANewerRevokedOne) {
   const HttpResponse b = pending.get();
   EXPECT_EQ(status_of(b, pki.good()), kGood) << "B answers with what it fetched";
   ASSERT_TRUE(wait_until(
-      [&] { return metric(*daemon, "ocspcache_redis_writes_total", {{"result", "kept_newer"}}) == 1; }, 5s));
+      [&] {
+        return metric(*daemon, "ocspcache_redis_writes_total", {{"result", "kept_newer"}}) == 1;
+      },
+      5s));
   EXPECT_TRUE(redis->get_binary(key) == newer_revoked) << "the newer revoked answer was replaced";
   EXPECT_EQ(metric(*daemon, "ocspcache_redis_writes_total", {{"result", "stored"}}), 0);
   // A new instance serves the revoked answer from Redis.
@@ -217,7 +221,8 @@ TEST_F(RedisFleetTest, RedisFaultsCostAtMostOneTimeoutAndWritesResume) {
   for (const auto& cert : {pki.revoked(), pki.unknown(), pki.good(), pki.revoked()}) {
     const auto start = Clock::now();
     const HttpResponse r = ask(*daemon, cert);
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
     EXPECT_EQ(r.status, 200) << r.error;
     EXPECT_NE(status_of(r, cert), -1) << "not answered with a certificate status";
     if (ms >= 300) ++slow;
@@ -237,7 +242,8 @@ TEST_F(RedisFleetTest, RedisFaultsCostAtMostOneTimeoutAndWritesResume) {
   const auto start = Clock::now();
   const HttpResponse r = ask(*daemon, pki.unknown());
   EXPECT_EQ(r.status, 200);
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count(), 1500);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count(),
+            1500);
   EXPECT_EQ(metric(*daemon, "ocspcache_redis_up"), 0);
 
   // Back (empty): the next fetch is written, with its expiry.
@@ -262,11 +268,13 @@ TEST_F(RedisFleetTest, PasswordAndDatabaseForms) {
   auto with_url = [&](const std::string& url) {
     DaemonOptions options;
     options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
-    options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"" + url + "\"\nkey_prefix = \"t:\"\n";
+    options.extra_toml =
+        "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"" + url + "\"\nkey_prefix = \"t:\"\n";
     return std::make_unique<Daemon>(std::move(options));
   };
   auto keys_in = [&](int db) {
-    return redis->cli({"-a", "s3cret:/@x", "--no-auth-warning", "-n", std::to_string(db), "DBSIZE"});
+    return redis->cli(
+        {"-a", "s3cret:/@x", "--no-auth-warning", "-n", std::to_string(db), "DBSIZE"});
   };
   daemon = with_url("redis://:s3cret:/@x@127.0.0.1:" + std::to_string(redis->port()) + "/3");
   ASSERT_TRUE(wait_redis_up(*daemon, 1)) << daemon->log();
@@ -278,17 +286,20 @@ TEST_F(RedisFleetTest, PasswordAndDatabaseForms) {
   daemon = with_url("redis://:wrong@127.0.0.1:" + std::to_string(redis->port()) + "/0");
   EXPECT_TRUE(daemon->wait_for_log("event=redis_login_failed")) << daemon->log();
   EXPECT_EQ(metric(*daemon, "ocspcache_redis_up"), 0);
-  EXPECT_EQ(status_of(ask(*daemon, pki.revoked()), pki.revoked()), kRevoked) << "not served without Redis";
+  EXPECT_EQ(status_of(ask(*daemon, pki.revoked()), pki.revoked()), kRevoked)
+      << "not served without Redis";
 }
 
 TEST_F(RedisFleetTest, UnixSocketForm) {
   const std::string sock = (dir / "redis.sock").string();
   redis.reset();
-  redis = std::make_unique<RedisServer>(std::vector<std::string>{"--unixsocket", sock, "--unixsocketperm", "700"});
+  redis = std::make_unique<RedisServer>(
+      std::vector<std::string>{"--unixsocket", sock, "--unixsocketperm", "700"});
   OpensslResponder responder;
   DaemonOptions options;
   options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
-  options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"unix:" + sock + "\"\nkey_prefix = \"t:\"\n";
+  options.extra_toml =
+      "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"unix:" + sock + "\"\nkey_prefix = \"t:\"\n";
   daemon = std::make_unique<Daemon>(std::move(options));
   ASSERT_TRUE(wait_redis_up(*daemon, 1)) << daemon->log();
   ASSERT_EQ(status_of(ask(*daemon, pki.good()), pki.good()), kGood);

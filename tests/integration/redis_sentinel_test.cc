@@ -43,10 +43,14 @@ TEST_F(RedisSentinelTest, FollowsThePrimaryAcrossAFailover) {
   RedisServer primary({"--repl-diskless-sync-delay", "0"});
   RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(primary.port())});
   ASSERT_TRUE(wait_until(
-      [&] { return replica.cli({"INFO", "replication"}).find("master_link_status:up") != std::string::npos; },
+      [&] {
+        return replica.cli({"INFO", "replication"}).find("master_link_status:up") !=
+               std::string::npos;
+      },
       15s, 50ms));
   std::vector<std::unique_ptr<RedisSentinel>> sentinels;
-  for (int i = 0; i < 3; ++i) sentinels.push_back(std::make_unique<RedisSentinel>(primary.port(), kMaster));
+  for (int i = 0; i < 3; ++i)
+    sentinels.push_back(std::make_unique<RedisSentinel>(primary.port(), kMaster));
   // Each sentinel learns of the replica from the primary's INFO.
   for (auto& s : sentinels) {
     ASSERT_TRUE(wait_until(
@@ -61,13 +65,17 @@ TEST_F(RedisSentinelTest, FollowsThePrimaryAcrossAFailover) {
   DaemonOptions options;
   options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
   std::string list;
-  for (auto& s : sentinels) list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(s->port()) + "\"";
-  options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" +
-                       kMaster + "\"\nsentinels = [" + list + "]\n";
+  for (auto& s : sentinels)
+    list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(s->port()) +
+            "\"";
+  options.extra_toml =
+      "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" + kMaster +
+      "\"\nsentinels = [" + list + "]\n";
   daemon = std::make_unique<Daemon>(std::move(options));
   ASSERT_TRUE(wait_until([&] { return metric("ocspcache_redis_up") == 1; }, 10s, 20ms));
   HttpClient admin(daemon->admin_port());
-  EXPECT_NE(admin.get("/status").body.find("\"address\":\"127.0.0.1:" + std::to_string(primary.port()) + "\""),
+  EXPECT_NE(admin.get("/status").body.find(
+                "\"address\":\"127.0.0.1:" + std::to_string(primary.port()) + "\""),
             std::string::npos)
       << admin.get("/status").body;
 
@@ -92,8 +100,9 @@ TEST_F(RedisSentinelTest, FollowsThePrimaryAcrossAFailover) {
   // A new answer is written to the new primary.
   ASSERT_TRUE(wait_until(
       [&] {
-        return admin.get("/status").body.find("\"address\":\"127.0.0.1:" + std::to_string(replica.port()) +
-                                              "\"") != std::string::npos &&
+        return admin.get("/status").body.find(
+                   "\"address\":\"127.0.0.1:" + std::to_string(replica.port()) + "\"") !=
+                   std::string::npos &&
                metric("ocspcache_redis_up") == 1;
       },
       15s, 50ms))
@@ -114,10 +123,14 @@ TEST_F(RedisSentinelTest, SwitchMasterIsFollowedWithoutWaitingForAnError) {
   RedisServer primary({"--repl-diskless-sync-delay", "0"});
   RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(primary.port())});
   ASSERT_TRUE(wait_until(
-      [&] { return replica.cli({"INFO", "replication"}).find("master_link_status:up") != std::string::npos; },
+      [&] {
+        return replica.cli({"INFO", "replication"}).find("master_link_status:up") !=
+               std::string::npos;
+      },
       15s, 50ms));
   std::vector<std::unique_ptr<RedisSentinel>> sentinels;
-  for (int i = 0; i < 3; ++i) sentinels.push_back(std::make_unique<RedisSentinel>(primary.port(), kMaster));
+  for (int i = 0; i < 3; ++i)
+    sentinels.push_back(std::make_unique<RedisSentinel>(primary.port(), kMaster));
   for (auto& s : sentinels) {
     ASSERT_TRUE(wait_until(
         [&] {
@@ -130,19 +143,24 @@ TEST_F(RedisSentinelTest, SwitchMasterIsFollowedWithoutWaitingForAnError) {
   DaemonOptions options;
   options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
   std::string list;
-  for (auto& s : sentinels) list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(s->port()) + "\"";
-  options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" +
-                       kMaster + "\"\nsentinels = [" + list + "]\n";
+  for (auto& s : sentinels)
+    list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(s->port()) +
+            "\"";
+  options.extra_toml =
+      "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" + kMaster +
+      "\"\nsentinels = [" + list + "]\n";
   daemon = std::make_unique<Daemon>(std::move(options));
   ASSERT_TRUE(wait_until([&] { return metric("ocspcache_redis_up") == 1; }, 10s, 20ms));
   HttpClient admin(daemon->admin_port());
-  const std::string new_address = "\"address\":\"127.0.0.1:" + std::to_string(replica.port()) + "\"";
+  const std::string new_address =
+      "\"address\":\"127.0.0.1:" + std::to_string(replica.port()) + "\"";
 
   primary.pause();  // the sentinels see it down after 1 s and fail over
-  EXPECT_TRUE(wait_until([&] { return admin.get("/status").body.find(new_address) != std::string::npos; },
-                         30s, 100ms))
+  EXPECT_TRUE(wait_until(
+      [&] { return admin.get("/status").body.find(new_address) != std::string::npos; }, 30s, 100ms))
       << admin.get("/status").body;
-  EXPECT_TRUE(daemon->log().find("event=redis_switch_master") != std::string::npos) << daemon->log();
+  EXPECT_TRUE(daemon->log().find("event=redis_switch_master") != std::string::npos)
+      << daemon->log();
   EXPECT_TRUE(wait_until([&] { return metric("ocspcache_redis_up") == 1; }, 10s, 50ms));
   ASSERT_EQ(status_of(pki.good()), kGood);
   EXPECT_TRUE(wait_until([&] { return replica.keys("t:r:*").size() == 1; }, 5s));

@@ -25,8 +25,10 @@ class SnapshotTest : public ProxyTest {
   DaemonOptions options(const std::string& responder, const std::string& interval = "5m",
                         std::filesystem::path issuer = {}) {
     DaemonOptions o;
-    o.issuers.push_back({.cert = issuer.empty() ? pki.intermediate() : issuer, .responders = {responder}});
-    o.extra_toml = "[cache]\nsnapshot = \"" + snapshot.string() + "\"\nsnapshot_interval = \"" + interval + "\"\n";
+    o.issuers.push_back(
+        {.cert = issuer.empty() ? pki.intermediate() : issuer, .responders = {responder}});
+    o.extra_toml = "[cache]\nsnapshot = \"" + snapshot.string() + "\"\nsnapshot_interval = \"" +
+                   interval + "\"\n";
     return o;
   }
   HttpResponse ask(const std::filesystem::path& cert) {
@@ -43,7 +45,8 @@ class SnapshotTest : public ProxyTest {
     good = ask(pki.good()).body;
     revoked = ask(pki.revoked()).body;
     ASSERT_EQ(parse_response(good, pki.good(), pki.intermediate(), pki.root()).cert_status, kGood);
-    ASSERT_EQ(parse_response(revoked, pki.revoked(), pki.intermediate(), pki.root()).cert_status, kRevoked);
+    ASSERT_EQ(parse_response(revoked, pki.revoked(), pki.intermediate(), pki.root()).cert_status,
+              kRevoked);
     ASSERT_EQ(daemon->stop(), 0);
     EXPECT_TRUE(daemon->log().find("event=snapshot_written") != std::string::npos) << daemon->log();
     ASSERT_TRUE(std::filesystem::exists(snapshot));
@@ -80,8 +83,8 @@ TEST_F(SnapshotTest, ADamagedSnapshotIsReportedAndIgnored) {
   fill(responder);
   const std::string intact = read_snapshot();
   const std::string damaged[] = {
-      intact.substr(0, intact.size() / 2),                                        // cut
-      intact.substr(0, 200) + char(intact[200] ^ 0x40) + intact.substr(201),      // a changed byte
+      intact.substr(0, intact.size() / 2),                                    // cut
+      intact.substr(0, 200) + char(intact[200] ^ 0x40) + intact.substr(201),  // a changed byte
       "not a snapshot"};
   for (const std::string& bytes : damaged) {
     write_snapshot(bytes);

@@ -105,7 +105,8 @@ class SharedStore {
   // thisUpdate (a fleet never moves a CertID backwards), expiring at
   // `next_update` (unix seconds), and releases this instance's fetch lock.
   // Fire and forget: counted, never waited for. Any thread.
-  virtual void put(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t next_update) = 0;
+  virtual void put(const ocsp::CacheKey& key, std::span<const uint8_t> der,
+                   int64_t next_update) = 0;
 
   // The fetch ended without an answer to store: the lock is released so
   // that other instances stop waiting. Any thread.

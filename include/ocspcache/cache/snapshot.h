@@ -47,23 +47,24 @@ struct SnapshotContents {
 inline constexpr size_t kSnapshotMaxDer = 1 << 20;
 
 // Entries still valid at `now` (the store's own view) and the ledger.
-std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger, int64_t now,
-                                     size_t* entries_written = nullptr);
+std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger,
+                                     int64_t now, size_t* entries_written = nullptr);
 // The whole file checked, then parsed; the error names what is wrong.
 Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> file);
 
 // Atomic replace of `path` with `bytes`; false with *error set on failure
 // (the old file is then untouched).
-bool write_snapshot_file(const std::string& path, std::span<const uint8_t> bytes, std::string* error);
+bool write_snapshot_file(const std::string& path, std::span<const uint8_t> bytes,
+                         std::string* error);
 // Whole file, at most `max_bytes`; false with *error (ENOENT says "missing").
 bool read_snapshot_file(const std::string& path, size_t max_bytes, std::vector<uint8_t>* out,
                         std::string* error, bool* missing);
 
 struct RestoreReport {
   size_t loaded = 0;
-  size_t expired = 0;   // at or past nextUpdate (or refused by validation as such)
-  size_t invalid = 0;   // failed validation, key mismatch, issuer not configured
-  size_t refused = 0;   // older than a restored revocation
+  size_t expired = 0;  // at or past nextUpdate (or refused by validation as such)
+  size_t invalid = 0;  // failed validation, key mismatch, issuer not configured
+  size_t refused = 0;  // older than a restored revocation
   size_t revocations = 0;
   std::string first_problem;  // of the first invalid entry, for the log
 };

@@ -12,7 +12,7 @@
 namespace ocspcache {
 
 struct RedisEndpoint {
-  std::string host;       // empty for a unix socket
+  std::string host;  // empty for a unix socket
   uint16_t port = 6379;
   std::string unix_path;  // set for unix:/path
   std::string password;   // empty: no AUTH

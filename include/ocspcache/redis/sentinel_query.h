@@ -25,7 +25,8 @@ class SentinelQuery {
   };
   using Done = std::function<void(std::optional<Primary> primary, std::string why)>;
 
-  SentinelQuery(event_base* base, const RedisEndpoint& sentinel, const std::string& master, Done done);
+  SentinelQuery(event_base* base, const RedisEndpoint& sentinel, const std::string& master,
+                Done done);
   ~SentinelQuery();
   SentinelQuery(const SentinelQuery&) = delete;
   SentinelQuery& operator=(const SentinelQuery&) = delete;

@@ -20,13 +20,25 @@ RedisServer::~RedisServer() {
   }
 }
 
-std::string RedisServer::url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+std::string RedisServer::url() const {
+  return "redis://127.0.0.1:" + std::to_string(port_) + "/0";
+}
 
 void RedisServer::start() {
   if (process_ && process_->running()) return;
-  std::vector<std::string> argv = {"redis-server", "--port", std::to_string(port_), "--bind",
-                                   "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-                                   dir_.path().string(), "--protected-mode", "no"};
+  std::vector<std::string> argv = {"redis-server",
+                                   "--port",
+                                   std::to_string(port_),
+                                   "--bind",
+                                   "127.0.0.1",
+                                   "--save",
+                                   "",
+                                   "--appendonly",
+                                   "no",
+                                   "--dir",
+                                   dir_.path().string(),
+                                   "--protected-mode",
+                                   "no"};
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
   auto process = std::make_unique<Process>(SpawnOptions{argv, {}, {}}, dir_.path(),
                                            "redis-" + std::to_string(++starts_));
@@ -35,7 +47,8 @@ void RedisServer::start() {
   if (!up || !process->running()) {
     std::string err = process->stdout_text() + process->stderr_text();
     process->stop();
-    throw std::runtime_error("redis-server did not listen on port " + std::to_string(port_) + ": " + err);
+    throw std::runtime_error("redis-server did not listen on port " + std::to_string(port_) + ": " +
+                             err);
   }
   process_ = std::move(process);
 }
@@ -66,16 +79,17 @@ std::string RedisServer::cli(const std::vector<std::string>& args) const {
 
 void RedisServer::set_binary(const std::string& key, const std::string& value) const {
   const std::filesystem::path file = dir_.write("value.bin", value);
-  CommandResult r = run_command({"sh", "-c",
-                                 "redis-cli -p " + std::to_string(port_) + " -x SET '" + key +
-                                     "' < '" + file.string() + "'"},
-                                10s);
+  CommandResult r = run_command(
+      {"sh", "-c",
+       "redis-cli -p " + std::to_string(port_) + " -x SET '" + key + "' < '" + file.string() + "'"},
+      10s);
   if (r.exit_code != 0) throw std::runtime_error("redis-cli SET failed: " + r.err);
 }
 
 std::string RedisServer::get_binary(const std::string& key) const {
   // --no-raw would quote; -raw prints the bytes and a newline after them.
-  CommandResult r = run_command({"redis-cli", "-p", std::to_string(port_), "--raw", "GET", key}, 10s);
+  CommandResult r =
+      run_command({"redis-cli", "-p", std::to_string(port_), "--raw", "GET", key}, 10s);
   std::string out = r.out;
   if (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
@@ -101,19 +115,19 @@ std::string cli_at(uint16_t port, const std::vector<std::string>& args) {
 
 RedisSentinel::RedisSentinel(uint16_t master_port, const std::string& master_name)
     : port_(reservation_.port()) {
-  const std::string conf = "port " + std::to_string(port_) +
-                           "\nbind 127.0.0.1\nprotected-mode no\ndir " + dir_.path().string() +
-                           "\nsentinel monitor " + master_name + " 127.0.0.1 " +
-                           std::to_string(master_port) + " 2\nsentinel down-after-milliseconds " +
-                           master_name + " 1000\nsentinel failover-timeout " + master_name +
-                           " 5000\n";
+  const std::string conf =
+      "port " + std::to_string(port_) + "\nbind 127.0.0.1\nprotected-mode no\ndir " +
+      dir_.path().string() + "\nsentinel monitor " + master_name + " 127.0.0.1 " +
+      std::to_string(master_port) + " 2\nsentinel down-after-milliseconds " + master_name +
+      " 1000\nsentinel failover-timeout " + master_name + " 5000\n";
   const std::filesystem::path file = dir_.write("sentinel.conf", conf);
   process_ = std::make_unique<Process>(SpawnOptions{{"redis-sentinel", file.string()}, {}, {}},
                                        dir_.path(), "sentinel");
-  if (!wait_until([&] { return process_listens(process_->pid(), port_) || !process_->running(); }, 10s) ||
+  if (!wait_until([&] { return process_listens(process_->pid(), port_) || !process_->running(); },
+                  10s) ||
       !process_->running()) {
-    throw std::runtime_error("redis-sentinel did not listen on port " + std::to_string(port_) + ": " +
-                             process_->stdout_text());
+    throw std::runtime_error("redis-sentinel did not listen on port " + std::to_string(port_) +
+                             ": " + process_->stdout_text());
   }
 }
 
@@ -121,6 +135,8 @@ RedisSentinel::~RedisSentinel() {
   if (process_) process_->stop(2s);
 }
 
-std::string RedisSentinel::cli(const std::vector<std::string>& args) const { return cli_at(port_, args); }
+std::string RedisSentinel::cli(const std::vector<std::string>& args) const {
+  return cli_at(port_, args);
+}
 
 }  // namespace ocspcache::it

@@ -41,9 +41,10 @@ TEST(RedisEndpoint, TheFormsOfTheDesign) {
 }
 
 TEST(RedisEndpoint, AnythingElseIsRefused) {
-  for (const char* bad : {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://:6379",
-                          "redis://h:0", "redis://h:65536", "redis://h:12x", "redis://h/", "redis://h/db",
-                          "redis://h/123456", "redis://[::1", "redis://[::1]x", "unix:", "unix:relative.sock"}) {
+  for (const char* bad :
+       {"", "127.0.0.1:6379", "http://127.0.0.1:6379", "redis://", "redis://:6379", "redis://h:0",
+        "redis://h:65536", "redis://h:12x", "redis://h/", "redis://h/db", "redis://h/123456",
+        "redis://[::1", "redis://[::1]x", "unix:", "unix:relative.sock"}) {
     EXPECT_FALSE(parse_redis_url(bad)) << bad;
   }
 }
