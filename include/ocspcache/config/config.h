@@ -129,7 +129,7 @@ struct Config {
 };
 
 // Reads, parses and validates FILE. Throws ConfigError naming file, line,
-// key and reason. Features not built yet (redis backend, snapshot, stapling)
+// key and reason. Features not built yet (stapling)
 // are rejected with "not yet supported".
 Config load_config(const std::string& path);
 
