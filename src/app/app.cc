@@ -166,35 +166,35 @@ void build_upstream(App::Parts& p) {
   });
 }
 
+// redis.sentinels or redis.cluster: "host:port" entries, checked at load.
+std::vector<RedisEndpoint> redis_endpoints(const std::vector<std::string>& entries, const char* key) {
+  std::vector<RedisEndpoint> out;
+  for (const std::string& s : entries) {
+    auto hp = parse_host_port(s);
+    if (!hp) throw std::runtime_error(std::string(key) + ": cannot parse " + s);
+    RedisEndpoint ep;
+    ep.host = hp->host;
+    ep.port = hp->port;
+    out.push_back(std::move(ep));
+  }
+  return out;
+}
+
 // cache.backend = "redis": each worker gets its own connection on its loop.
 void wire_shared_store(App::Parts& p) {
   const Config& cfg = p.config;
   if (cfg.cache.backend != "redis") return;
-  auto endpoint = parse_redis_url(cfg.redis.url);
-  if (!endpoint) throw std::runtime_error("redis.url: cannot parse " + cfg.redis.url);
+  auto endpoint = parse_redis_url(cfg.redis.url);  // checked at load
+  if (!endpoint.ok()) throw std::runtime_error("redis.url: " + endpoint.error());
   RedisStore::Options options;
-  options.connection.endpoint = *endpoint;
+  options.connection.endpoint = endpoint.value();
   options.connection.timeout = cfg.redis.timeout;
-  for (const std::string& s : cfg.redis.sentinels) {
-    auto hp = parse_host_port(s);  // checked at load
-    if (!hp) throw std::runtime_error("redis.sentinels: cannot parse " + s);
-    RedisEndpoint sentinel;
-    sentinel.host = hp->host;
-    sentinel.port = hp->port;
-    options.connection.sentinels.push_back(std::move(sentinel));
-  }
+  options.connection.sentinels = redis_endpoints(cfg.redis.sentinels, "redis.sentinels");
   options.connection.master_name = cfg.redis.master_name;
-  for (const std::string& s : cfg.redis.cluster) {
-    auto hp = parse_host_port(s);  // checked at load
-    if (!hp) throw std::runtime_error("redis.cluster: cannot parse " + s);
-    RedisEndpoint seed;
-    seed.host = hp->host;
-    seed.port = hp->port;
-    options.cluster.push_back(std::move(seed));
-  }
+  options.cluster = redis_endpoints(cfg.redis.cluster, "redis.cluster");
   const std::string shown = !options.cluster.empty() ? "cluster of " + std::to_string(options.cluster.size()) + " seed(s)"
                             : options.connection.sentinels.empty()
-                                ? endpoint->address()
+                                ? endpoint.value().address()
                                 : "sentinel master " + cfg.redis.master_name;
   options.key_prefix = cfg.redis.key_prefix;
   // Another instance's fetch takes at most upstream.deadline: wait that

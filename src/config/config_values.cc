@@ -309,8 +309,8 @@ Value convert(const LoadContext& ctx, const toml::node& node, std::string_view k
     }
     case Kind::kRedisUrl: {
       const std::string& text = as_string(ctx, node, key);
-      if (auto problem = redis_url_problem(text)) {
-        fail(ctx, node.source(), key, "bad Redis URL " + in_quotes(text) + ": " + *problem);
+      if (auto url = parse_redis_url(text); !url.ok()) {
+        fail(ctx, node.source(), key, "bad Redis URL " + in_quotes(text) + ": " + url.error());
       }
       return text;
     }

@@ -49,8 +49,4 @@ std::string_view type_name(const toml::node& node);
 std::string format_duration(uint64_t ms);
 std::string format_size(uint64_t bytes);
 
-// nullopt if `url` is a redis://[:password@]host[:port][/db] or unix:/path
-// URL, else what is wrong with it. The redis module parses it for real.
-std::optional<std::string> redis_url_problem(std::string_view url);
-
 }  // namespace ocspcache::config_schema

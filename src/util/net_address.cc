@@ -88,6 +88,11 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
 
 }  // namespace
 
+std::string RedisEndpoint::address() const {
+  if (!unix_path.empty()) return "unix:" + unix_path;
+  return HostPort{host, port}.to_string();
+}
+
 std::string HostPort::to_string() const {
   std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
   return out + ":" + std::to_string(port);
@@ -124,6 +129,47 @@ std::optional<HttpUrl> parse_http_url(std::string_view text) {
     out.path = path.front() == '/' ? std::string(path) : "/" + std::string(path);
   }
   return out;
+}
+
+}  // namespace ocspcache
+
+namespace ocspcache {
+
+Result<RedisEndpoint, std::string> parse_redis_url(std::string_view url) {
+  constexpr std::string_view kUnix = "unix:";
+  constexpr std::string_view kRedis = "redis://";
+  RedisEndpoint ep;
+  if (url.starts_with(kUnix)) {
+    ep.unix_path = std::string(url.substr(kUnix.size()));
+    if (ep.unix_path.empty() || ep.unix_path.front() != '/') {
+      return Err{std::string("unix: needs an absolute socket path")};
+    }
+    return ep;
+  }
+  if (!url.starts_with(kRedis)) return Err{std::string("use redis://[:password@]host[:port][/db] or unix:/path")};
+  std::string_view rest = url.substr(kRedis.size());
+  // The password may hold '/', ':' or '@': the authority ends at the last '@'.
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    // redis://:password@ (no user); redis://user:password@ is read the same.
+    const std::string_view user_info = rest.substr(0, at);
+    const size_t colon = user_info.find(':');
+    ep.password = std::string(colon == std::string_view::npos ? user_info : user_info.substr(colon + 1));
+    rest.remove_prefix(at + 1);
+  }
+  const size_t slash = rest.find('/');
+  auto authority = parse_authority(rest.substr(0, slash), /*port_required=*/false, 6379);
+  if (!authority || authority->port == 0) return Err{std::string("bad host or port")};
+  ep.host = std::move(authority->host);
+  ep.port = authority->port;
+  if (slash != std::string_view::npos) {
+    const std::string_view db = rest.substr(slash + 1);
+    if (db.empty() || db.size() > 5 ||
+        !std::all_of(db.begin(), db.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      return Err{std::string("the database after '/' must be a number")};
+    }
+    std::from_chars(db.data(), db.data() + db.size(), ep.db);
+  }
+  return ep;
 }
 
 }  // namespace ocspcache

@@ -23,7 +23,7 @@
 
 #include "ocspcache/cache/shared_store.h"
 #include "ocspcache/redis/redis_commands.h"
-#include "ocspcache/redis/redis_endpoint.h"
+#include "ocspcache/util/net_address.h"
 #include "ocspcache/redis/sentinel_query.h"
 #include "ocspcache/redis/sentinel_watch.h"
 #include "ocspcache/util/duration.h"

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "ocspcache/redis/redis_endpoint.h"
+#include "ocspcache/util/net_address.h"
 
 struct event_base;
 struct redisAsyncContext;

@@ -1,6 +1,6 @@
 // redis.url as DESIGN.md gives it: redis://[:password@]host[:port][/db] or
-// unix:/path; the parse the connection uses.
-#include "ocspcache/redis/redis_endpoint.h"
+// unix:/path; the one parse the config check and the connection share.
+#include "ocspcache/util/net_address.h"
 
 #include <gtest/gtest.h>
 
