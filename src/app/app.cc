@@ -202,8 +202,9 @@ void wire_shared_store(App::Parts& p) {
   options.lock_wait = cfg.upstream.deadline;
   options.lock_ttl = cfg.upstream.deadline + Millis{1'000};
   p.metrics.set_shared(&p.shared_stats, {"redis", shown});
-  p.services.make_shared_store = [&p, options](event_base* base, int index) -> std::unique_ptr<SharedStore> {
-    auto store = std::make_unique<RedisStore>(base, options, p.shared_stats,
+  p.services.make_shared_store = [&p, options](event_base* base, int index,
+                                               Services::PostToLoop post) -> std::unique_ptr<SharedStore> {
+    auto store = std::make_unique<RedisStore>(base, std::move(post), options, p.shared_stats,
                                               static_cast<uint64_t>(index) + 1);
     store->start();
     return store;

@@ -37,7 +37,10 @@ Worker::Worker(int index, Services& services)
   const int64_t period_ms = std::clamp<int64_t>(shortest / 4, 10, 1000);
   const timeval period = to_timeval(Millis{period_ms});
   event_add(sweep_event_.get(), &period);
-  if (services_.make_shared_store) shared_ = services_.make_shared_store(base_.get(), index_);
+  if (services_.make_shared_store) {
+    shared_ = services_.make_shared_store(base_.get(), index_,
+                                          [this](std::function<void()> fn) { post(std::move(fn)); });
+  }
   MissResolver::Parts parts{*services_.store, *services_.writer, *services_.flights,
                             *services_.metrics, *services_.clock, *services_.negative,
                             &services_.routes};

@@ -1,6 +1,5 @@
 #include "ocspcache/redis/redis_store.h"
 
-#include <event2/event.h>
 #include <hiredis/hiredis.h>
 #include <unistd.h>
 
@@ -21,10 +20,6 @@ struct RedisStore::Lookup {
   bool waited = false;  // another instance held the lock
 };
 
-void RedisStore::EventDeleter::operator()(event* e) const {
-  event_free(e);
-}
-
 namespace {
 
 std::unique_ptr<RedisCommands> make_commands(event_base* base, const RedisStore::Options& o,
@@ -36,37 +31,17 @@ std::unique_ptr<RedisCommands> make_commands(event_base* base, const RedisStore:
 
 }  // namespace
 
-RedisStore::RedisStore(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed)
+RedisStore::RedisStore(event_base* base, Post post, Options options, SharedStoreStats& stats,
+                       uint64_t seed)
     : options_(std::move(options)),
       stats_(stats),
       token_(std::to_string(::getpid()) + ":" + std::to_string(seed) + ":" +
              std::to_string(system_clock().monotonic_ms())),
       timers_(base, system_clock()),
       conn_(make_commands(base, options_, stats, seed)),
-      mailbox_event_(event_new(base, -1, 0, &RedisStore::on_mailbox, this)) {}
+      post_(std::move(post)) {}
 
 RedisStore::~RedisStore() = default;
-
-void RedisStore::on_mailbox(int, short, void* arg) {
-  static_cast<RedisStore*>(arg)->run_mailbox();
-}
-
-void RedisStore::post(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mailbox_mu_);
-    mailbox_.push_back(std::move(fn));
-  }
-  event_active(mailbox_event_.get(), 0, 0);  // thread-safe: evthread_use_pthreads ran
-}
-
-void RedisStore::run_mailbox() {
-  std::vector<std::function<void()>> batch;
-  {
-    std::lock_guard lock(mailbox_mu_);
-    batch.swap(mailbox_);
-  }
-  for (auto& fn : batch) fn();
-}
 
 void RedisStore::finish(const std::shared_ptr<Lookup>& l, SharedLookup result) {
   switch (result.status) {
@@ -183,13 +158,13 @@ void RedisStore::poll(const std::shared_ptr<Lookup>& l) {
 }
 
 void RedisStore::put(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t next_update) {
-  post([this, hex = key.hex(), der = std::vector<uint8_t>(der.begin(), der.end()), next_update] {
+  post_([this, hex = key.hex(), der = std::vector<uint8_t>(der.begin(), der.end()), next_update] {
     do_put(hex, der, next_update);
   });
 }
 
 void RedisStore::release(const ocsp::CacheKey& key) {
-  post([this, hex = key.hex()] { do_release(hex); });
+  post_([this, hex = key.hex()] { do_release(hex); });
 }
 
 void RedisStore::report_invalid(const ocsp::CacheKey& key, std::string_view why) {

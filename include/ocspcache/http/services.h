@@ -39,11 +39,14 @@ struct Services {
   FetchService* upstream = nullptr;  // the upstream thread: every miss's fetch
   Metrics* metrics = nullptr;
   const Clock* clock = &system_clock();
-  std::atomic<size_t> open_connections{0};
+  std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections
   // cache.backend = "redis": makes a worker's instance of the shared tier
-  // on its loop (called on the starting thread, before the loop runs).
-  // Empty: memory only.
-  std::function<std::unique_ptr<SharedStore>(event_base* base, int worker_index)> make_shared_store;  // across workers, for server.max_connections
+  // on its loop (called on the starting thread, before the loop runs);
+  // `post` runs a function on that loop from any thread (the worker's
+  // mailbox). Empty: memory only.
+  using PostToLoop = std::function<void(std::function<void()>)>;
+  std::function<std::unique_ptr<SharedStore>(event_base* base, int worker_index, PostToLoop post)>
+      make_shared_store;
 };
 
 }  // namespace ocspcache

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -24,7 +23,6 @@
 #include "ocspcache/util/log_limiter.h"
 #include "ocspcache/util/loop_timers.h"
 
-struct event;
 struct event_base;
 
 namespace ocspcache {
@@ -40,8 +38,12 @@ class RedisStore final : public SharedStore {
     Millis poll{25};
   };
 
+  // Runs a function on this store's loop; callable from any thread (the
+  // owning worker's mailbox): how put() and release() reach the loop.
+  using Post = std::function<void(std::function<void()>)>;
+
   // `base` must outlive this; `stats` is shared by the backend's stores.
-  RedisStore(event_base* base, Options options, SharedStoreStats& stats, uint64_t seed);
+  RedisStore(event_base* base, Post post, Options options, SharedStoreStats& stats, uint64_t seed);
   ~RedisStore() override;
 
   void start() { conn_->start(); }
@@ -53,12 +55,6 @@ class RedisStore final : public SharedStore {
 
  private:
   struct Lookup;
-  struct EventDeleter {
-    void operator()(event* e) const;
-  };
-  static void on_mailbox(int fd, short what, void* arg);
-  void run_mailbox();
-  void post(std::function<void()> fn);  // any thread: runs on the loop
   void take_lock(const std::shared_ptr<Lookup>& l);
   void poll(const std::shared_ptr<Lookup>& l);
   void finish(const std::shared_ptr<Lookup>& l, SharedLookup result);
@@ -71,9 +67,7 @@ class RedisStore final : public SharedStore {
   log::Limiter invalid_log_{Millis{10'000}};
   LoopTimers timers_;
   std::unique_ptr<RedisCommands> conn_;
-  std::unique_ptr<event, EventDeleter> mailbox_event_;
-  std::mutex mailbox_mu_;
-  std::vector<std::function<void()>> mailbox_;
+  Post post_;
 };
 
 }  // namespace ocspcache
