@@ -94,7 +94,7 @@ void RedisConnection::ask_sentinel(size_t tried) {
   const uint64_t gen = ++query_gen_;
   // Each way the question ends moves on once: the answer, a failure, or
   // the timer, whichever comes first (the others see a newer generation).
-  auto next = [this, gen, tried, index](std::optional<SentinelQuery::Primary> primary,
+  auto next = [this, gen, tried, index](std::optional<SentinelPrimary> primary,
                                         std::string why) {
     if (gen != query_gen_) return;
     ++query_gen_;
@@ -121,16 +121,17 @@ void RedisConnection::ask_sentinel(size_t tried) {
         });
   };
   query_timer_ = timers_.after(options_.timeout, [next] { next(std::nullopt, "timeout"); });
-  query_ = std::make_unique<SentinelQuery>(base_, sentinel, options_.master_name, next);
+  query_ = ask_primary(base_, sentinel, options_.master_name, next);
 }
 
 void RedisConnection::watch_sentinel() {
-  watch_ = std::make_unique<SentinelWatch>(
+  watch_ = watch_switch_master(
       base_, options_.sentinels[sentinel_first_], options_.master_name,
-      [this](const std::string& host, uint16_t port) {
-        if (host == current_.host && port == current_.port) return;
-        log::info("redis_switch_master", "from=" + log::quoted(current_.address()) + " to=" +
-                                             log::quoted(host + ":" + std::to_string(port)));
+      [this](const SentinelPrimary& primary) {
+        if (primary.host == current_.host && primary.port == current_.port) return;
+        log::info("redis_switch_master",
+                  "from=" + log::quoted(current_.address()) + " to=" +
+                      log::quoted(primary.host + ":" + std::to_string(primary.port)));
         reset("+switch-master");
       },
       [this] {

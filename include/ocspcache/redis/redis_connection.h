@@ -24,8 +24,7 @@
 #include "ocspcache/cache/shared_store.h"
 #include "ocspcache/redis/redis_commands.h"
 #include "ocspcache/util/net_address.h"
-#include "ocspcache/redis/sentinel_query.h"
-#include "ocspcache/redis/sentinel_watch.h"
+#include "ocspcache/redis/sentinel_link.h"
 #include "ocspcache/util/duration.h"
 #include "ocspcache/util/jitter.h"
 #include "ocspcache/util/loop_timers.h"
@@ -111,11 +110,11 @@ class RedisConnection final : public RedisCommands {
   LoopTimers::TimerId reconnect_timer_ = 0;
   std::string role_;
   RedisEndpoint current_;
-  std::unique_ptr<SentinelQuery> query_;
+  std::unique_ptr<SentinelLink> query_;
   uint64_t query_gen_ = 0;
   size_t sentinel_first_ = 0;  // the one that answered last is asked first
   LoopTimers::TimerId query_timer_ = 0;
-  std::unique_ptr<SentinelWatch> watch_;  // +switch-master, while up in Sentinel mode
+  std::unique_ptr<SentinelLink> watch_;  // +switch-master, while up in Sentinel mode
 };
 
 }  // namespace ocspcache
