@@ -3,7 +3,11 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <initializer_list>
+#include <span>
+
 #include "families.h"
+#include "ocspcache/util/function_ref.h"
 
 namespace ocspcache {
 
@@ -107,6 +111,24 @@ void single(std::vector<prometheus::MetricFamily>& out, const char* name,
   out.push_back(std::move(f));
 }
 
+// A histogram sample from per-bucket counts (`count_at(i)` for bucket i of
+// `bounds`, then i == bounds.size() for +Inf), made cumulative here.
+prometheus::ClientMetric cumulative_histogram(std::span<const double> bounds,
+                                              FunctionRef<uint64_t(size_t)> count_at, double sum) {
+  prometheus::ClientMetric cm;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds.size(); ++i) {
+    cumulative += count_at(i);
+    prometheus::ClientMetric::Bucket b;
+    b.cumulative_count = cumulative;
+    b.upper_bound = i < bounds.size() ? bounds[i] : std::numeric_limits<double>::infinity();
+    cm.histogram.bucket.push_back(b);
+  }
+  cm.histogram.sample_count = cumulative;
+  cm.histogram.sample_sum = sum;
+  return cm;
+}
+
 // ocspcache_requests_total and ocspcache_request_duration_seconds, summed
 // over the workers' own counters.
 void append_request_families(std::vector<prometheus::MetricFamily>& out,
@@ -123,20 +145,16 @@ void append_request_families(std::vector<prometheus::MetricFamily>& out,
   }
   out.push_back(std::move(requests));
 
-  prometheus::ClientMetric cm;
-  uint64_t cumulative = 0;
   uint64_t sum_ns = 0;
-  for (size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
-    for (const auto* w : workers) cumulative += w->bucket(i);
-    prometheus::ClientMetric::Bucket b;
-    b.cumulative_count = cumulative;
-    b.upper_bound =
-        i < kLatencyBuckets.size() ? kLatencyBuckets[i] : std::numeric_limits<double>::infinity();
-    cm.histogram.bucket.push_back(b);
-  }
   for (const auto* w : workers) sum_ns += w->sum_ns();
-  cm.histogram.sample_count = cumulative;
-  cm.histogram.sample_sum = static_cast<double>(sum_ns) * 1e-9;
+  prometheus::ClientMetric cm = cumulative_histogram(
+      kLatencyBuckets,
+      [&](size_t i) {
+        uint64_t n = 0;
+        for (const auto* w : workers) n += w->bucket(i);
+        return n;
+      },
+      static_cast<double>(sum_ns) * 1e-9);
   single(out, "ocspcache_request_duration_seconds", std::move(cm));
 }
 
@@ -156,70 +174,50 @@ void append_connection_families(std::vector<prometheus::MetricFamily>& out,
   single(out, "ocspcache_accept_paused_total", counter_value(static_cast<double>(paused)));
 }
 
-prometheus::ClientMetric labelled(prometheus::ClientMetric m, const char* name, const char* value) {
-  m.label = {{name, value}};
-  return m;
-}
-
 uint64_t load(const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+
+// A family of one sample per value of `label`.
+void by_label(std::vector<prometheus::MetricFamily>& out, const char* name, const char* label,
+              std::initializer_list<std::pair<const char*, double>> values, bool counter = true) {
+  auto f = family(name);
+  for (const auto& [value, n] : values) {
+    prometheus::ClientMetric m = counter ? counter_value(n) : gauge_value(n);
+    m.label = {{label, value}};
+    f.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(f));
+}
 
 // cache.backend = "redis": the tier's counters, summed over its connections.
 void append_shared_families(std::vector<prometheus::MetricFamily>& out, const SharedStoreStats& s) {
+  const auto d = [](uint64_t n) { return static_cast<double>(n); };
   const int64_t up = s.connections_up.load(std::memory_order_relaxed);
   const int64_t all = s.connections.load(std::memory_order_relaxed);
   single(out, "ocspcache_redis_up", gauge_value(up > 0 && up == all ? 1 : 0));
-  auto conns = family("ocspcache_redis_connections");
-  conns.metric.push_back(labelled(gauge_value(static_cast<double>(up)), "state", "up"));
-  conns.metric.push_back(labelled(gauge_value(static_cast<double>(all - up)), "state", "down"));
-  out.push_back(std::move(conns));
-
+  by_label(out, "ocspcache_redis_connections", "state",
+           {{"up", static_cast<double>(up)}, {"down", static_cast<double>(all - up)}}, false);
+  // `hits` counts what was found; what then failed validation is `invalid`.
   const uint64_t found = load(s.hits), invalid = load(s.invalid);
-  auto lookups = family("ocspcache_redis_lookups_total");
-  const std::pair<const char*, uint64_t> results[] = {
-      {"hit", found > invalid ? found - invalid : 0},
-      {"miss", load(s.misses)},
-      {"invalid", invalid},
-      {"unavailable", load(s.unavailable)}};
-  for (const auto& [name, n] : results) {
-    lookups.metric.push_back(labelled(counter_value(static_cast<double>(n)), "result", name));
-  }
-  out.push_back(std::move(lookups));
-
-  auto waits = family("ocspcache_redis_lock_waits_total");
-  waits.metric.push_back(
-      labelled(counter_value(static_cast<double>(load(s.lock_waits_answered))), "result", "answered"));
-  waits.metric.push_back(
-      labelled(counter_value(static_cast<double>(load(s.lock_waits_gave_up))), "result", "gave_up"));
-  out.push_back(std::move(waits));
-
-  auto writes = family("ocspcache_redis_writes_total");
-  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_stored))), "result", "stored"));
-  writes.metric.push_back(
-      labelled(counter_value(static_cast<double>(load(s.writes_kept_newer))), "result", "kept_newer"));
-  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_failed))), "result", "failed"));
-  out.push_back(std::move(writes));
-
-  auto errors = family("ocspcache_redis_errors_total");
-  errors.metric.push_back(labelled(counter_value(static_cast<double>(load(s.errors_timeout))), "kind", "timeout"));
-  errors.metric.push_back(labelled(counter_value(static_cast<double>(load(s.errors_connect))), "kind", "connect"));
-  errors.metric.push_back(labelled(counter_value(static_cast<double>(load(s.errors_reply))), "kind", "reply"));
-  out.push_back(std::move(errors));
-
-  single(out, "ocspcache_redis_reconnects_total", counter_value(static_cast<double>(load(s.reconnects))));
-
-  prometheus::ClientMetric cm;
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < s.duration_counts.size(); ++i) {
-    cumulative += load(s.duration_counts[i]);
-    prometheus::ClientMetric::Bucket b;
-    b.cumulative_count = cumulative;
-    b.upper_bound = i < SharedStoreStats::kBuckets.size() ? SharedStoreStats::kBuckets[i]
-                                                          : std::numeric_limits<double>::infinity();
-    cm.histogram.bucket.push_back(b);
-  }
-  cm.histogram.sample_count = cumulative;
-  cm.histogram.sample_sum = static_cast<double>(load(s.duration_sum_us)) * 1e-6;
-  single(out, "ocspcache_redis_command_duration_seconds", std::move(cm));
+  by_label(out, "ocspcache_redis_lookups_total", "result",
+           {{"hit", d(found > invalid ? found - invalid : 0)},
+            {"miss", d(load(s.misses))},
+            {"invalid", d(invalid)},
+            {"unavailable", d(load(s.unavailable))}});
+  by_label(out, "ocspcache_redis_lock_waits_total", "result",
+           {{"answered", d(load(s.lock_waits_answered))}, {"gave_up", d(load(s.lock_waits_gave_up))}});
+  by_label(out, "ocspcache_redis_writes_total", "result",
+           {{"stored", d(load(s.writes_stored))},
+            {"kept_newer", d(load(s.writes_kept_newer))},
+            {"failed", d(load(s.writes_failed))}});
+  by_label(out, "ocspcache_redis_errors_total", "kind",
+           {{"timeout", d(load(s.errors_timeout))},
+            {"connect", d(load(s.errors_connect))},
+            {"reply", d(load(s.errors_reply))}});
+  single(out, "ocspcache_redis_reconnects_total", counter_value(d(load(s.reconnects))));
+  single(out, "ocspcache_redis_command_duration_seconds",
+         cumulative_histogram(SharedStoreStats::kBuckets,
+                              [&](size_t i) { return load(s.duration_counts[i]); },
+                              static_cast<double>(load(s.duration_sum_us)) * 1e-6));
 }
 
 void append_store_families(std::vector<prometheus::MetricFamily>& out, const StoreStats& cache) {
