@@ -31,47 +31,61 @@ class RedisSentinelTest : public ProxyTest {
     auto parsed = parse(r, cert);
     return parsed.has_single ? parsed.cert_status : -1;
   }
+  // One primary, one replica in sync with it, three sentinels that know both.
+  void SetUp() override {
+    // A replica syncs only after repl-diskless-sync-delay (5 s by default).
+    primary_server =
+        std::make_unique<RedisServer>(std::vector<std::string>{"--repl-diskless-sync-delay", "0"});
+    replica_server = std::make_unique<RedisServer>(std::vector<std::string>{
+        "--replicaof", "127.0.0.1", std::to_string(primary_server->port())});
+    ASSERT_TRUE(wait_until(
+        [&] {
+          return replica_server->cli({"INFO", "replication"}).find("master_link_status:up") !=
+                 std::string::npos;
+        },
+        15s, 50ms));
+    for (int i = 0; i < 3; ++i) {
+      sentinels.push_back(std::make_unique<RedisSentinel>(primary_server->port(), kMaster));
+    }
+    // Each sentinel learns of the replica from the primary's INFO.
+    for (auto& s : sentinels) {
+      ASSERT_TRUE(wait_until(
+          [&] {
+            return s->cli({"SENTINEL", "replicas", kMaster})
+                       .find(std::to_string(replica_server->port())) != std::string::npos;
+          },
+          20s, 100ms));
+    }
+  }
+  // The daemon, with the sentinels in place of redis.url.
+  void start_daemon() {
+    DaemonOptions options;
+    options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+    std::string list;
+    for (auto& s : sentinels) {
+      list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") +
+              std::to_string(s->port()) + "\"";
+    }
+    options.extra_toml =
+        "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" + kMaster +
+        "\"\nsentinels = [" + list + "]\n";
+    daemon = std::make_unique<Daemon>(std::move(options));
+  }
   std::string primary_port(const RedisSentinel& s) {
     const std::string out = s.cli({"SENTINEL", "get-master-addr-by-name", kMaster});
     const size_t nl = out.find('\n');
     return nl == std::string::npos ? "" : out.substr(nl + 1);
   }
+
+  std::unique_ptr<RedisServer> primary_server, replica_server;
+  std::vector<std::unique_ptr<RedisSentinel>> sentinels;
+  OpensslResponder responder;
 };
 
 TEST_F(RedisSentinelTest, FollowsThePrimaryAcrossAFailover) {
-  // A replica syncs only after repl-diskless-sync-delay (5 s by default).
-  RedisServer primary({"--repl-diskless-sync-delay", "0"});
-  RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(primary.port())});
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return replica.cli({"INFO", "replication"}).find("master_link_status:up") !=
-               std::string::npos;
-      },
-      15s, 50ms));
-  std::vector<std::unique_ptr<RedisSentinel>> sentinels;
-  for (int i = 0; i < 3; ++i)
-    sentinels.push_back(std::make_unique<RedisSentinel>(primary.port(), kMaster));
-  // Each sentinel learns of the replica from the primary's INFO.
-  for (auto& s : sentinels) {
-    ASSERT_TRUE(wait_until(
-        [&] {
-          return s->cli({"SENTINEL", "replicas", kMaster}).find(std::to_string(replica.port())) !=
-                 std::string::npos;
-        },
-        20s, 100ms));
-  }
-
-  OpensslResponder responder;
-  DaemonOptions options;
-  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
-  std::string list;
-  for (auto& s : sentinels)
-    list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(s->port()) +
-            "\"";
-  options.extra_toml =
-      "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" + kMaster +
-      "\"\nsentinels = [" + list + "]\n";
-  daemon = std::make_unique<Daemon>(std::move(options));
+  RedisServer& primary = *primary_server;
+  RedisServer& replica = *replica_server;
+  start_daemon();
   ASSERT_TRUE(wait_until([&] { return metric("ocspcache_redis_up") == 1; }, 10s, 20ms));
   HttpClient admin(daemon->admin_port());
   EXPECT_NE(admin.get("/status").body.find(
@@ -120,36 +134,9 @@ TEST_F(RedisSentinelTest, FollowsThePrimaryAcrossAFailover) {
 // dropped connection, nothing times out) and the sentinels fail over: the
 // daemon still moves to the new primary, told by "+switch-master".
 TEST_F(RedisSentinelTest, SwitchMasterIsFollowedWithoutWaitingForAnError) {
-  RedisServer primary({"--repl-diskless-sync-delay", "0"});
-  RedisServer replica({"--replicaof", "127.0.0.1", std::to_string(primary.port())});
-  ASSERT_TRUE(wait_until(
-      [&] {
-        return replica.cli({"INFO", "replication"}).find("master_link_status:up") !=
-               std::string::npos;
-      },
-      15s, 50ms));
-  std::vector<std::unique_ptr<RedisSentinel>> sentinels;
-  for (int i = 0; i < 3; ++i)
-    sentinels.push_back(std::make_unique<RedisSentinel>(primary.port(), kMaster));
-  for (auto& s : sentinels) {
-    ASSERT_TRUE(wait_until(
-        [&] {
-          return s->cli({"SENTINEL", "replicas", kMaster}).find(std::to_string(replica.port())) !=
-                 std::string::npos;
-        },
-        20s, 100ms));
-  }
-  OpensslResponder responder;
-  DaemonOptions options;
-  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
-  std::string list;
-  for (auto& s : sentinels)
-    list += (list.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") + std::to_string(s->port()) +
-            "\"";
-  options.extra_toml =
-      "[cache]\nbackend = \"redis\"\n[redis]\nkey_prefix = \"t:\"\nmaster_name = \"" + kMaster +
-      "\"\nsentinels = [" + list + "]\n";
-  daemon = std::make_unique<Daemon>(std::move(options));
+  RedisServer& primary = *primary_server;
+  RedisServer& replica = *replica_server;
+  start_daemon();
   ASSERT_TRUE(wait_until([&] { return metric("ocspcache_redis_up") == 1; }, 10s, 20ms));
   HttpClient admin(daemon->admin_port());
   const std::string new_address =

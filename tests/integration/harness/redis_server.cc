@@ -68,14 +68,21 @@ void RedisServer::resume() {
   if (process_) process_->signal(SIGCONT);
 }
 
-std::string RedisServer::cli(const std::vector<std::string>& args) const {
-  std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port_)};
+namespace {
+
+// redis-cli -p PORT ARGS...: its stdout, trailing newline removed.
+std::string cli_at(uint16_t port, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port)};
   argv.insert(argv.end(), args.begin(), args.end());
   CommandResult r = run_command(argv, 10s);
   std::string out = r.out;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
 }
+
+}  // namespace
+
+std::string RedisServer::cli(const std::vector<std::string>& args) const { return cli_at(port_, args); }
 
 void RedisServer::set_binary(const std::string& key, const std::string& value) const {
   const std::filesystem::path file = dir_.write("value.bin", value);
@@ -104,14 +111,6 @@ std::vector<std::string> RedisServer::keys(const std::string& pattern) const {
   return out;
 }
 
-std::string cli_at(uint16_t port, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port)};
-  argv.insert(argv.end(), args.begin(), args.end());
-  CommandResult r = run_command(argv, 10s);
-  std::string out = r.out;
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
 
 RedisSentinel::RedisSentinel(uint16_t master_port, const std::string& master_name)
     : port_(reservation_.port()) {
