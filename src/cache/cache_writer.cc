@@ -11,16 +11,13 @@ namespace {
 // One line per CertID and log.upstream_error_interval: a responder stuck on
 // a stale copy answers it to every miss.
 void warn_stale(const AnsweredCert& cert, const RevocationRecord& record) {
-  uint64_t suppressed = 0;
-  if (!log::upstream_errors().allow("stale_after_revocation:" + record.cert_id.hex(), &suppressed))
-    return;
-  std::string fields = "issuer=" + log::quoted(cert.issuer) + " serial=" + cert.serial +
-                       " status=" + std::string(ocsp::to_string(cert.single.status)) +
-                       " this_update=" + std::to_string(cert.single.this_update) +
-                       " revoked_this_update=" + std::to_string(record.this_update) +
-                       " revoked_at=" + std::to_string(record.revoked_at);
-  if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
-  log::warn("stale_after_revocation", fields);
+  log::upstream_errors().warn(
+      "stale_after_revocation:" + record.cert_id.hex(), "stale_after_revocation",
+      "issuer=" + log::quoted(cert.issuer) + " serial=" + cert.serial +
+          " status=" + std::string(ocsp::to_string(cert.single.status)) +
+          " this_update=" + std::to_string(cert.single.this_update) +
+          " revoked_this_update=" + std::to_string(record.this_update) +
+          " revoked_at=" + std::to_string(record.revoked_at));
 }
 
 }  // namespace

@@ -24,10 +24,7 @@ struct Forwarder::Pending {
 namespace {
 
 void warn_limited(std::string_view key, std::string_view event, std::string fields) {
-  uint64_t suppressed = 0;
-  if (!log::upstream_errors().allow(key, &suppressed)) return;
-  if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
-  log::warn(event, fields);
+  log::upstream_errors().warn(key, event, std::move(fields));
 }
 
 }  // namespace

@@ -184,13 +184,10 @@ void Worker::pause_accepting() {
   }
   const timeval backoff = to_timeval(kAcceptBackoff);
   evtimer_add(accept_resume_event_.get(), &backoff);
-  uint64_t suppressed = 0;
-  if (accept_log().allow("accept_paused", &suppressed)) {
-    log::warn("accept_paused",
-              "reason=\"out of file descriptors\" open_connections=" + std::to_string(conns_.size()) +
-                  " backoff_ms=" + std::to_string(kAcceptBackoff.count()) +
-                  (suppressed > 0 ? " suppressed=" + std::to_string(suppressed) : ""));
-  }
+  accept_log().warn("accept_paused", "accept_paused",
+                    "reason=\"out of file descriptors\" open_connections=" +
+                        std::to_string(conns_.size()) +
+                        " backoff_ms=" + std::to_string(kAcceptBackoff.count()));
 }
 
 void Worker::resume_accepting() {

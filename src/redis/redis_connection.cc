@@ -21,10 +21,8 @@ log::Limiter& redis_log() {
   return limiter;
 }
 
-void warn_limited(std::string_view event, const std::string& fields) {
-  uint64_t suppressed = 0;
-  if (!redis_log().allow(std::string(event), &suppressed)) return;
-  log::warn(event, fields + (suppressed > 0 ? " suppressed=" + std::to_string(suppressed) : ""));
+void warn_limited(std::string_view event, std::string fields) {
+  redis_log().warn(event, event, std::move(fields));
 }
 
 using SteadyClock = std::chrono::steady_clock;

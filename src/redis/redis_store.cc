@@ -169,12 +169,9 @@ void RedisStore::release(const ocsp::CacheKey& key) {
 
 void RedisStore::report_invalid(const ocsp::CacheKey& key, std::string_view why) {
   stats_.bump(stats_.invalid);
-  uint64_t suppressed = 0;
-  if (!invalid_log_.allow("redis_invalid", &suppressed)) return;
-  log::warn("redis_value_invalid",
-            "key=" + options_.key_prefix + "r:" + key.hex() + " reason=" + log::quoted(why) +
-                " answer=\"fetched from the responders; the value will be overwritten\"" +
-                (suppressed > 0 ? " suppressed=" + std::to_string(suppressed) : ""));
+  invalid_log_.warn("redis_invalid", "redis_value_invalid",
+                    "key=" + options_.key_prefix + "r:" + key.hex() + " reason=" + log::quoted(why) +
+                        " answer=\"fetched from the responders; the value will be overwritten\"");
 }
 
 void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der,

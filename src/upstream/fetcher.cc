@@ -40,10 +40,7 @@ constexpr int64_t kMinFailoverMs = 50;
 // log.upstream_error_interval; the line that gets through says how many
 // were held back.
 void warn_limited(std::string_view key, std::string_view event, std::string fields) {
-  uint64_t suppressed = 0;
-  if (!log::upstream_errors().allow(key, &suppressed)) return;
-  if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
-  log::warn(event, fields);
+  log::upstream_errors().warn(key, event, std::move(fields));
 }
 
 }  // namespace

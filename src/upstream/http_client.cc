@@ -189,15 +189,10 @@ struct HttpUpstreamClient::Call final : UpstreamConnection::Exchange {
   // The outcome label says connect_error; the reason (a certificate that
   // does not verify, a proxy refusing) is only here, rate-limited.
   void log_failure(std::string_view stage, std::string_view detail) {
-    uint64_t suppressed = 0;
-    if (!log::upstream_errors().allow("transport " + responder + " " + std::string(stage),
-                                      &suppressed)) {
-      return;
-    }
     std::string fields = "responder=" + responder + " stage=" + std::string(stage);
     if (!detail.empty()) fields += " reason=" + log::quoted(detail);
-    if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
-    log::warn("upstream_transport_failed", fields);
+    log::upstream_errors().warn("transport " + responder + " " + std::string(stage),
+                                "upstream_transport_failed", std::move(fields));
   }
 
   // Records the outcome and schedules delivery on the next loop turn.

@@ -1,7 +1,16 @@
 #include "ocspcache/util/log_limiter.h"
 
+#include "ocspcache/util/log.h"
+
 
 namespace ocspcache::log {
+
+void Limiter::warn(std::string_view key, std::string_view event, std::string fields) {
+  uint64_t suppressed = 0;
+  if (!allow(key, &suppressed)) return;
+  if (suppressed > 0) fields += " suppressed=" + std::to_string(suppressed);
+  log::warn(event, fields);
+}
 
 void Limiter::set_interval(Millis interval) {
   std::lock_guard lock(mu_);

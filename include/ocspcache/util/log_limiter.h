@@ -29,6 +29,11 @@ class Limiter {
   // many were held back since the last one written (0 for the first).
   bool allow(std::string_view key, uint64_t* suppressed);
 
+  // log::warn(event, fields) unless a line for `key` was written within the
+  // interval; the line that gets through ends with how many were held back
+  // (" suppressed=N").
+  void warn(std::string_view key, std::string_view event, std::string fields);
+
  private:
   struct Slot {
     int64_t last_ms = 0;

@@ -45,5 +45,21 @@ TEST_F(LogLimiterTest, ZeroIntervalLetsEverythingThrough) {
   EXPECT_EQ(suppressed, 0u);
 }
 
+// warn(): the same limit, with the count of lines held back appended to
+// the one that gets through.
+TEST_F(LogLimiterTest, WarnWritesOnceAndSaysHowManyWereHeldBack) {
+  log::Limiter limiter(Millis{10'000}, clock);
+  testing::internal::CaptureStderr();
+  limiter.warn("k", "thing_failed", "reason=\"x\"");
+  limiter.warn("k", "thing_failed", "reason=\"y\"");
+  limiter.warn("k", "thing_failed", "reason=\"z\"");
+  advance(10);
+  limiter.warn("k", "thing_failed", "reason=\"w\"");
+  const std::string out = testing::internal::GetCapturedStderr();
+  EXPECT_NE(out.find("event=thing_failed reason=\"x\"\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("reason=\"y\""), std::string::npos) << out;
+  EXPECT_NE(out.find("event=thing_failed reason=\"w\" suppressed=2\n"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace ocspcache
