@@ -58,27 +58,30 @@ std::array<uint8_t, 32> digest(std::span<const uint8_t> body) {
 
 std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger,
                                      int64_t now, size_t* entries_written) {
-  std::vector<uint8_t> body;
-  uint32_t count = 0;
-  put_u32(body, 0);  // the count, filled in below
-  store.walk([&](const CachedResponse& e) {
-    if (e.next_update() <= now || e.der().size() > kSnapshotMaxDer) return;
-    body.insert(body.end(), e.key().bytes.begin(), e.key().bytes.end());
-    put_u32(body, static_cast<uint32_t>(e.der().size()));
-    body.insert(body.end(), e.der().begin(), e.der().end());
-    ++count;
-  });
-  for (int i = 0; i < 4; ++i)
-    body[static_cast<size_t>(i)] = static_cast<uint8_t>(count >> (24 - 8 * i));
-  const std::vector<uint8_t> records = ledger.serialize();
-  put_u32(body, static_cast<uint32_t>(records.size()));
-  body.insert(body.end(), records.begin(), records.end());
-
+  // Written in place: the header's length and the entry count are filled
+  // in at the end, so the cache is copied once, into the file's bytes.
   std::vector<uint8_t> file(kMagic, kMagic + sizeof kMagic);
   put_u32(file, kVersion);
-  put_u64(file, body.size());
-  file.insert(file.end(), body.begin(), body.end());
-  const auto d = digest(body);
+  put_u64(file, 0);  // the body's length
+  const size_t body_at = file.size();
+  uint32_t count = 0;
+  put_u32(file, 0);  // the entry count
+  store.walk([&](const CachedResponse& e) {
+    if (e.next_update() <= now || e.der().size() > kSnapshotMaxDer) return;
+    file.insert(file.end(), e.key().bytes.begin(), e.key().bytes.end());
+    put_u32(file, static_cast<uint32_t>(e.der().size()));
+    file.insert(file.end(), e.der().begin(), e.der().end());
+    ++count;
+  });
+  const std::vector<uint8_t> records = ledger.serialize();
+  put_u32(file, static_cast<uint32_t>(records.size()));
+  file.insert(file.end(), records.begin(), records.end());
+  const uint64_t body_len = file.size() - body_at;
+  for (int i = 0; i < 8; ++i)
+    file[body_at - 8 + static_cast<size_t>(i)] = static_cast<uint8_t>(body_len >> (56 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    file[body_at + static_cast<size_t>(i)] = static_cast<uint8_t>(count >> (24 - 8 * i));
+  const auto d = digest(std::span<const uint8_t>(file).subspan(body_at));
   file.insert(file.end(), d.begin(), d.end());
   if (entries_written) *entries_written = count;
   return file;
