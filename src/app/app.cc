@@ -260,7 +260,7 @@ void write_snapshot(App::Parts& p, const char* why) {
   std::string error;
   if (!write_snapshot_file(p.config.cache.snapshot, bytes, &error)) {
     log::error("snapshot_write_failed", "path=" + log::quoted(p.config.cache.snapshot) +
-                                            " reason=" + log::quoted(error) + " kept=previous");
+                                            " reason=" + log::quoted(error) + " kept=previous when=" + why);
     return;
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -1,19 +1,25 @@
 // cache.snapshot (issue 11): the memory backend's warm restart. A restart
 // with the responder stopped serves the previous answers, byte for byte,
 // without asking anyone; a damaged snapshot is reported and ignored (a cold
-// start); an issuer no longer configured gets nothing back; the file is
-// rewritten every snapshot_interval, not only at shutdown.
+// start); an issuer no longer configured gets nothing back; an answer past
+// its nextUpdate is not loaded; the revocation ledger comes back, so an
+// older good answer is refused after a restart too; a failed write keeps
+// the previous file; the file is rewritten every snapshot_interval, not
+// only at shutdown.
 #include <chrono>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "harness/fault_server.h"
 #include "harness/openssl_responder.h"
 #include "harness/ports.h"
 #include "harness/prometheus_text.h"
+#include "harness/response_forge.h"
 #include "harness/temp_dir.h"
 #include "proxy_fixture.h"
 
@@ -74,7 +80,8 @@ TEST_F(SnapshotTest, ARestartWithTheResponderStoppedServesThePreviousAnswers) {
   EXPECT_TRUE(ask(pki.good()).body == good) << "not the previous answer";
   EXPECT_TRUE(ask(pki.revoked()).body == revoked) << "not the previous answer";
   EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 0);
-  // The revocation ledger came back too (sticky revocation across restarts).
+  // Recorded again as the revoked entry went back in; that the ledger
+  // itself survives is RevocationStaysStickyAcrossARestart's to show.
   EXPECT_EQ(metric("ocspcache_revocations_remembered"), 1);
 }
 
@@ -111,6 +118,97 @@ TEST_F(SnapshotTest, AnswersOfAnIssuerNoLongerConfiguredAreNotLoaded) {
   EXPECT_NE(daemon->log().find("loaded=0 expired=0 invalid=2"), std::string::npos) << daemon->log();
   EXPECT_NE(daemon->log().find("no longer configured"), std::string::npos) << daemon->log();
   EXPECT_EQ(response_status_of(ask(pki.good()).body), kUnauthorized);
+}
+
+// Sticky revocation (issue 10) across a restart: the ledger is in the
+// snapshot. The revoked answer leaves the cache before the snapshot is
+// written, so only the ledger can know of the revocation after the
+// restart: a good answer older than it is refused.
+TEST_F(SnapshotTest, RevocationStaysStickyAcrossARestart) {
+  OpensslResponder real;  // index.txt: revoked.pem revoked (keyCompromise)
+  FaultServer upstream;
+  upstream.forward_to(real.port());
+  const DaemonOptions with = options(upstream.url());
+  daemon = std::make_unique<Daemon>(with);
+  ASSERT_EQ(parse(post_for(pki.revoked()), pki.revoked()).cert_status, kRevoked);
+  // A reload without the issuer drops its answers; it comes back with none.
+  DaemonOptions without = with;
+  without.issuers[0].cert = pki.other_ca();
+  daemon->rewrite_config(without);
+  daemon->reload();
+  ASSERT_TRUE(daemon->wait_for_log("event=reload_dropped_answers")) << daemon->log();
+  daemon->rewrite_config(with);
+  daemon->reload();
+  ASSERT_TRUE(daemon->wait_for_log("event=reloaded", 2)) << daemon->log();
+  ASSERT_EQ(metric("ocspcache_cache_entries"), 0);
+  ASSERT_EQ(daemon->stop(), 0);
+  ASSERT_NE(daemon->log().find("entries=0"), std::string::npos) << daemon->log();
+
+  daemon = std::make_unique<Daemon>(with);
+  ASSERT_TRUE(daemon->wait_for_log("event=snapshot_loaded")) << daemon->log();
+  EXPECT_NE(daemon->log().find("loaded=0 "), std::string::npos) << daemon->log();
+  EXPECT_NE(daemon->log().find("revocations=1"), std::string::npos) << daemon->log();
+  EXPECT_EQ(metric("ocspcache_revocations_remembered"), 1);
+
+  // A correctly signed good answer from before the revocation, as a lagging
+  // replica would serve it: refused, the client gets tryLater.
+  upstream.reply(forge_response({.leaf = pki.revoked(),
+                                 .status = kGood,
+                                 .this_update = -std::chrono::hours(2),
+                                 .next_update = std::chrono::hours(22)}));
+  const size_t before = upstream.request_count();
+  EXPECT_EQ(response_status_of(post_for(pki.revoked()).body), kTryLater);
+  EXPECT_EQ(upstream.request_count(), before + 1) << "not asked: the refusal is not the ledger's";
+  EXPECT_EQ(metric("ocspcache_stale_answers_refused_total"), 1);
+  // Control: the same forge for a never revoked certificate is served.
+  upstream.reply(forge_response({.leaf = pki.good(),
+                                 .status = kGood,
+                                 .this_update = -std::chrono::hours(2),
+                                 .next_update = std::chrono::hours(22)}));
+  EXPECT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);
+}
+
+// An answer written while valid whose nextUpdate passed before the restart
+// is counted as expired and not loaded: the next client causes a fetch.
+TEST_F(SnapshotTest, AnAnswerPastItsNextUpdateIsNotLoaded) {
+  FaultServer upstream;
+  const auto next_update = std::chrono::system_clock::now() + 6s;
+  upstream.reply(forge_response({.leaf = pki.good(), .next_update = 6s}));
+  daemon = std::make_unique<Daemon>(options(upstream.url()));
+  ASSERT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);
+  ASSERT_EQ(daemon->stop(), 0);
+  ASSERT_NE(daemon->log().find("entries=1"), std::string::npos) << daemon->log();
+  // Not a guess: the answer's own nextUpdate (whole seconds) must be behind us.
+  std::this_thread::sleep_until(next_update + 1500ms);
+
+  upstream.reply(forge_response({.leaf = pki.good()}));
+  daemon = std::make_unique<Daemon>(options(upstream.url()));
+  ASSERT_TRUE(daemon->wait_for_log("event=snapshot_loaded")) << daemon->log();
+  EXPECT_NE(daemon->log().find("loaded=0 expired=1 invalid=0"), std::string::npos)
+      << daemon->log();
+  const size_t before = upstream.request_count();
+  EXPECT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);
+  EXPECT_EQ(upstream.request_count(), before + 1);
+}
+
+// A write that fails (here: the temp file cannot be created) is logged,
+// leaves the previous snapshot as it was and stops nothing, shutdown
+// included.
+TEST_F(SnapshotTest, AFailedWriteKeepsThePreviousFile) {
+  OpensslResponder responder;
+  fill(responder);
+  const std::string previous = read_snapshot();
+  std::filesystem::create_directory(snapshot.string() + ".tmp");  // open(O_WRONLY) fails, even as root
+  daemon = std::make_unique<Daemon>(options(responder.url(), "1s"));
+  ASSERT_TRUE(daemon->wait_for_log("event=snapshot_write_failed")) << daemon->log();
+  EXPECT_NE(daemon->log().find("kept=previous"), std::string::npos) << daemon->log();
+  EXPECT_EQ(read_snapshot(), previous);
+  EXPECT_TRUE(ask(pki.good()).body == good) << "the loaded answer is still served";
+  ASSERT_EQ(daemon->stop(), 0);
+  EXPECT_EQ(daemon->log_count("event=snapshot_written"), 0u) << daemon->log();
+  EXPECT_NE(daemon->log().find("when=shutdown"), std::string::npos) << daemon->log();
+  EXPECT_EQ(read_snapshot(), previous);
+  daemon.reset();  // stopped already
 }
 
 TEST_F(SnapshotTest, TheSnapshotIsRewrittenEveryInterval) {
