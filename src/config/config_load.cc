@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -176,6 +177,29 @@ void check_sentinels(const LoadContext& ctx, const toml::table& root, const Conf
   }
 }
 
+// cache.snapshot is for the memory backend, and its directory must exist
+// now: the first write comes only at snapshot_interval or at shutdown,
+// far too late to learn of a typo (the previous run's answers then lost).
+void check_snapshot(const LoadContext& ctx, const toml::table& root, const Config& config) {
+  const std::string& path = config.cache.snapshot;
+  if (path.empty()) return;
+  const toml::node* node = root.at_path("cache.snapshot").node();
+  const toml::source_region where = node ? node->source() : toml::source_region{};
+  if (config.cache.backend != "memory") {
+    fail(ctx, where, "cache.snapshot",
+         "is for the memory backend; with backend = \"redis\" the fleet's Redis keeps the cache warm");
+  }
+  const std::filesystem::path file(path);
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    fail(ctx, where, "cache.snapshot", "directory \"" + dir.string() + "\" does not exist");
+  }
+  if (std::filesystem::is_directory(file, ec)) {
+    fail(ctx, where, "cache.snapshot", "\"" + path + "\" is a directory, not a file");
+  }
+}
+
 }  // namespace
 
 Config load_config(const std::string& path) {
@@ -212,11 +236,7 @@ Config load_config(const std::string& path) {
   }
   check_listen_conflicts(ctx, root, config);
   check_sentinels(ctx, root, config);
-  if (!config.cache.snapshot.empty() && config.cache.backend != "memory") {
-    const toml::node* node = root.at_path("cache.snapshot").node();
-    fail(ctx, node ? node->source() : toml::source_region{}, "cache.snapshot",
-         "is for the memory backend; with backend = \"redis\" the fleet's Redis keeps the cache warm");
-  }
+  check_snapshot(ctx, root, config);
   return config;
 }
 

@@ -283,6 +283,14 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
               HasSubstr("key 'cache.snapshot': is for the memory backend"));
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot_interval = \"10ms\"\n"),
               HasSubstr("cache.snapshot_interval"));
+  // The snapshot's directory is checked at load, not at the first write.
+  EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"no-such-dir/cache.snap\"\n"),
+              HasSubstr("key 'cache.snapshot': directory \"" + (dir.root() / "no-such-dir").string() +
+                        "\" does not exist"));
+  std::filesystem::create_directories(dir.root() / "state");
+  EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"state\"\n"),
+              HasSubstr("is a directory, not a file"));
+  EXPECT_EQ(dir.load_error("[cache]\nsnapshot = \"state/cache.snap\"\n"), "");
   for (const char* key :
        {"certs = [\"/etc/ssl/*.pem\"]", "dir = \"/var/lib/ocsp\"",
         "haproxy_sockets = [\"unix:/run/haproxy.sock\"]", "after_update = \"nginx -s reload\""}) {
