@@ -106,6 +106,7 @@ struct App::Parts {
   Flights flights;
   NegativeCache negative{config.upstream.negative_ttl};
   SharedStoreStats shared_stats;  // cache.backend = "redis": the tier's counters
+  SnapshotStats snapshot_stats;   // cache.snapshot: its writes and the restore at start
   std::shared_ptr<TransportStats> transport_stats = std::make_shared<TransportStats>();
   std::unique_ptr<UpstreamThread> upstream;
   Services services;
@@ -126,6 +127,7 @@ void wire_cache_and_metrics(App::Parts& p) {
   p.writer.subscribe(p.metrics.certs());
   p.metrics.set_store(&p.store);
   p.metrics.set_ledger(&p.writer.ledger());
+  if (!p.config.cache.snapshot.empty()) p.metrics.set_snapshot(&p.snapshot_stats);
   p.metrics.certs().configure(tracker_options(p.config));
   // Who a cached entry answers is read with the routes in force at that
   // moment (reloads swap them).
@@ -259,10 +261,13 @@ void write_snapshot(App::Parts& p, const char* why) {
       encode_snapshot(p.store, p.writer.ledger(), p.clock.unix_seconds(), &entries);
   std::string error;
   if (!write_snapshot_file(p.config.cache.snapshot, bytes, &error)) {
+    p.snapshot_stats.writes_failed.fetch_add(1, std::memory_order_relaxed);
     log::error("snapshot_write_failed", "path=" + log::quoted(p.config.cache.snapshot) +
                                             " reason=" + log::quoted(error) + " kept=previous when=" + why);
     return;
   }
+  p.snapshot_stats.writes_ok.fetch_add(1, std::memory_order_relaxed);
+  p.snapshot_stats.last_success_unix.store(p.clock.unix_seconds(), std::memory_order_relaxed);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
@@ -299,6 +304,10 @@ void load_snapshot(App::Parts& p) {
   const int64_t skew = std::chrono::duration_cast<std::chrono::seconds>(p.config.upstream.clock_skew).count();
   const RestoreReport r = restore_snapshot(*contents, p.writer, p.services.routes.load()->registry(),
                                            p.clock.unix_seconds(), skew);
+  p.snapshot_stats.loaded.store(r.loaded, std::memory_order_relaxed);
+  p.snapshot_stats.expired.store(r.expired, std::memory_order_relaxed);
+  p.snapshot_stats.invalid.store(r.invalid, std::memory_order_relaxed);
+  p.snapshot_stats.refused.store(r.refused, std::memory_order_relaxed);
   log::info("snapshot_loaded",
             "path=" + log::quoted(path) + " loaded=" + std::to_string(r.loaded) +
                 " expired=" + std::to_string(r.expired) + " invalid=" + std::to_string(r.invalid) +

@@ -206,6 +206,31 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "revocation records dropped, oldest first, to stay within `cache.max_revocations`; "
             "their CertIDs are no longer protected from older answers"},
 
+    // cache.snapshot (memory backend).
+    {.name = "ocspcache_snapshot_writes_total",
+     .type = T::kCounter,
+     .help = "Snapshot writes (cache.snapshot), by result.",
+     .labels = {"result"},
+     .availability = A::kWhenConfigured,
+     .doc = "with `cache.snapshot`: writes of the snapshot file (every `cache.snapshot_interval` "
+            "and at shutdown) by `result`: `written`, `failed` (logged as "
+            "`snapshot_write_failed`; the previous file is kept)"},
+    {.name = "ocspcache_snapshot_last_success_timestamp_seconds",
+     .type = T::kGauge,
+     .help = "When this process last wrote the snapshot file, unix seconds; 0 before its first write.",
+     .availability = A::kWhenConfigured,
+     .doc = "with `cache.snapshot`: when this process last wrote the snapshot, unix seconds; 0 "
+            "until its first write, one `cache.snapshot_interval` after start"},
+    {.name = "ocspcache_snapshot_restored_entries",
+     .type = T::kGauge,
+     .help = "Entries of the snapshot read at start, by what became of them.",
+     .labels = {"result"},
+     .availability = A::kWhenConfigured,
+     .doc = "with `cache.snapshot`: entries of the snapshot read at start by `result`: `loaded`, "
+            "`expired` (past nextUpdate), `invalid` (failed re-validation, or their issuer is no "
+            "longer configured), `refused` (older than a restored revocation); all 0 after a "
+            "cold start"},
+
     // Client connections.
     {.name = "ocspcache_connections_accepted_total",
      .type = T::kCounter,

@@ -232,6 +232,22 @@ void append_ledger_families(std::vector<prometheus::MetricFamily>& out, const Re
   single(out, "ocspcache_revocations_dropped_total", counter_value(static_cast<double>(s.dropped)));
 }
 
+void append_snapshot_families(std::vector<prometheus::MetricFamily>& out, const SnapshotStats& s) {
+  auto writes = family("ocspcache_snapshot_writes_total");
+  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_ok))), "result", "written"));
+  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_failed))), "result", "failed"));
+  out.push_back(std::move(writes));
+  single(out, "ocspcache_snapshot_last_success_timestamp_seconds",
+         gauge_value(static_cast<double>(s.last_success_unix.load(std::memory_order_relaxed))));
+  auto restored = family("ocspcache_snapshot_restored_entries");
+  const std::pair<const char*, uint64_t> results[] = {
+      {"loaded", load(s.loaded)}, {"expired", load(s.expired)}, {"invalid", load(s.invalid)}, {"refused", load(s.refused)}};
+  for (const auto& [name, n] : results) {
+    restored.metric.push_back(labelled(gauge_value(static_cast<double>(n)), "result", name));
+  }
+  out.push_back(std::move(restored));
+}
+
 }  // namespace
 
 std::string Metrics::render(int64_t now) {
@@ -244,6 +260,7 @@ std::string Metrics::render(int64_t now) {
   if (store_ != nullptr) append_store_families(out, store_->stats());
   if (shared_ != nullptr) append_shared_families(out, *shared_);
   if (ledger_ != nullptr) append_ledger_families(out, ledger_->stats());
+  if (snapshot_ != nullptr) append_snapshot_families(out, *snapshot_);
   std::string text = prometheus::TextSerializer().Serialize(out);
   // Copied under the tracker's lock (an atomic increment per row), formatted
   // without it, so a scrape holds up the upstream path only for the copy.

@@ -41,9 +41,16 @@ class SnapshotTest : public ProxyTest {
     HttpClient http(daemon->port());
     return http.post("/", make_request_der(cert, pki.intermediate()));
   }
-  double metric(const std::string& name) {
+  double metric(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
     HttpClient admin(daemon->admin_port());
-    return metric_sum(admin.get("/metrics").body, name);
+    return metric_sum(admin.get("/metrics").body, name, labels);
+  }
+  // -1 when the sample is missing: with cache.snapshot set it never is.
+  double restored(const std::string& result) {
+    HttpClient admin(daemon->admin_port());
+    return metric_value(admin.get("/metrics").body, "ocspcache_snapshot_restored_entries",
+                        {{"result", result}})
+        .value_or(-1);
   }
   // Starts the daemon, asks for good and revoked, stops it (the snapshot is written).
   void fill(OpensslResponder& responder) {
@@ -80,6 +87,7 @@ TEST_F(SnapshotTest, ARestartWithTheResponderStoppedServesThePreviousAnswers) {
   EXPECT_TRUE(ask(pki.good()).body == good) << "not the previous answer";
   EXPECT_TRUE(ask(pki.revoked()).body == revoked) << "not the previous answer";
   EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 0);
+  EXPECT_EQ(restored("loaded"), 2);
   // Recorded again as the revoked entry went back in; that the ledger
   // itself survives is RevocationStaysStickyAcrossARestart's to show.
   EXPECT_EQ(metric("ocspcache_revocations_remembered"), 1);
@@ -103,6 +111,7 @@ TEST_F(SnapshotTest, ADamagedSnapshotIsReportedAndIgnored) {
     const HttpResponse r = ask(pki.good());
     EXPECT_EQ(parse(r, pki.good()).cert_status, kGood);
     EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 1);
+    EXPECT_EQ(restored("loaded"), 0);
     ASSERT_EQ(daemon->stop(), 0);
     daemon.reset();
   }
@@ -117,6 +126,8 @@ TEST_F(SnapshotTest, AnswersOfAnIssuerNoLongerConfiguredAreNotLoaded) {
   EXPECT_TRUE(daemon->wait_for_log("event=snapshot_loaded")) << daemon->log();
   EXPECT_NE(daemon->log().find("loaded=0 expired=0 invalid=2"), std::string::npos) << daemon->log();
   EXPECT_NE(daemon->log().find("no longer configured"), std::string::npos) << daemon->log();
+  EXPECT_EQ(restored("invalid"), 2);
+  EXPECT_EQ(restored("loaded"), 0);
   EXPECT_EQ(response_status_of(ask(pki.good()).body), kUnauthorized);
 }
 
@@ -186,6 +197,7 @@ TEST_F(SnapshotTest, AnAnswerPastItsNextUpdateIsNotLoaded) {
   ASSERT_TRUE(daemon->wait_for_log("event=snapshot_loaded")) << daemon->log();
   EXPECT_NE(daemon->log().find("loaded=0 expired=1 invalid=0"), std::string::npos)
       << daemon->log();
+  EXPECT_EQ(restored("expired"), 1);
   const size_t before = upstream.request_count();
   EXPECT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);
   EXPECT_EQ(upstream.request_count(), before + 1);
@@ -204,6 +216,9 @@ TEST_F(SnapshotTest, AFailedWriteKeepsThePreviousFile) {
   EXPECT_NE(daemon->log().find("kept=previous"), std::string::npos) << daemon->log();
   EXPECT_EQ(read_snapshot(), previous);
   EXPECT_TRUE(ask(pki.good()).body == good) << "the loaded answer is still served";
+  EXPECT_GE(metric("ocspcache_snapshot_writes_total", {{"result", "failed"}}), 1);
+  EXPECT_EQ(metric("ocspcache_snapshot_writes_total", {{"result", "written"}}), 0);
+  EXPECT_EQ(metric("ocspcache_snapshot_last_success_timestamp_seconds"), 0);
   ASSERT_EQ(daemon->stop(), 0);
   EXPECT_EQ(daemon->log_count("event=snapshot_written"), 0u) << daemon->log();
   EXPECT_NE(daemon->log().find("when=shutdown"), std::string::npos) << daemon->log();
@@ -220,6 +235,10 @@ TEST_F(SnapshotTest, TheSnapshotIsRewrittenEveryInterval) {
   EXPECT_NE(daemon->log().find("entries=1"), std::string::npos) << daemon->log();
   EXPECT_NE(daemon->log().find("when=interval"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(snapshot.string() + ".tmp"));
+  EXPECT_GE(metric("ocspcache_snapshot_writes_total", {{"result", "written"}}), 1);
+  const double unix_now = std::chrono::duration<double>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  EXPECT_NEAR(metric("ocspcache_snapshot_last_success_timestamp_seconds"), unix_now, 10);
   // And the file is a valid snapshot while the daemon runs: a second
   // instance with the responder stopped serves from it.
   responder.stop();

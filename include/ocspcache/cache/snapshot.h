@@ -27,6 +27,7 @@
 
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/revocation_ledger.h"
+#include "ocspcache/cache/snapshot_stats.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/issuer.h"

@@ -20,6 +20,7 @@
 
 #include "ocspcache/cache/revocation_ledger.h"
 #include "ocspcache/cache/shared_store.h"
+#include "ocspcache/cache/snapshot_stats.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/metrics/cert_tracker.h"
 #include "ocspcache/metrics/responder_status.h"
@@ -49,6 +50,8 @@ class Metrics {
   }
   const SharedStoreStats* shared() const { return shared_; }
   const SharedInfo& shared_info() const { return shared_info_; }
+  // cache.snapshot: its writes and what the start restored (ocspcache_snapshot_*).
+  void set_snapshot(const SnapshotStats* stats) { snapshot_ = stats; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
   void set_transport_source(TransportSource source) { transport_source_ = std::move(source); }
   // Start-up: the descriptor budget /status shows (util/fd_limit.h), and
@@ -98,6 +101,7 @@ class Metrics {
   const SharedStoreStats* shared_ = nullptr;
   SharedInfo shared_info_;
   const RevocationLedger* ledger_ = nullptr;
+  const SnapshotStats* snapshot_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;
   TransportSource transport_source_;

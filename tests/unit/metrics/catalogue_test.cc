@@ -133,6 +133,10 @@ std::string render_everything() {
   redis.connections_up = 1;
   redis.observe(0.0004);
   m.set_shared(&redis, {"redis", "127.0.0.1:6379"});
+  SnapshotStats snapshot;  // cache.snapshot
+  snapshot.writes_ok = 1;
+  snapshot.last_success_unix = kNow;
+  m.set_snapshot(&snapshot);
   WorkerStats worker;
   worker.count_request(ReqMethod::kGet, ReqResult::kHit, 120'000);
   worker.connection_opened();
@@ -207,8 +211,9 @@ TEST(MetricCatalogue, ScrapeWithEverySourceHasExactlyTheCatalogue) {
 
 // The families a daemon exports before it has answered anything (its cache
 // and revocation ledger are always set), with the Redis tier's counters
-// when `redis` is given.
-std::set<std::string> exported_by_fresh_instance(const SharedStoreStats* redis) {
+// when `redis` is given and the snapshot's when `snapshot` is.
+std::set<std::string> exported_by_fresh_instance(const SharedStoreStats* redis,
+                                                 const SnapshotStats* snapshot = nullptr) {
   Metrics m;
   MemoryStore cache(1 << 20);
   m.set_store(&cache);
@@ -217,6 +222,7 @@ std::set<std::string> exported_by_fresh_instance(const SharedStoreStats* redis) 
   WorkerStats worker;
   m.add_worker(&worker);
   if (redis != nullptr) m.set_shared(redis, {"redis", "127.0.0.1:6379"});
+  if (snapshot != nullptr) m.set_snapshot(snapshot);
   std::set<std::string> exported;
   for (const auto& [name, f] : parse_exposition(m.render(kNow))) exported.insert(name);
   return exported;
@@ -236,11 +242,14 @@ TEST(MetricCatalogue, FreshInstanceExportsTheAlwaysRowsOnly) {
   EXPECT_EQ(exported_by_fresh_instance(nullptr), rows_available({Availability::kAlways}));
 }
 
-// With the Redis backend configured, its rows are there from the first
-// scrape too (ocspcache_redis_up 0 before the first connect, not absent).
+// With the Redis backend and the snapshot configured, their rows are there
+// from the first scrape too (ocspcache_redis_up 0 before the first connect,
+// ocspcache_snapshot_last_success_timestamp_seconds 0 before the first
+// write: not absent).
 TEST(MetricCatalogue, WhenConfiguredRowsComeWithTheirFeature) {
   SharedStoreStats redis;
-  EXPECT_EQ(exported_by_fresh_instance(&redis),
+  SnapshotStats snapshot;
+  EXPECT_EQ(exported_by_fresh_instance(&redis, &snapshot),
             rows_available({Availability::kAlways, Availability::kWhenConfigured}));
 }
 
