@@ -252,15 +252,15 @@ void build_front_end(App::Parts& p) {
 }
 
 // cache.snapshot: the cache and the ledger to one file. On the control
-// thread: the walk shares the store's locks with lookups (they go on), the
-// write and its fsync block only the admin listener meanwhile.
+// thread: the walk takes a reference to each entry under the store's
+// shard locks (lookups go on beside it); the bytes are written after,
+// streamed from the entries themselves, so the write costs no second copy
+// of the cache in memory and its fsync blocks only the admin listener.
 void write_snapshot(App::Parts& p, const char* why) {
   const auto started = std::chrono::steady_clock::now();
-  size_t entries = 0;
-  const std::vector<uint8_t> bytes =
-      encode_snapshot(p.store, p.writer.ledger(), p.clock.unix_seconds(), &entries);
+  const SnapshotImage image = take_snapshot(p.store, p.writer.ledger(), p.clock.unix_seconds());
   std::string error;
-  if (!write_snapshot_file(p.config.cache.snapshot, bytes, &error)) {
+  if (!write_snapshot_file(p.config.cache.snapshot, image, &error)) {
     p.snapshot_stats.writes_failed.fetch_add(1, std::memory_order_relaxed);
     log::error("snapshot_write_failed", "path=" + log::quoted(p.config.cache.snapshot) +
                                             " reason=" + log::quoted(error) + " kept=previous when=" + why);
@@ -272,7 +272,8 @@ void write_snapshot(App::Parts& p, const char* why) {
                       std::chrono::steady_clock::now() - started)
                       .count();
   log::info("snapshot_written", "path=" + log::quoted(p.config.cache.snapshot) + " entries=" +
-                                    std::to_string(entries) + " bytes=" + std::to_string(bytes.size()) +
+                                    std::to_string(image.entries.size()) +
+                                    " bytes=" + std::to_string(encoded_size(image)) +
                                     " ms=" + std::to_string(ms) + " when=" + why);
 }
 

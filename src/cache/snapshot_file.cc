@@ -1,12 +1,12 @@
-// write_snapshot_file / read_snapshot_file (snapshot.h): atomic replace.
+// write_snapshot_file / read_snapshot_file (snapshot.h): the file on disk.
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "ocspcache/cache/snapshot.h"
+#include "ocspcache/util/atomic_file.h"
 
 namespace ocspcache {
 namespace {
@@ -20,7 +20,6 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_;
@@ -32,41 +31,10 @@ std::string errno_text(const char* what) {
 
 }  // namespace
 
-bool write_snapshot_file(const std::string& path, std::span<const uint8_t> bytes,
-                         std::string* error) {
-  const std::filesystem::path target(path);
-  const std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  const std::string tmp = path + ".tmp";
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (fd.get() < 0) {
-    *error = errno_text(("open " + tmp).c_str());
-    return false;
-  }
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      *error = errno_text(("write " + tmp).c_str());
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  // The data must be on disk before the rename makes it the snapshot.
-  if (::fsync(fd.get()) != 0 || ::close(fd.release()) != 0) {
-    *error = errno_text(("fsync " + tmp).c_str());
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    *error = errno_text(("rename to " + path).c_str());
-    ::unlink(tmp.c_str());
-    return false;
-  }
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dfd.get() >= 0) ::fsync(dfd.get());  // the rename itself durable
-  return true;
+bool write_snapshot_file(const std::string& path, const SnapshotImage& image, std::string* error) {
+  AtomicFile file(path);
+  encode_snapshot(image, [&](std::span<const uint8_t> piece) { file.append(piece); });
+  return file.commit(error);
 }
 
 bool read_snapshot_file(const std::string& path, size_t max_bytes, std::vector<uint8_t>* out,

@@ -1,4 +1,4 @@
-// encode_snapshot / decode_snapshot (snapshot.h): the bytes of the file.
+// take_snapshot / encode_snapshot / decode_snapshot (snapshot.h): the bytes of the file.
 #include <cstring>
 
 #include "ocspcache/cache/snapshot.h"
@@ -54,36 +54,64 @@ std::array<uint8_t, 32> digest(std::span<const uint8_t> body) {
   return h.finish();
 }
 
+uint64_t body_size(const SnapshotImage& image) {
+  uint64_t n = 4 + 4 + image.ledger.size();
+  for (const EntryPtr& e : image.entries) n += 32 + 4 + e->der().size();
+  return n;
+}
+
 }  // namespace
 
-std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger,
-                                     int64_t now, size_t* entries_written) {
-  // Written in place: the header's length and the entry count are filled
-  // in at the end, so the cache is copied once, into the file's bytes.
-  std::vector<uint8_t> file(kMagic, kMagic + sizeof kMagic);
-  put_u32(file, kVersion);
-  put_u64(file, 0);  // the body's length
-  const size_t body_at = file.size();
-  uint32_t count = 0;
-  put_u32(file, 0);  // the entry count
+SnapshotImage take_snapshot(const Store& store, const RevocationLedger& ledger, int64_t now) {
+  SnapshotImage image;
+  image.entries.reserve(store.stats().entries);
   store.walk([&](const CachedResponse& e) {
-    if (e.next_update() <= now || e.der().size() > kSnapshotMaxDer) return;
-    file.insert(file.end(), e.key().bytes.begin(), e.key().bytes.end());
-    put_u32(file, static_cast<uint32_t>(e.der().size()));
-    file.insert(file.end(), e.der().begin(), e.der().end());
-    ++count;
+    if (e.next_update() > now && e.der().size() <= kSnapshotMaxDer) image.entries.emplace_back(&e);
   });
-  const std::vector<uint8_t> records = ledger.serialize();
-  put_u32(file, static_cast<uint32_t>(records.size()));
-  file.insert(file.end(), records.begin(), records.end());
-  const uint64_t body_len = file.size() - body_at;
-  for (int i = 0; i < 8; ++i)
-    file[body_at - 8 + static_cast<size_t>(i)] = static_cast<uint8_t>(body_len >> (56 - 8 * i));
-  for (int i = 0; i < 4; ++i)
-    file[body_at + static_cast<size_t>(i)] = static_cast<uint8_t>(count >> (24 - 8 * i));
-  const auto d = digest(std::span<const uint8_t>(file).subspan(body_at));
-  file.insert(file.end(), d.begin(), d.end());
-  if (entries_written) *entries_written = count;
+  image.ledger = ledger.serialize();
+  return image;
+}
+
+uint64_t encoded_size(const SnapshotImage& image) {
+  return kHeader + body_size(image) + kDigest;
+}
+
+void encode_snapshot(const SnapshotImage& image, FunctionRef<void(std::span<const uint8_t>)> out) {
+  // Every length is known before the first byte: the header goes first and
+  // nothing is patched afterwards, so the output may be a stream.
+  const uint64_t body_len = body_size(image);
+  std::vector<uint8_t> small(kMagic, kMagic + sizeof kMagic);
+  put_u32(small, kVersion);
+  put_u64(small, body_len);
+  out(small);
+
+  Sha256 hash;
+  auto body = [&](std::span<const uint8_t> piece) {
+    hash.update(piece);
+    out(piece);
+  };
+  small.clear();
+  put_u32(small, static_cast<uint32_t>(image.entries.size()));
+  body(small);
+  for (const EntryPtr& e : image.entries) {
+    small.assign(e->key().bytes.begin(), e->key().bytes.end());
+    put_u32(small, static_cast<uint32_t>(e->der().size()));
+    body(small);
+    body(e->der());
+  }
+  small.clear();
+  put_u32(small, static_cast<uint32_t>(image.ledger.size()));
+  body(small);
+  body(image.ledger);
+  const auto d = hash.finish();
+  out(d);
+}
+
+std::vector<uint8_t> encode_snapshot(const SnapshotImage& image) {
+  std::vector<uint8_t> file;
+  encode_snapshot(image, [&](std::span<const uint8_t> piece) {
+    file.insert(file.end(), piece.begin(), piece.end());
+  });
   return file;
 }
 
@@ -125,8 +153,8 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
     if (!r.bytes(len, &der)) return Err{"entry " + std::to_string(i) + " cut short"};
     SnapshotContents::Entry e;
     std::memcpy(e.key.bytes.data(), key.data(), 32);
-    e.der.assign(der.begin(), der.end());
-    out.entries.push_back(std::move(e));
+    e.der = der;
+    out.entries.push_back(e);
   }
   uint32_t ledger_len = 0;
   std::span<const uint8_t> ledger;
@@ -135,7 +163,7 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
     return Err{std::string("revocation records cut short or malformed")};
   }
   if (r.left() != 0) return Err{std::string("bytes after the revocation records")};
-  out.ledger.assign(ledger.begin(), ledger.end());
+  out.ledger = ledger;
   return out;
 }
 

@@ -26,37 +26,54 @@
 #include <vector>
 
 #include "ocspcache/cache/cache_writer.h"
+#include "ocspcache/cache/cached_response.h"
 #include "ocspcache/cache/revocation_ledger.h"
 #include "ocspcache/cache/snapshot_stats.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/issuer.h"
+#include "ocspcache/util/function_ref.h"
 #include "ocspcache/util/result.h"
 
 namespace ocspcache {
 
+// What one write puts in the file, taken from the store and the ledger at
+// one moment: references to the entries still valid (the store's locks are
+// held only while they are counted in, never while bytes are copied or
+// written) and the ledger's records.
+struct SnapshotImage {
+  std::vector<EntryPtr> entries;
+  std::vector<uint8_t> ledger;  // RevocationLedger::serialize()
+};
+SnapshotImage take_snapshot(const Store& store, const RevocationLedger& ledger, int64_t now);
+
+// The file's bytes, handed to `out` piece by piece (header, each entry's
+// fields, the ledger, the digest): a write to disk needs no copy of the
+// whole in memory.
+void encode_snapshot(const SnapshotImage& image, FunctionRef<void(std::span<const uint8_t>)> out);
+std::vector<uint8_t> encode_snapshot(const SnapshotImage& image);  // in one buffer
+uint64_t encoded_size(const SnapshotImage& image);  // of the file, in bytes
+
+// A file read back. The entries' DER are views into the bytes decoded,
+// which must outlive this.
 struct SnapshotContents {
   struct Entry {
     ocsp::CacheKey key;
-    std::vector<uint8_t> der;
+    std::span<const uint8_t> der;
   };
   std::vector<Entry> entries;
-  std::vector<uint8_t> ledger;  // RevocationLedger::serialize()
+  std::span<const uint8_t> ledger;  // RevocationLedger::serialize()
 };
 
 // Bounds on what a file may claim, checked before anything is allocated.
 inline constexpr size_t kSnapshotMaxDer = 1 << 20;
 
-// Entries still valid at `now` (the store's own view) and the ledger.
-std::vector<uint8_t> encode_snapshot(const Store& store, const RevocationLedger& ledger,
-                                     int64_t now, size_t* entries_written = nullptr);
 // The whole file checked, then parsed; the error names what is wrong.
 Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> file);
 
-// Atomic replace of `path` with `bytes`; false with *error set on failure
-// (the old file is then untouched).
-bool write_snapshot_file(const std::string& path, std::span<const uint8_t> bytes,
-                         std::string* error);
+// Atomic replace of `path` with `image` (util/atomic_file.h); false with
+// *error set on failure (the old file is then untouched).
+bool write_snapshot_file(const std::string& path, const SnapshotImage& image, std::string* error);
 // Whole file, at most `max_bytes`; false with *error (ENOENT says "missing").
 bool read_snapshot_file(const std::string& path, size_t max_bytes, std::vector<uint8_t>* out,
                         std::string* error, bool* missing);

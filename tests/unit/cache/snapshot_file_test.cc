@@ -1,7 +1,8 @@
 // The snapshot file on disk (cache/snapshot.h, src/cache/snapshot_file.cc):
-// a write replaces the file whole or not at all, and a write that fails
-// says why and leaves the previous file as it was; a read tells a missing
-// file (a first start) from an unreadable or oversized one.
+// what write_snapshot_file puts there reads back and decodes; a write that
+// fails leaves the previous file as it was; a read tells a missing file (a
+// first start) from an unreadable or oversized one. The atomic replace
+// itself: tests/unit/util/atomic_file_test.cc.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -11,10 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "ocspcache/cache/memory_store.h"
 #include "ocspcache/cache/snapshot.h"
 
 namespace ocspcache {
 namespace {
+
+constexpr int64_t kNow = 1'800'000'000;
 
 class SnapshotFileTest : public ::testing::Test {
  protected:
@@ -22,6 +26,12 @@ class SnapshotFileTest : public ::testing::Test {
     std::string templ = (std::filesystem::temp_directory_path() / "ocspcache-snapfile-XXXXXX");
     if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
     root = templ;
+    ocsp::CacheKey k;
+    k.bytes.fill(1);
+    CachedResponse::Facts facts;
+    facts.this_update = kNow - 60;
+    facts.next_update = kNow + 3600;
+    store.insert_if_newer(CachedResponse::make(k, std::vector<uint8_t>(700, 0x30), facts));
   }
   ~SnapshotFileTest() override {
     std::error_code ignored;
@@ -31,44 +41,40 @@ class SnapshotFileTest : public ::testing::Test {
     std::ifstream in(p, std::ios::binary);
     return {std::istreambuf_iterator<char>(in), {}};
   }
-  static std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
   std::filesystem::path root;
+  MemoryStore store{1 << 20, 1};
+  RevocationLedger ledger;
 };
 
-TEST_F(SnapshotFileTest, AWriteReplacesTheFileAndLeavesNoTempFile) {
+TEST_F(SnapshotFileTest, WhatIsWrittenReadsBackWhole) {
   const std::string path = (root / "cache.snap").string();
+  const SnapshotImage image = take_snapshot(store, ledger, kNow);
   std::string error;
-  ASSERT_TRUE(write_snapshot_file(path, bytes("first"), &error)) << error;
-  ASSERT_TRUE(write_snapshot_file(path, bytes("second, longer"), &error)) << error;
-  EXPECT_EQ(contents(path), "second, longer");
+  ASSERT_TRUE(write_snapshot_file(path, image, &error)) << error;
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
-  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
-      << "the cache is nobody else's to read";
 
   std::vector<uint8_t> back;
   bool missing = true;
-  ASSERT_TRUE(read_snapshot_file(path, 1024, &back, &error, &missing)) << error;
+  ASSERT_TRUE(read_snapshot_file(path, 1 << 20, &back, &error, &missing)) << error;
   EXPECT_FALSE(missing);
-  EXPECT_EQ(back, bytes("second, longer"));
+  EXPECT_EQ(back, encode_snapshot(image));
+  auto decoded = decode_snapshot(back);
+  ASSERT_TRUE(decoded.ok()) << decoded.error();
+  EXPECT_EQ(decoded->entries.size(), 1u);
 }
 
 TEST_F(SnapshotFileTest, AFailedWriteSaysWhyAndKeepsThePreviousFile) {
   const std::string path = (root / "cache.snap").string();
-  std::string error;
-  ASSERT_TRUE(write_snapshot_file(path, bytes("previous"), &error)) << error;
-  // The temp file cannot be opened for writing (a directory is in the way):
-  // what a full or read-only disk does at one step or another.
+  std::ofstream(path, std::ios::binary) << "previous";
+  // The temp file cannot be made (a directory is in the way): what a full
+  // or read-only disk does at one step or another.
   std::filesystem::create_directory(path + ".tmp");
-  EXPECT_FALSE(write_snapshot_file(path, bytes("next"), &error));
+  std::string error;
+  EXPECT_FALSE(write_snapshot_file(path, take_snapshot(store, ledger, kNow), &error));
   EXPECT_NE(error.find(path + ".tmp"), std::string::npos) << error;
   EXPECT_EQ(contents(path), "previous");
-
-  const std::string nowhere = (root / "no-such-dir" / "cache.snap").string();
-  error.clear();
-  EXPECT_FALSE(write_snapshot_file(nowhere, bytes("next"), &error));
-  EXPECT_NE(error.find("No such file or directory"), std::string::npos) << error;
+  EXPECT_TRUE(std::filesystem::is_directory(path + ".tmp")) << "not ours to remove";
 }
 
 TEST_F(SnapshotFileTest, AReadTellsMissingFromUnreadableAndOversized) {

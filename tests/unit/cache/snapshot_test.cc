@@ -43,29 +43,53 @@ struct Fixture {
   }
 };
 
+std::vector<uint8_t> bytes_of(std::span<const uint8_t> s) {
+  return {s.begin(), s.end()};
+}
+
+std::vector<uint8_t> encoded(const Fixture& f) {
+  return encode_snapshot(take_snapshot(f.store, f.ledger, kNow));
+}
+
 TEST(Snapshot, WhatIsWrittenReadsBackAndExpiredEntriesAreLeftOut) {
   Fixture f;
-  size_t written = 0;
-  const auto file = encode_snapshot(f.store, f.ledger, kNow, &written);
-  EXPECT_EQ(written, 2u);
+  const SnapshotImage image = take_snapshot(f.store, f.ledger, kNow);
+  EXPECT_EQ(image.entries.size(), 2u);
+  const auto file = encode_snapshot(image);
+  EXPECT_EQ(file.size(), encoded_size(image));
   auto back = decode_snapshot(file);
   ASSERT_TRUE(back.ok()) << back.error();
   ASSERT_EQ(back->entries.size(), 2u);
   for (const auto& e : back->entries) {
     const EntryPtr original = f.store.peek(e.key, kNow);
     ASSERT_TRUE(original);
-    EXPECT_EQ(e.der, std::vector<uint8_t>(original->der().begin(), original->der().end()));
+    EXPECT_EQ(bytes_of(e.der), bytes_of(original->der()));
   }
-  EXPECT_EQ(back->ledger, f.ledger.serialize());
+  EXPECT_EQ(bytes_of(back->ledger), f.ledger.serialize());
   RevocationLedger restored;
   ASSERT_TRUE(restored.load(back->ledger));
   EXPECT_EQ(*restored.find(key(9)), (RevocationRecord{key(9), kNow - 30, kNow - 86'400}));
 }
 
+// The image holds the entries themselves: what is evicted (or replaced)
+// while the file is being written is still written whole.
+TEST(Snapshot, TheImageKeepsItsEntriesWhileTheStoreMovesOn) {
+  Fixture f;
+  const SnapshotImage image = take_snapshot(f.store, f.ledger, kNow);
+  const auto before = encode_snapshot(image);
+  f.store.erase(key(1));
+  f.store.erase(key(2));
+  EXPECT_EQ(encode_snapshot(image), before);
+  auto back = decode_snapshot(before);
+  ASSERT_TRUE(back.ok()) << back.error();
+  EXPECT_EQ(back->entries.size(), 2u);
+}
+
 TEST(Snapshot, AnEmptyCacheMakesAValidFile) {
   MemoryStore store(1 << 20, 1);
   RevocationLedger ledger;
-  auto back = decode_snapshot(encode_snapshot(store, ledger, kNow));
+  const auto file = encode_snapshot(take_snapshot(store, ledger, kNow));
+  auto back = decode_snapshot(file);
   ASSERT_TRUE(back.ok()) << back.error();
   EXPECT_TRUE(back->entries.empty());
   EXPECT_TRUE(back->ledger.empty());
@@ -73,7 +97,7 @@ TEST(Snapshot, AnEmptyCacheMakesAValidFile) {
 
 TEST(Snapshot, ACutFileIsRefusedAtEveryLength) {
   Fixture f;
-  const auto file = encode_snapshot(f.store, f.ledger, kNow);
+  const auto file = encoded(f);
   for (size_t len = 0; len < file.size(); ++len) {
     auto r = decode_snapshot(std::span<const uint8_t>(file.data(), len));
     EXPECT_FALSE(r.ok()) << "cut to " << len << " of " << file.size() << " bytes";
@@ -85,7 +109,7 @@ TEST(Snapshot, ACutFileIsRefusedAtEveryLength) {
 
 TEST(Snapshot, AnyChangedByteIsRefused) {
   Fixture f;
-  const auto file = encode_snapshot(f.store, f.ledger, kNow);
+  const auto file = encoded(f);
   for (size_t i = 0; i < file.size(); ++i) {
     std::vector<uint8_t> bad = file;
     bad[i] ^= 0x01;
@@ -93,20 +117,39 @@ TEST(Snapshot, AnyChangedByteIsRefused) {
   }
 }
 
+// A version 1 file around `body`, built by hand from the format in snapshot.h.
+std::vector<uint8_t> file_with_body(const std::vector<uint8_t>& body) {
+  std::vector<uint8_t> file = {'O', 'C', 'S', 'P', 'S', 'N', 'A', 'P', 0, 0, 0, 1};
+  for (int s = 56; s >= 0; s -= 8) file.push_back(static_cast<uint8_t>(body.size() >> s));
+  file.insert(file.end(), body.begin(), body.end());
+  Sha256 h;
+  h.update(body);
+  const auto d = h.finish();
+  file.insert(file.end(), d.begin(), d.end());
+  return file;
+}
+
+// Files written by one build are read by the next: the bytes are those of
+// the format as documented, not merely whatever decode_snapshot accepts.
+TEST(Snapshot, TheBytesAreTheDocumentedFormat) {
+  MemoryStore store(1 << 20, 1);
+  store.insert_if_newer(entry(5, kNow + 60, 3));
+  RevocationLedger ledger;
+  ledger.restore({key(9), 0x0102, -1});
+  std::vector<uint8_t> body = {0, 0, 0, 1};  // one entry
+  body.insert(body.end(), 32, 5);            // its key
+  body.insert(body.end(), {0, 0, 0, 3, 5, 5, 5});  // DER length, DER
+  body.insert(body.end(), {0, 0, 0, 48});          // ledger length: one record
+  body.insert(body.end(), 32, 9);
+  body.insert(body.end(), {0, 0, 0, 0, 0, 0, 1, 2});                          // thisUpdate
+  body.insert(body.end(), {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff});  // revocationTime
+  EXPECT_EQ(encode_snapshot(take_snapshot(store, ledger, kNow)), file_with_body(body));
+}
+
 // A body whose checksum is right but whose lengths lie (a bug, or a file
 // made to look valid): refused with the reason, nothing allocated from the
 // claimed sizes.
 TEST(Snapshot, LyingLengthsAreRefusedEvenWithAGoodChecksum) {
-  auto file_with_body = [](const std::vector<uint8_t>& body) {
-    std::vector<uint8_t> file = {'O', 'C', 'S', 'P', 'S', 'N', 'A', 'P', 0, 0, 0, 1};
-    for (int s = 56; s >= 0; s -= 8) file.push_back(static_cast<uint8_t>(body.size() >> s));
-    file.insert(file.end(), body.begin(), body.end());
-    Sha256 h;
-    h.update(body);
-    const auto d = h.finish();
-    file.insert(file.end(), d.begin(), d.end());
-    return file;
-  };
   // Four billion entries claimed in eight bytes.
   auto r = decode_snapshot(file_with_body({0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}));
   ASSERT_FALSE(r.ok());
