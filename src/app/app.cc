@@ -285,8 +285,10 @@ void load_snapshot(App::Parts& p) {
   std::vector<uint8_t> bytes;
   std::string error;
   bool missing = false;
-  // A snapshot larger than the cache could hold, plus its ledger, is not ours.
-  const size_t limit = p.config.cache.max_bytes * 2 + (64u << 20);
+  // A snapshot larger than this cache and ledger could have written is not
+  // ours. Twice each: the previous run may have been configured larger.
+  const size_t limit = 2 * p.config.cache.max_bytes +
+                       2 * p.config.cache.max_revocations * RevocationLedger::kRecordBytes + (64u << 20);
   if (!read_snapshot_file(path, limit, &bytes, &error, &missing)) {
     if (missing) {
       log::info("snapshot_none", "path=" + log::quoted(path) + " start=cold");
