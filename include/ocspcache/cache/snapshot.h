@@ -61,8 +61,8 @@ struct SnapshotContents {
     ocsp::CacheKey key;
     std::span<const uint8_t> der;
   };
-  std::vector<Entry> entries;
-  std::span<const uint8_t> ledger;  // RevocationLedger::serialize()
+  std::vector<Entry> entries = {};
+  std::span<const uint8_t> ledger = {};  // RevocationLedger::serialize()
 };
 
 // Bounds on what a file may claim, checked before anything is allocated.
