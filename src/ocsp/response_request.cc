@@ -2,15 +2,32 @@
 
 #include <openssl/ocsp.h>
 
+#include "basic_parts.h"
+#include "openssl_helpers.h"
 #include "ocspcache/util/ssl_handles.h"
 
 namespace ocspcache::ocsp {
+namespace {
 
-std::vector<uint8_t> request_for_response(std::span<const uint8_t> der) {
+// The BasicOCSPResponse, decoded without its certificates when the DER
+// allows (the restore of a large snapshot pays for this per entry: with
+// the certificates, OpenSSL 3's key decoders cost more than the signature
+// check that follows), else by OpenSSL whole.
+OcspBasicRespPtr basic_of(std::span<const uint8_t> der) {
+  if (const auto parts = detail::locate_basic(der)) {
+    if (OcspBasicRespPtr bs = detail::decode_without_certs(*parts)) return bs;
+  }
   const unsigned char* p = der.data();
   OcspResponsePtr resp(d2i_OCSP_RESPONSE(nullptr, &p, static_cast<long>(der.size())));
-  if (!resp || OCSP_response_status(resp.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) return {};
-  OcspBasicRespPtr bs(OCSP_response_get1_basic(resp.get()));
+  if (!resp || OCSP_response_status(resp.get()) != OCSP_RESPONSE_STATUS_SUCCESSFUL) return nullptr;
+  return OcspBasicRespPtr(OCSP_response_get1_basic(resp.get()));
+}
+
+}  // namespace
+
+std::vector<uint8_t> request_for_response(std::span<const uint8_t> der) {
+  detail::ErrorQueueGuard clear_errors;
+  OcspBasicRespPtr bs = basic_of(der);
   if (!bs) return {};
   OcspRequestPtr req(OCSP_REQUEST_new());
   if (!req) return {};

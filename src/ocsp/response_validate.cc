@@ -15,6 +15,7 @@
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/issuer.h"
 #include "ocspcache/ocsp/response.h"
+#include "basic_parts.h"
 #include "der_reader.h"
 #include "ocspcache/util/sha256.h"
 #include "ocspcache/util/ssl_handles.h"
@@ -23,7 +24,11 @@
 namespace ocspcache::ocsp {
 namespace {
 
+using detail::BasicParts;
 using detail::cert_status;
+using detail::decode_without_certs;
+using detail::locate_basic;
+using detail::whole;
 using detail::ErrorQueueGuard;
 using detail::to_unix;
 
@@ -192,80 +197,8 @@ std::optional<Failure> read_singles(OCSP_BASICRESP* bs, const DecodedRequest& re
 // bytes the responder signed. Anything unusual (BER, an algorithm without
 // a plain digest such as RSA-PSS, an unsuccessful status) takes the
 // complete OpenSSL path below instead, so nothing is accepted here that it
-// would refuse.
-
-struct BasicParts {
-  std::span<const uint8_t> tbs;        // tbsResponseData, whole TLV: what was signed
-  std::span<const uint8_t> alg;        // signatureAlgorithm, whole TLV
-  std::span<const uint8_t> sig_tlv;    // signature BIT STRING, whole TLV
-  std::span<const uint8_t> signature;  // its bits (no unused-bits octet)
-  std::span<const uint8_t> certs;      // contents of [0] SEQUENCE OF Certificate; may be empty
-};
-
-std::span<const uint8_t> whole(const der::Tlv& t) {
-  return {t.content.data() - t.header_len, t.header_len + t.content.size()};
-}
-
-// id-pkix-ocsp-basic, 1.3.6.1.5.5.7.48.1.1
-constexpr uint8_t kBasicOid[] = {0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01};
-
-std::optional<BasicParts> locate_basic(std::span<const uint8_t> der) {
-  der::Tlv top, status, explicit0, bytes, type, octets, basic;
-  if (der::parse_tlv(der, top) != der.size() || top.tag != der::kSequence) return std::nullopt;
-  der::Reader r(top.content);
-  if (!r.next_if(der::kEnumerated, status) || status.content.size() != 1 ||
-      status.content[0] != OCSP_RESPONSE_STATUS_SUCCESSFUL ||
-      !r.next_if(der::kContext0, explicit0) || !r.empty())
-    return std::nullopt;
-  der::Reader e(explicit0.content);
-  if (!e.next_if(der::kSequence, bytes) || !e.empty()) return std::nullopt;
-  der::Reader b(bytes.content);
-  if (!b.next_if(der::kOid, type) || !b.next_if(der::kOctetString, octets) || !b.empty() ||
-      !std::equal(type.content.begin(), type.content.end(), std::begin(kBasicOid),
-                  std::end(kBasicOid)))
-    return std::nullopt;
-  if (der::parse_tlv(octets.content, basic) != octets.content.size() || basic.tag != der::kSequence)
-    return std::nullopt;
-  der::Reader f(basic.content);
-  der::Tlv tbs, alg, sig, certs0, certs;
-  if (!f.next_if(der::kSequence, tbs) || !f.next_if(der::kSequence, alg) ||
-      !f.next_if(der::kBitString, sig) || sig.content.empty() || sig.content[0] != 0)
-    return std::nullopt;
-  BasicParts p{whole(tbs), whole(alg), whole(sig), sig.content.subspan(1), {}};
-  if (f.next_if(der::kContext0, certs0)) {
-    der::Reader c(certs0.content);
-    if (!c.next_if(der::kSequence, certs) || !c.empty()) return std::nullopt;
-    p.certs = certs.content;
-  }
-  if (!f.empty()) return std::nullopt;
-  return p;
-}
-
-void append_header(std::vector<uint8_t>& out, uint8_t tag, size_t len) {
-  out.push_back(tag);
-  if (len < 0x80) {
-    out.push_back(static_cast<uint8_t>(len));
-    return;
-  }
-  uint8_t octets[4];
-  size_t n = 0;
-  for (size_t v = len; v != 0; v >>= 8) octets[n++] = static_cast<uint8_t>(v & 0xFF);
-  out.push_back(static_cast<uint8_t>(0x80 | n));
-  while (n > 0) out.push_back(octets[--n]);
-}
-
-// The BasicOCSPResponse without its certificates, decoded by OpenSSL.
-OcspBasicRespPtr decode_without_certs(const BasicParts& p) {
-  std::vector<uint8_t> buf;
-  const size_t len = p.tbs.size() + p.alg.size() + p.sig_tlv.size();
-  buf.reserve(len + 6);
-  append_header(buf, der::kSequence, len);
-  for (auto part : {p.tbs, p.alg, p.sig_tlv}) buf.insert(buf.end(), part.begin(), part.end());
-  const unsigned char* q = buf.data();
-  OcspBasicRespPtr bs(d2i_OCSP_BASICRESP(nullptr, &q, static_cast<long>(buf.size())));
-  if (bs && q != buf.data() + buf.size()) bs.reset();
-  return bs;
-}
+// would refuse. The locating and the certificate-less decode are in
+// basic_parts.h (the snapshot's restore uses them too).
 
 // The signature over the signed bytes with `key`; nullopt when the
 // algorithm is not a plain digest-and-sign one (the caller then asks OpenSSL).
