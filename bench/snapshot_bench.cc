@@ -101,7 +101,8 @@ void BM_SnapshotWrite(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   // What a write costs in memory beside the cache: the point of streaming.
   state.counters["peak_rss_growth"] = static_cast<double>(peak_growth);
-  state.counters["file_bytes"] = static_cast<double>(bytes / std::max<uint64_t>(state.iterations(), 1));
+  state.counters["file_bytes"] =
+      static_cast<double>(bytes / std::max<uint64_t>(state.iterations(), 1));
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
 }

@@ -263,7 +263,8 @@ void write_snapshot(App::Parts& p, const char* why) {
   if (!write_snapshot_file(p.config.cache.snapshot, image, &error)) {
     p.snapshot_stats.writes_failed.fetch_add(1, std::memory_order_relaxed);
     log::error("snapshot_write_failed", "path=" + log::quoted(p.config.cache.snapshot) +
-                                            " reason=" + log::quoted(error) + " kept=previous when=" + why);
+                                            " reason=" + log::quoted(error) +
+                                            " kept=previous when=" + why);
     return;
   }
   p.snapshot_stats.writes_ok.fetch_add(1, std::memory_order_relaxed);
@@ -271,8 +272,8 @@ void write_snapshot(App::Parts& p, const char* why) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
                       .count();
-  log::info("snapshot_written", "path=" + log::quoted(p.config.cache.snapshot) + " entries=" +
-                                    std::to_string(image.entries.size()) +
+  log::info("snapshot_written", "path=" + log::quoted(p.config.cache.snapshot) +
+                                    " entries=" + std::to_string(image.entries.size()) +
                                     " bytes=" + std::to_string(encoded_size(image)) +
                                     " ms=" + std::to_string(ms) + " when=" + why);
 }
@@ -288,7 +289,8 @@ void load_snapshot(App::Parts& p) {
   // A snapshot larger than this cache and ledger could have written is not
   // ours. Twice each: the previous run may have been configured larger.
   const size_t limit = 2 * p.config.cache.max_bytes +
-                       2 * p.config.cache.max_revocations * RevocationLedger::kRecordBytes + (64u << 20);
+                       2 * p.config.cache.max_revocations * RevocationLedger::kRecordBytes +
+                       (64u << 20);
   if (!read_snapshot_file(path, limit, &bytes, &error, &missing)) {
     if (missing) {
       log::info("snapshot_none", "path=" + log::quoted(path) + " start=cold");

@@ -187,7 +187,8 @@ void check_snapshot(const LoadContext& ctx, const toml::table& root, const Confi
   const toml::source_region where = node ? node->source() : toml::source_region{};
   if (config.cache.backend != "memory") {
     fail(ctx, where, "cache.snapshot",
-         "is for the memory backend; with backend = \"redis\" the fleet's Redis keeps the cache warm");
+         "is for the memory backend; with backend = \"redis\" the fleet's Redis keeps the cache "
+         "warm");
   }
   const std::filesystem::path file(path);
   const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : ".";

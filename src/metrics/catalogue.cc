@@ -217,7 +217,8 @@ constexpr MetricSpec kMetrics[] = {
             "`snapshot_write_failed`; the previous file is kept)"},
     {.name = "ocspcache_snapshot_last_success_timestamp_seconds",
      .type = T::kGauge,
-     .help = "When this process last wrote the snapshot file, unix seconds; 0 before its first write.",
+     .help =
+         "When this process last wrote the snapshot file, unix seconds; 0 before its first write.",
      .availability = A::kWhenConfigured,
      .doc = "with `cache.snapshot`: when this process last wrote the snapshot, unix seconds; 0 "
             "until its first write, one `cache.snapshot_interval` after start"},

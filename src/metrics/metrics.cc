@@ -234,14 +234,18 @@ void append_ledger_families(std::vector<prometheus::MetricFamily>& out, const Re
 
 void append_snapshot_families(std::vector<prometheus::MetricFamily>& out, const SnapshotStats& s) {
   auto writes = family("ocspcache_snapshot_writes_total");
-  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_ok))), "result", "written"));
-  writes.metric.push_back(labelled(counter_value(static_cast<double>(load(s.writes_failed))), "result", "failed"));
+  writes.metric.push_back(
+      labelled(counter_value(static_cast<double>(load(s.writes_ok))), "result", "written"));
+  writes.metric.push_back(
+      labelled(counter_value(static_cast<double>(load(s.writes_failed))), "result", "failed"));
   out.push_back(std::move(writes));
   single(out, "ocspcache_snapshot_last_success_timestamp_seconds",
          gauge_value(static_cast<double>(s.last_success_unix.load(std::memory_order_relaxed))));
   auto restored = family("ocspcache_snapshot_restored_entries");
-  const std::pair<const char*, uint64_t> results[] = {
-      {"loaded", load(s.loaded)}, {"expired", load(s.expired)}, {"invalid", load(s.invalid)}, {"refused", load(s.refused)}};
+  const std::pair<const char*, uint64_t> results[] = {{"loaded", load(s.loaded)},
+                                                      {"expired", load(s.expired)},
+                                                      {"invalid", load(s.invalid)},
+                                                      {"refused", load(s.refused)}};
   for (const auto& [name, n] : results) {
     restored.metric.push_back(labelled(gauge_value(static_cast<double>(n)), "result", name));
   }

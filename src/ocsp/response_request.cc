@@ -3,8 +3,8 @@
 #include <openssl/ocsp.h>
 
 #include "basic_parts.h"
-#include "openssl_helpers.h"
 #include "ocspcache/util/ssl_handles.h"
+#include "openssl_helpers.h"
 
 namespace ocspcache::ocsp {
 namespace {

@@ -12,11 +12,11 @@
 #include <optional>
 #include <vector>
 
+#include "basic_parts.h"
+#include "der_reader.h"
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/issuer.h"
 #include "ocspcache/ocsp/response.h"
-#include "basic_parts.h"
-#include "der_reader.h"
 #include "ocspcache/util/sha256.h"
 #include "ocspcache/util/ssl_handles.h"
 #include "openssl_helpers.h"
@@ -27,10 +27,10 @@ namespace {
 using detail::BasicParts;
 using detail::cert_status;
 using detail::decode_without_certs;
-using detail::locate_basic;
-using detail::whole;
 using detail::ErrorQueueGuard;
+using detail::locate_basic;
 using detail::to_unix;
+using detail::whole;
 
 using Failure = Err<ResponseFailure>;
 

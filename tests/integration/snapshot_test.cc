@@ -8,12 +8,12 @@
 // only at shutdown.
 #include <chrono>
 #include <filesystem>
-#include <thread>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "harness/fault_server.h"
 #include "harness/openssl_responder.h"
@@ -195,8 +195,7 @@ TEST_F(SnapshotTest, AnAnswerPastItsNextUpdateIsNotLoaded) {
   upstream.reply(forge_response({.leaf = pki.good()}));
   daemon = std::make_unique<Daemon>(options(upstream.url()));
   ASSERT_TRUE(daemon->wait_for_log("event=snapshot_loaded")) << daemon->log();
-  EXPECT_NE(daemon->log().find("loaded=0 expired=1 invalid=0"), std::string::npos)
-      << daemon->log();
+  EXPECT_NE(daemon->log().find("loaded=0 expired=1 invalid=0"), std::string::npos) << daemon->log();
   EXPECT_EQ(restored("expired"), 1);
   const size_t before = upstream.request_count();
   EXPECT_EQ(parse(post_for(pki.good()), pki.good()).cert_status, kGood);
@@ -210,7 +209,8 @@ TEST_F(SnapshotTest, AFailedWriteKeepsThePreviousFile) {
   OpensslResponder responder;
   fill(responder);
   const std::string previous = read_snapshot();
-  std::filesystem::create_directory(snapshot.string() + ".tmp");  // open(O_WRONLY) fails, even as root
+  std::filesystem::create_directory(snapshot.string() +
+                                    ".tmp");  // open(O_WRONLY) fails, even as root
   daemon = std::make_unique<Daemon>(options(responder.url(), "1s"));
   ASSERT_TRUE(daemon->wait_for_log("event=snapshot_write_failed")) << daemon->log();
   EXPECT_NE(daemon->log().find("kept=previous"), std::string::npos) << daemon->log();
@@ -236,8 +236,8 @@ TEST_F(SnapshotTest, TheSnapshotIsRewrittenEveryInterval) {
   EXPECT_NE(daemon->log().find("when=interval"), std::string::npos);
   EXPECT_FALSE(std::filesystem::exists(snapshot.string() + ".tmp"));
   EXPECT_GE(metric("ocspcache_snapshot_writes_total", {{"result", "written"}}), 1);
-  const double unix_now = std::chrono::duration<double>(
-      std::chrono::system_clock::now().time_since_epoch()).count();
+  const double unix_now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_NEAR(metric("ocspcache_snapshot_last_success_timestamp_seconds"), unix_now, 10);
   // And the file is a valid snapshot while the daemon runs: a second
   // instance with the responder stopped serves from it.

@@ -52,7 +52,7 @@ SnapshotImage take_snapshot(const Store& store, const RevocationLedger& ledger, 
 // whole in memory.
 void encode_snapshot(const SnapshotImage& image, FunctionRef<void(std::span<const uint8_t>)> out);
 std::vector<uint8_t> encode_snapshot(const SnapshotImage& image);  // in one buffer
-uint64_t encoded_size(const SnapshotImage& image);  // of the file, in bytes
+uint64_t encoded_size(const SnapshotImage& image);                 // of the file, in bytes
 
 // A file read back. The entries' DER are views into the bytes decoded,
 // which must outlive this.

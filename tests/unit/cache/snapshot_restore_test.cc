@@ -35,7 +35,8 @@ ocsp::CacheKey cert_id_of(X509* leaf) {
 }
 
 std::vector<uint8_t> answer(X509* leaf, testpki::SingleSpec spec = {nullptr, nullptr},
-                            X509* signer = pki().signer.get(), EVP_PKEY* key = pki().signer_key.get()) {
+                            X509* signer = pki().signer.get(),
+                            EVP_PKEY* key = pki().signer_key.get()) {
   spec.leaf = leaf;
   spec.issuer = pki().ca.get();
   return testpki::make_response({spec}, {signer, key, {}, 0});
@@ -85,8 +86,7 @@ TEST(SnapshotRestore, WhatCannotBeServedIsLeftOutAndCounted) {
     bool expired;
     const char* reason;
   } cases[] = {
-      {"another certificate's key", key_of(pki().leaf2.get()), &good, false,
-       "do not make the key"},
+      {"another certificate's key", key_of(pki().leaf2.get()), &good, false, "do not make the key"},
       {"not a response", key_of(pki().leaf.get()), &garbage, false, "not a successful"},
       {"past nextUpdate", key_of(pki().leaf.get()), &expired, true, ""},
       {"signed by a stranger", key_of(pki().leaf.get()), &stranger, false, ""},
@@ -121,12 +121,13 @@ TEST(SnapshotRestore, TheLedgerComesFirstAndRefusesOlderAnswers) {
   RevocationLedger recorded;
   recorded.restore({cert_id_of(pki().leaf2.get()), now - 60, now - 86'400});
   const std::vector<uint8_t> ledger = recorded.serialize();
-  const auto stale = answer(pki().leaf2.get(), {.leaf = nullptr, .issuer = nullptr, .this_update = now - 7200});
+  const auto stale =
+      answer(pki().leaf2.get(), {.leaf = nullptr, .issuer = nullptr, .this_update = now - 7200});
   const auto fresh_good = answer(pki().leaf.get());
   Restore r;
-  const RestoreReport report = r.run({.entries = {{key_of(pki().leaf2.get()), stale},
-                                                  {key_of(pki().leaf.get()), fresh_good}},
-                                      .ledger = ledger});
+  const RestoreReport report = r.run(
+      {.entries = {{key_of(pki().leaf2.get()), stale}, {key_of(pki().leaf.get()), fresh_good}},
+       .ledger = ledger});
   EXPECT_EQ(report.revocations, 1u);
   EXPECT_EQ(report.refused, 1u);
   EXPECT_EQ(report.loaded, 1u);

@@ -136,8 +136,8 @@ TEST(Snapshot, TheBytesAreTheDocumentedFormat) {
   store.insert_if_newer(entry(5, kNow + 60, 3));
   RevocationLedger ledger;
   ledger.restore({key(9), 0x0102, -1});
-  std::vector<uint8_t> body = {0, 0, 0, 1};  // one entry
-  body.insert(body.end(), 32, 5);            // its key
+  std::vector<uint8_t> body = {0, 0, 0, 1};        // one entry
+  body.insert(body.end(), 32, 5);                  // its key
   body.insert(body.end(), {0, 0, 0, 3, 5, 5, 5});  // DER length, DER
   body.insert(body.end(), {0, 0, 0, 48});          // ledger length: one record
   body.insert(body.end(), 32, 9);

@@ -285,8 +285,8 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
               HasSubstr("cache.snapshot_interval"));
   // The snapshot's directory is checked at load, not at the first write.
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"no-such-dir/cache.snap\"\n"),
-              HasSubstr("key 'cache.snapshot': directory \"" + (dir.root() / "no-such-dir").string() +
-                        "\" does not exist"));
+              HasSubstr("key 'cache.snapshot': directory \"" +
+                        (dir.root() / "no-such-dir").string() + "\" does not exist"));
   std::filesystem::create_directories(dir.root() / "state");
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"state\"\n"),
               HasSubstr("is a directory, not a file"));
