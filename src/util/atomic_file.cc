@@ -15,6 +15,15 @@ namespace {
 // enough to be nothing beside the cache it writes.
 constexpr size_t kBufferBytes = 256 * 1024;
 
+// A fresh file, never one that was there: a leftover of a crash is removed
+// first, and a symlink planted at <path>.tmp is removed rather than
+// followed (O_EXCL also refuses one planted after the unlink), so the
+// write cannot be turned onto another file.
+int open_fresh(const std::string& tmp) {
+  ::unlink(tmp.c_str());  // fails harmlessly when absent, or for a directory
+  return ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
 }  // namespace
 
 int AtomicFile::Fd::close() {
@@ -26,9 +35,7 @@ int AtomicFile::Fd::close() {
 }
 
 AtomicFile::AtomicFile(std::string path)
-    : path_(std::move(path)),
-      tmp_(path_ + ".tmp"),
-      fd_(::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) {
+    : path_(std::move(path)), tmp_(path_ + ".tmp"), fd_(open_fresh(tmp_)) {
   if (fd_.get() < 0) {
     fail("open " + tmp_);
     return;
@@ -39,7 +46,7 @@ AtomicFile::AtomicFile(std::string path)
 
 AtomicFile::~AtomicFile() {
   // Only a temp file this object created: what a failed open found at
-  // <path>.tmp (a directory, another writer's file) is not ours.
+  // <path>.tmp (a directory) is not ours.
   if (created_ && !committed_) ::unlink(tmp_.c_str());
 }
 

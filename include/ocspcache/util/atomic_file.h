@@ -21,7 +21,9 @@ namespace ocspcache {
 
 class AtomicFile {
  public:
-  // Creates <path>.tmp (mode 0600: what goes in may be nobody else's).
+  // Creates <path>.tmp afresh (mode 0600: what goes in may be nobody
+  // else's), removing a leftover or a symlink there rather than writing
+  // through it.
   explicit AtomicFile(std::string path);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;

@@ -1,6 +1,6 @@
 // AtomicFile (util/atomic_file.h): the file is replaced whole on commit, or
-// not at all; a failure at any step says which step and which path, and
-// leaves no temp file of ours behind.
+// not at all; the temp file is always a fresh one; a failure at any step
+// says which step and which path, and leaves no temp file of ours behind.
 #include "ocspcache/util/atomic_file.h"
 
 #include <gtest/gtest.h>
@@ -68,6 +68,33 @@ TEST_F(AtomicFileTest, WithoutCommitNothingChangesAndTheTempFileGoes) {
   }
   EXPECT_EQ(contents(path), "kept");
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+// A leftover temp file (a crash mid-write) is replaced; a symlink planted
+// at the temp path is removed, not written through.
+TEST_F(AtomicFileTest, TheTempFileIsAlwaysFresh) {
+  const std::string path = (root / "f").string();
+  const std::filesystem::path victim = root / "victim";
+  std::ofstream(victim, std::ios::binary) << "not to be touched";
+  std::filesystem::create_symlink(victim, path + ".tmp");
+  {
+    AtomicFile file(path);
+    file.append(bytes("new"));
+    std::string error;
+    ASSERT_TRUE(file.commit(&error)) << error;
+  }
+  EXPECT_EQ(contents(path), "new");
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+  EXPECT_EQ(contents(victim), "not to be touched");
+
+  std::ofstream(path + ".tmp", std::ios::binary) << "leftover of a crash, longer than the new";
+  {
+    AtomicFile file(path);
+    file.append(bytes("newer"));
+    std::string error;
+    ASSERT_TRUE(file.commit(&error)) << error;
+  }
+  EXPECT_EQ(contents(path), "newer");
 }
 
 TEST_F(AtomicFileTest, EachFailingStepIsNamed) {
