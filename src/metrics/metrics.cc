@@ -233,23 +233,17 @@ void append_ledger_families(std::vector<prometheus::MetricFamily>& out, const Re
 }
 
 void append_snapshot_families(std::vector<prometheus::MetricFamily>& out, const SnapshotStats& s) {
-  auto writes = family("ocspcache_snapshot_writes_total");
-  writes.metric.push_back(
-      labelled(counter_value(static_cast<double>(load(s.writes_ok))), "result", "written"));
-  writes.metric.push_back(
-      labelled(counter_value(static_cast<double>(load(s.writes_failed))), "result", "failed"));
-  out.push_back(std::move(writes));
+  const auto d = [](uint64_t n) { return static_cast<double>(n); };
+  by_label(out, "ocspcache_snapshot_writes_total", "result",
+           {{"written", d(load(s.writes_ok))}, {"failed", d(load(s.writes_failed))}});
   single(out, "ocspcache_snapshot_last_success_timestamp_seconds",
          gauge_value(static_cast<double>(s.last_success_unix.load(std::memory_order_relaxed))));
-  auto restored = family("ocspcache_snapshot_restored_entries");
-  const std::pair<const char*, uint64_t> results[] = {{"loaded", load(s.loaded)},
-                                                      {"expired", load(s.expired)},
-                                                      {"invalid", load(s.invalid)},
-                                                      {"refused", load(s.refused)}};
-  for (const auto& [name, n] : results) {
-    restored.metric.push_back(labelled(gauge_value(static_cast<double>(n)), "result", name));
-  }
-  out.push_back(std::move(restored));
+  by_label(out, "ocspcache_snapshot_restored_entries", "result",
+           {{"loaded", d(load(s.loaded))},
+            {"expired", d(load(s.expired))},
+            {"invalid", d(load(s.invalid))},
+            {"refused", d(load(s.refused))}},
+           /*counter=*/false);
 }
 
 }  // namespace
