@@ -49,7 +49,10 @@ void append_cert(std::string& out, const CertTracker::Row& r) {
   out.append(",");
   key(out, "revokedAt");
   json::append_time(
-      out, r.has_answer && r.answer_status == ocsp::CertStatus::kRevoked ? r.revoked_at : 0);
+      out, r.has_answer && r.revoked() ? r.revoked_at : 0);
+  out.append(",");
+  key(out, "nonIssued");
+  out.append(r.non_issued ? "true" : "false");
   out.append(",");
   key(out, "lastAsked");
   json::append_time(out, r.last_asked);
@@ -127,6 +130,7 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
   const auto responders = metrics.responders();
   const auto options = metrics.certs().options();
   const uint64_t dropped = metrics.certs().dropped();
+  const uint64_t refused = metrics.certs().refused();
 
   std::string out;
   out.reserve(256 + certs.size() * 400 + responders.size() * 300);
@@ -205,6 +209,9 @@ std::string render_status_json(Metrics& metrics, int64_t now) {
   out.append(",");
   key(out, "dropped");
   out.append(std::to_string(dropped));
+  out.append(",");
+  key(out, "refused");
+  out.append(std::to_string(refused));
   out.append("},");
   key(out, "certificates");
   out.append("[");

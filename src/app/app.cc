@@ -46,6 +46,13 @@ CertTracker::Options tracker_options(const Config& c) {
   return {.idle_seconds = c.metrics.track_idle.count() / 1000, .max_series = c.metrics.max_series};
 }
 
+// metrics.track_clients: [] means loopback and the private ranges.
+std::shared_ptr<const IpNetworkList> tracked_clients(const Config& c) {
+  return std::make_shared<const IpNetworkList>(c.metrics.track_clients.empty()
+                                                   ? IpNetworkList::loopback_and_private()
+                                                   : IpNetworkList::parse(c.metrics.track_clients));
+}
+
 void apply_log_config(const Config& c) {
   log::Level level = log::Level::kInfo;
   if (log::parse_level(c.log.level, &level)) log::set_level(level);
@@ -105,6 +112,10 @@ struct App::Parts {
   ResponderSet responders;
   Flights flights;
   NegativeCache negative{config.upstream.negative_ttl};
+  std::unique_ptr<ClientLimiter> client_limits =
+      config.server.max_connections_per_client == 0
+          ? nullptr
+          : std::make_unique<ClientLimiter>(config.server.max_connections_per_client);
   SharedStoreStats shared_stats;  // cache.backend = "redis": the tier's counters
   SnapshotStats snapshot_stats;   // cache.snapshot: its writes and the restore at start
   std::shared_ptr<TransportStats> transport_stats = std::make_shared<TransportStats>();
@@ -228,6 +239,8 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
   p.services.negative = &p.negative;
   p.services.metrics = &p.metrics;
   p.services.clock = &p.clock;
+  p.services.client_limits = p.client_limits.get();
+  p.services.track_clients.store(tracked_clients(p.config));
   wire_shared_store(p);
 }
 
@@ -471,6 +484,7 @@ void App::reload() {
   drop_untrusted(p, before->registry(), *registry);
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));
+  p.services.track_clients.store(tracked_clients(next));
   log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +
                             " log_level=" + next.log.level);
   // Compared with what runs (the start-up values), not with the last

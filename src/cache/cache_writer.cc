@@ -24,7 +24,7 @@ void warn_stale(const AnsweredCert& cert, const RevocationRecord& record) {
 
 EntryPtr CacheWriter::commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                              const ocsp::ValidatedResponse& answer,
-                             std::span<const AnsweredCert> certs, int64_t now) {
+                             std::span<const AnsweredCert> certs, int64_t now, bool tracked) {
   EntryPtr entry;
   bool stored = false;
   {
@@ -37,11 +37,16 @@ EntryPtr CacheWriter::commit(const ocsp::CacheKey& key, std::span<const uint8_t>
     }
     entry = CachedResponse::make(key, der, answer);
     if (!entry) return nullptr;
+    if (!tracked) {
+      const EntryPtr before = store_.peek(key, now);
+      tracked = before && before->tracked();
+    }
+    if (tracked) entry->mark_tracked();
     stored = store_.insert_if_newer(entry);
   }
   // The event before choosing what to serve: listeners hear of every
   // validated answer, even one the store kept a newer copy over.
-  const EntryChange change{*entry, stored, certs, now};
+  const EntryChange change{*entry, stored, certs, now, tracked};
   for (EntryListener* l : listeners_) l->on_entry_changed(change);
   if (stored) return entry;
   // A slow responder's older answer: serve the newer one the store holds

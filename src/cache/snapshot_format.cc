@@ -8,7 +8,10 @@ namespace ocspcache {
 namespace {
 
 constexpr char kMagic[8] = {'O', 'C', 'S', 'P', 'S', 'N', 'A', 'P'};
-constexpr uint32_t kVersion = 1;
+// 2 added the per-entry flags byte; a version-1 file (no flags) is still
+// read, its entries taken as tracked, which is what version 1 meant.
+constexpr uint32_t kVersion = 2;
+constexpr uint8_t kFlagTracked = 1;  // CachedResponse::tracked
 constexpr size_t kHeader = sizeof kMagic + 4 + 8;
 constexpr size_t kDigest = 32;
 
@@ -56,7 +59,7 @@ std::array<uint8_t, 32> digest(std::span<const uint8_t> body) {
 
 uint64_t body_size(const SnapshotImage& image) {
   uint64_t n = 4 + 4 + image.ledger.size();
-  for (const EntryPtr& e : image.entries) n += 32 + 4 + e->der().size();
+  for (const EntryPtr& e : image.entries) n += 32 + 1 + 4 + e->der().size();
   return n;
 }
 
@@ -95,6 +98,7 @@ void encode_snapshot(const SnapshotImage& image, FunctionRef<void(std::span<cons
   body(small);
   for (const EntryPtr& e : image.entries) {
     small.assign(e->key().bytes.begin(), e->key().bytes.end());
+    small.push_back(e->tracked() ? kFlagTracked : 0);
     put_u32(small, static_cast<uint32_t>(e->der().size()));
     body(small);
     body(e->der());
@@ -124,8 +128,11 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
   uint64_t body_len = 0;
   (void)header.u32(&version);
   (void)header.u64(&body_len);
-  if (version != kVersion)
-    return Err{"snapshot version " + std::to_string(version) + ", expected 1"};
+  if (version != 1 && version != kVersion) {
+    return Err{"snapshot version " + std::to_string(version) + ", expected 1 or " +
+               std::to_string(kVersion)};
+  }
+  const size_t flag_bytes = version >= 2 ? 1 : 0;
   if (body_len != file.size() - kHeader - kDigest) {
     return Err{"truncated or extended: the header says " + std::to_string(body_len) +
                " body bytes, the file holds " + std::to_string(file.size() - kHeader - kDigest)};
@@ -138,15 +145,17 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
   Reader r(body);
   uint32_t count = 0;
   if (!r.u32(&count)) return Err{std::string("no entry count")};
-  // Each entry takes at least 36 bytes: a count beyond that is a lie.
-  if (count > r.left() / 36)
+  // Each entry takes at least 37 (36) bytes: a count beyond that is a lie.
+  if (count > r.left() / (36 + flag_bytes))
     return Err{"entry count " + std::to_string(count) + " exceeds the file"};
   SnapshotContents out;
   out.entries.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
-    std::span<const uint8_t> key, der;
+    std::span<const uint8_t> key, flags, der;
     uint32_t len = 0;
-    if (!r.bytes(32, &key) || !r.u32(&len)) return Err{"entry " + std::to_string(i) + " cut short"};
+    if (!r.bytes(32, &key) || !r.bytes(flag_bytes, &flags) || !r.u32(&len)) {
+      return Err{"entry " + std::to_string(i) + " cut short"};
+    }
     if (len == 0 || len > kSnapshotMaxDer) {
       return Err{"entry " + std::to_string(i) + " claims " + std::to_string(len) + " bytes"};
     }
@@ -154,6 +163,7 @@ Result<SnapshotContents, std::string> decode_snapshot(std::span<const uint8_t> f
     SnapshotContents::Entry e;
     std::memcpy(e.key.bytes.data(), key.data(), 32);
     e.der = der;
+    e.tracked = flags.empty() || (flags[0] & kFlagTracked) != 0;
     out.entries.push_back(e);
   }
   uint32_t ledger_len = 0;

@@ -49,7 +49,7 @@ RestoreReport restore_snapshot(const SnapshotContents& contents, CacheWriter& wr
       certs.push_back(
           {issuer->name(), ocsp::serial_hex(id.serial), v->singles[i], ocsp::cert_id_key(id)});
     }
-    if (writer.commit(e.key, e.der, *v, certs, now)) {
+    if (writer.commit(e.key, e.der, *v, certs, now, e.tracked)) {
       ++report.loaded;
     } else {
       ++report.refused;

@@ -78,6 +78,8 @@ std::string type_text(const KeySpec<Target>& row) {
       return "array of strings";
     case Kind::kHostPatternList:
       return "array of host names, `\"*.domain\"` wildcards and IP addresses";
+    case Kind::kCidrList:
+      return "array of `\"address/prefix\"` ranges and IP addresses";
     case Kind::kDuration:
       return "duration" + bounds(row.min, row.max, format_duration);
     case Kind::kSize:

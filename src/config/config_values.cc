@@ -12,6 +12,7 @@
 #include <set>
 
 #include "ocspcache/util/host_allow_list.h"
+#include "ocspcache/util/ip_network.h"
 #include "values.h"
 
 namespace ocspcache::config_schema {
@@ -273,6 +274,19 @@ Value convert(const LoadContext& ctx, const toml::node& node, std::string_view k
         std::string entry = as_string(ctx, *items[i], item_key);
         if (auto problem = host_pattern_problem(entry)) {
           fail(ctx, items[i]->source(), item_key, "bad entry " + in_quotes(entry) + ": " + *problem);
+        }
+        out.push_back(std::move(entry));
+      }
+      return out;
+    }
+    case Kind::kCidrList: {
+      std::vector<std::string> out;
+      auto items = elements(ctx, node, key, /*allow_single_string=*/false);
+      for (size_t i = 0; i < items.size(); ++i) {
+        const std::string item_key = element_key(key, node, i);
+        std::string entry = as_string(ctx, *items[i], item_key);
+        if (auto parsed = parse_ip_network(entry); !parsed.network) {
+          fail(ctx, items[i]->source(), item_key, "bad entry " + in_quotes(entry) + ": " + parsed.error);
         }
         out.push_back(std::move(entry));
       }

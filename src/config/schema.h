@@ -30,6 +30,7 @@ enum class Kind {
   kOptionalFile,    // "" (none), or a kReadableFile
   kStringList,      // array of strings
   kHostPatternList, // array of host names, "*." wildcards and IP literals (allow lists)
+  kCidrList,        // array of "10.0.0.0/8", "2001:db8::/32" or bare IP addresses
   kDuration,        // string "250ms" / "3s" / "5m" / "1h" / "1d", in [min, max] ms
   kSize,            // integer bytes or string "64KiB", in [min, max] bytes
   kListenList,      // array of "host:port" (or one string), at least one

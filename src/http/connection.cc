@@ -341,6 +341,9 @@ void Connection::resume(const FetchOutcome& outcome) {
   } else if (outcome.uncached) {
     append_ocsp_uncached(out_, *outcome.uncached, ctx);
   } else if (outcome.entry) {
+    // A flight another (untracked) client led: this tracked client's ask
+    // still counts, through the revival scan.
+    if (tracked_client_) outcome.entry->mark_tracked();
     append_ocsp_hit(out_, *outcome.entry, ctx);
   } else {
     append_ocsp_error(out_, outcome.code, ctx);

@@ -18,6 +18,7 @@ struct Forwarder::Pending {
   std::shared_ptr<const RouteTable> routes;
   const Route* issuer_route = nullptr;
   bool uncached = false;
+  bool tracked = true;
   Flights::Waiter waiter;
 };
 
@@ -60,6 +61,7 @@ void Forwarder::resolve(const Miss& miss, Flights::Waiter waiter) {
   pending->routes = miss.routes;
   pending->issuer_route = miss.issuer_route;
   pending->uncached = miss.uncached;
+  pending->tracked = miss.tracked;
   pending->waiter = std::move(waiter);
   if (miss.target.literal) {  // a listed address: nothing to look up
     ask(pending);
@@ -104,7 +106,7 @@ void Forwarder::ask(const std::shared_ptr<Pending>& pending) {
   route->issuer = pending->issuer_route != nullptr ? pending->issuer_route->issuer : nullptr;
   route->responders.push_back(std::move(responder));
   route->forward_host = pending->url.host;
-  MissRoute miss_route{pending->routes, route.get(), route};
+  MissRoute miss_route{pending->routes, route.get(), route, pending->tracked};
   if (pending->uncached) {
     resolver_.resolve_uncached(pending->key, std::move(pending->der), std::move(miss_route),
                                std::move(pending->waiter));

@@ -9,14 +9,14 @@ namespace ocspcache {
 
 void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
                            std::shared_ptr<const RouteTable> routes, const Route& route,
-                           Flights::Waiter waiter) {
-  resolve(key, req, MissRoute{std::move(routes), &route, nullptr}, std::move(waiter));
+                           bool tracked, Flights::Waiter waiter) {
+  resolve(key, req, MissRoute{std::move(routes), &route, nullptr, tracked}, std::move(waiter));
 }
 
 MissResolver::Pending MissResolver::pending_for(const ocsp::CacheKey& key,
                                                 const ocsp::DecodedRequest& req,
                                                 const Route& route) {
-  Pending pending{key, std::string(route.name()), {}, {}, {}, nullptr};
+  Pending pending{key, std::string(route.name()), {}, {}, {}, nullptr, true};
   for (const auto& id : req.cert_ids()) {
     pending.serials.push_back(ocsp::serial_hex(id.serial));
     pending.cert_ids.push_back(ocsp::cert_id_key(id));
@@ -41,6 +41,7 @@ void MissResolver::resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest
   Pending pending = pending_for(key, req, *route.route);
   pending.routes = route.routes;
   pending.validated_by = route.route->issuer;
+  pending.tracked = route.tracked;
   const bool use_shared = p_.shared != nullptr && pending.validated_by != nullptr;
   // A forwarded route lives as long as the fetch does, late exchanges too.
   FetchRequest request{key, ocsp::build_upstream_request(req), std::move(route.routes), route.route,
@@ -108,6 +109,7 @@ void MissResolver::resolve_uncached(const ocsp::CacheKey& key, std::vector<uint8
     return;
   }
   Pending pending = pending_for(key, *decoded, *route.route);
+  pending.tracked = route.tracked;
   FetchRequest fetch{key, std::move(request_der), std::move(route.routes), route.route,
                      std::move(route.owned)};
   fetcher_.fetch(std::move(fetch), [this, pending = std::move(pending),
@@ -162,7 +164,9 @@ void MissResolver::account(const Pending& pending, const FetchResult& result) {
       p_.negative.remember(pending.key, p_.clock.monotonic_ms());
     }
     const std::string error = result.last_error();
-    for (const auto& serial : pending.serials) certs.exhausted(pending.issuer, serial, error, now);
+    for (const auto& serial : pending.serials) {
+      certs.exhausted(pending.issuer, serial, error, now, pending.tracked);
+    }
   }
 }
 
@@ -179,7 +183,7 @@ EntryPtr MissResolver::store_answer(const Pending& pending, std::span<const uint
   // order of the two in which this answer outlives the drop.
   *untrusted = !still_trusted(pending);
   if (*untrusted) return nullptr;
-  EntryPtr entry = p_.writer.commit(pending.key, der, answer, answered, now);
+  EntryPtr entry = p_.writer.commit(pending.key, der, answer, answered, now, pending.tracked);
   if (entry && !still_trusted(pending)) {
     p_.store.erase(pending.key);
     *untrusted = true;

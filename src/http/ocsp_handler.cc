@@ -83,6 +83,8 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
   // A nonce in passthrough mode wants the responder's own answer: no hit.
   const bool uncached = decoded->has_nonce && worker.nonce_passthrough();
   if (EntryPtr entry = uncached ? nullptr : svc.store->lookup(key, ctx.now)) {
+    // What lets the metrics revive this entry's certificates' series.
+    if (conn.tracked_client()) entry->mark_tracked();
     // Conditional GETs only: RFC 9110 §13.1 has POST ignore If-Modified-Since
     // and answer a matching If-None-Match with the content, not 304.
     if (method == ReqMethod::kGet &&
@@ -101,7 +103,7 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
     // The parser only marks requests while a forwarder exists.
     conn.set_pending(method, start, ctx.head);
     Forwarder::Miss miss{*req.forward, forward_path(req, b64_offset), der, key, std::move(routes),
-                         route, uncached};
+                         route, uncached, conn.tracked_client()};
     worker.forwarder()->resolve(miss, waiter_for(worker, conn));
     return;
   }
@@ -114,11 +116,13 @@ void handle_ocsp_request(Worker& worker, Connection& conn, const HttpRequest& re
   conn.set_pending(method, start, ctx.head);
   if (uncached) {
     worker.resolver().resolve_uncached(key, std::vector<uint8_t>(der.begin(), der.end()),
-                                       MissRoute{std::move(routes), route, nullptr},
+                                       MissRoute{std::move(routes), route, nullptr,
+                                                 conn.tracked_client()},
                                        waiter_for(worker, conn));
     return;
   }
-  worker.resolver().resolve(key, *decoded, std::move(routes), *route, waiter_for(worker, conn));
+  worker.resolver().resolve(key, *decoded, std::move(routes), *route, conn.tracked_client(),
+                            waiter_for(worker, conn));
 }
 
 }  // namespace ocspcache

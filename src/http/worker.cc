@@ -15,7 +15,9 @@
 
 #include "ocspcache/util/clock.h"
 #include "ocspcache/util/duration.h"
+#include "ocspcache/http/client_limiter.h"
 #include "ocspcache/http/connection.h"
+#include "ocspcache/util/ip_network.h"
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/log_limiter.h"
 
@@ -130,21 +132,53 @@ void Worker::run_mailbox() {
 
 void Worker::on_accept(int fd, short, void* arg) { static_cast<Worker*>(arg)->accept_all(fd); }
 
+namespace {
+
+// One line per client and 10 s: a client over its budget keeps trying.
+log::Limiter& per_client_log() {
+  static log::Limiter limiter{Millis{10'000}};
+  return limiter;
+}
+
+}  // namespace
+
 void Worker::accept_all(int listen_fd) {
   refresh_now();
   const size_t max_conns = services_.config->server.max_connections;
   // Bounded batch so one busy listener cannot starve the connections.
+  ClientLimiter* per_client = services_.client_limits;
+  const std::shared_ptr<const IpNetworkList> tracked = services_.track_clients.load();
   for (int i = 0; i < 64; ++i) {
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer_addr{};
+    socklen_t peer_len = sizeof peer_addr;
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer_addr), &peer_len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR) continue;
       if (errno == EMFILE || errno == ENFILE) pause_accepting();
       return;
     }
-    if (draining_ ||
-        services_.open_connections.fetch_add(1, std::memory_order_relaxed) >= max_conns) {
-      if (!draining_) services_.open_connections.fetch_sub(1, std::memory_order_relaxed);
-      stats_.connection_rejected();
+    if (draining_) {
+      stats_.connection_rejected(RejectReason::kDraining);
+      ::close(fd);
+      continue;
+    }
+    if (services_.open_connections.fetch_add(1, std::memory_order_relaxed) >= max_conns) {
+      services_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      stats_.connection_rejected(RejectReason::kMaxConnections);
+      ::close(fd);
+      continue;
+    }
+    // A unix-socket or otherwise addressless peer is one client of its own.
+    const IpAddress peer =
+        from_sockaddr(reinterpret_cast<const sockaddr*>(&peer_addr)).value_or(IpAddress{});
+    const ClientKey client = client_key(peer);
+    if (per_client != nullptr && !per_client->acquire(client)) {
+      services_.open_connections.fetch_sub(1, std::memory_order_relaxed);
+      stats_.connection_rejected(RejectReason::kPerClient);
+      per_client_log().warn("per_client:" + peer.to_string(), "connection_refused",
+                            "client=" + peer.to_string() +
+                                " reason=\"server.max_connections_per_client reached\"");
       ::close(fd);
       continue;
     }
@@ -152,6 +186,7 @@ void Worker::accept_all(int listen_fd) {
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     const uint64_t id = next_conn_id_++;
     auto conn = std::make_unique<Connection>(*this, id, fd);
+    conn->set_client(client, per_client != nullptr, tracked && tracked->contains(peer));
     Connection* raw = conn.get();
     conns_.emplace(id, std::move(conn));
     stats_.connection_opened();
@@ -209,6 +244,7 @@ Connection* Worker::find_connection(uint64_t id) {
 void Worker::close_connection(uint64_t id) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
+  if (it->second->holds_client_slot()) services_.client_limits->release(it->second->client());
   graveyard_.push_back(std::move(it->second));
   conns_.erase(it);
   services_.open_connections.fetch_sub(1, std::memory_order_relaxed);

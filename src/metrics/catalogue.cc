@@ -58,6 +58,13 @@ constexpr MetricSpec kMetrics[] = {
              "metrics.max_series was reached.",
      .doc = "certificates that lost or never got series because `metrics.max_series` was "
             "reached"},
+    {.name = "ocspcache_cert_series_refused_total",
+     .type = T::kCounter,
+     .help = "Certificate answers and failures that made no ssl_ocsp_response_* series because "
+             "no client in metrics.track_clients asked for them.",
+     .doc = "certificate answers and upstream failures that made no series because the asking "
+            "client is outside `metrics.track_clients` (they are answered all the same and "
+            "counted in `ocspcache_requests_total`)"},
 
     // Requests from clients.
     {.name = "ocspcache_requests_total",
@@ -239,8 +246,11 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "client connections accepted"},
     {.name = "ocspcache_connections_rejected_total",
      .type = T::kCounter,
-     .help = "Client connections closed at once because server.max_connections was reached.",
-     .doc = "client connections closed at once because `server.max_connections` was reached"},
+     .help = "Client connections closed at once, by reason.",
+     .labels = {"reason"},
+     .doc = "client connections closed at once by `reason`: `max_connections` (the process "
+            "holds `server.max_connections`), `per_client` (the client holds "
+            "`server.max_connections_per_client`), `draining` (after SIGTERM)"},
     {.name = "ocspcache_connections_open",
      .type = T::kGauge,
      .help = "Client connections open now.",

@@ -63,7 +63,7 @@ constexpr TimeFamily kTimes[] = {
 }  // namespace
 
 void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& rows,
-                      uint64_t dropped) {
+                      uint64_t dropped, uint64_t refused) {
   out.reserve(out.size() + 512 + rows.size() * 600);
   // An empty family would be HELP/TYPE lines with no sample; leave it out.
   if (!rows.empty()) {
@@ -75,7 +75,7 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
     // Times only from a real answer: a certificate that never had one has
     // its status (2) and nothing else, never a made-up 0.
     auto wanted = [&f](const CertTracker::Row& r) {
-      return r.has_answer && (!f.revoked_only || r.answer_status == ocsp::CertStatus::kRevoked);
+      return r.has_answer && (!f.revoked_only || r.revoked());
     };
     bool any = false;
     for (const auto& r : rows) {
@@ -88,6 +88,9 @@ void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& row
   const MetricSpec& dropped_spec = metric_spec("ocspcache_cert_series_dropped_total");
   header(out, dropped_spec);
   out.append(dropped_spec.name).append(" ").append(std::to_string(dropped)).append("\n");
+  const MetricSpec& refused_spec = metric_spec("ocspcache_cert_series_refused_total");
+  header(out, refused_spec);
+  out.append(refused_spec.name).append(" ").append(std::to_string(refused)).append("\n");
 }
 
 void append_responder_families(std::vector<prometheus::MetricFamily>& out,

@@ -38,8 +38,12 @@ int metric_value(TrackedStatus s) {
 
 namespace {
 
-TrackedStatus from(ocsp::CertStatus s) {
-  switch (s) {
+TrackedStatus from(const ocsp::SingleStatus& single) {
+  // A "revoked" that means "never issued" (RFC 6960 §2.2) is an unknown
+  // serial: reporting it as a revocation would page for a certificate that
+  // does not exist, and hide that someone asks about invented serials.
+  if (single.non_issued) return TrackedStatus::kUnknown;
+  switch (single.status) {
     case ocsp::CertStatus::kGood:
       return TrackedStatus::kGood;
     case ocsp::CertStatus::kRevoked:
@@ -92,7 +96,7 @@ struct CertTracker::Record {
     answer = single;
     produced_at = produced;
     has_status = true;
-    status = from(single.status);
+    status = from(single);
     return true;
   }
 };
@@ -167,6 +171,10 @@ void CertTracker::on_entry_changed(const EntryChange& change) {
   std::lock_guard lock(mu_);
   maybe_prune(change.now, false);
   for (const AnsweredCert& c : change.certs) {
+    if (!change.tracked && find(identity(c.issuer, c.serial)) == nullptr) {
+      ++refused_;  // asked by a client outside metrics.track_clients
+      continue;
+    }
     answered_locked(c.issuer, c.serial, c.single, change.entry.produced_at(), change.now,
                     &change.entry.key());
   }
@@ -192,7 +200,7 @@ void CertTracker::answered_locked(std::string_view issuer, std::string_view seri
   // answered: a failure's kUnavailable ends here.
   if (!rec->take_answer(single, produced_at)) {
     rec->has_status = true;
-    rec->status = from(rec->answer.status);
+    rec->status = from(rec->answer);
   }
   rec->touched = std::max(rec->touched, now);
   if (key != nullptr) attach(*rec, *key);
@@ -208,12 +216,18 @@ void CertTracker::upstream_error(std::string_view issuer, std::string_view seria
 }
 
 void CertTracker::exhausted(std::string_view issuer, std::string_view serial,
-                            std::string_view error, int64_t now) {
+                            std::string_view error, int64_t now, bool tracked) {
   std::lock_guard lock(mu_);
   maybe_prune(now, false);
   std::string id = identity(issuer, serial);
   Record* rec = find(id);
-  if (rec == nullptr) rec = &add(std::move(id), issuer, serial);
+  if (rec == nullptr) {
+    if (!tracked) {
+      ++refused_;
+      return;
+    }
+    rec = &add(std::move(id), issuer, serial);
+  }
   if (!error.empty()) {
     rec->last_error = error;
     rec->last_error_at = now;
@@ -222,7 +236,7 @@ void CertTracker::exhausted(std::string_view issuer, std::string_view serial,
   // certificate's status is still known; only when none is left is it 2.
   const bool valid_copy = rec->has_answer && rec->answer.next_update > now;
   rec->has_status = true;
-  rec->status = valid_copy ? from(rec->answer.status) : TrackedStatus::kUnavailable;
+  rec->status = valid_copy ? from(rec->answer) : TrackedStatus::kUnavailable;
   rec->touched = std::max(rec->touched, now);
   trim_if_grown(now);
 }
@@ -352,7 +366,7 @@ void CertTracker::revive(int64_t now) {
   std::vector<Candidate> best;
   best.reserve(kMaxRevivalsPerScan);
   store->walk([&](const CachedResponse& e) {
-    if (e.next_update() <= now) return;
+    if (e.next_update() <= now || !e.tracked()) return;
     const int64_t asked = e.last_asked();
     // status() is the first CertID's: exact for the usual one-CertID entry.
     const int64_t floor = e.status() == ocsp::CertStatus::kGood ? floor_good : floor_not_good;
@@ -405,6 +419,7 @@ std::vector<CertTracker::Row> CertTracker::snapshot(int64_t now) {
       r.next_update = rec->answer.next_update;
       r.produced_at = rec->produced_at;
       r.revoked_at = rec->answer.revoked_at;
+      r.non_issued = rec->answer.non_issued;
       r.last_asked = last_asked(*rec);
       r.last_error = rec->last_error;
       r.last_error_at = rec->last_error_at;
@@ -421,6 +436,11 @@ std::vector<CertTracker::Row> CertTracker::snapshot(int64_t now) {
 CertTracker::Options CertTracker::options() const {
   std::lock_guard lock(mu_);
   return options_;
+}
+
+uint64_t CertTracker::refused() const {
+  std::lock_guard lock(mu_);
+  return refused_;
 }
 
 uint64_t CertTracker::dropped() const {

@@ -47,9 +47,9 @@ inline prometheus::ClientMetric gauge_value(
 }
 
 // ssl_ocsp_response_* (ssl_exporter's names and values) and
-// ocspcache_cert_series_dropped_total, appended as exposition text.
+// ocspcache_cert_series_{dropped,refused}_total, appended as exposition text.
 void append_cert_text(std::string& out, const std::vector<CertTracker::Row>& rows,
-                      uint64_t dropped);
+                      uint64_t dropped, uint64_t refused);
 
 // ocspcache_responder_up{responder}.
 // ocspcache_upstream_connections and its counters, one series per origin.

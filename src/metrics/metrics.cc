@@ -3,6 +3,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
+#include <array>
 #include <initializer_list>
 #include <span>
 
@@ -35,6 +36,18 @@ const char* to_label(ReqResult r) {
       return "error";
   }
   return "error";
+}
+
+const char* to_label(RejectReason r) {
+  switch (r) {
+    case RejectReason::kMaxConnections:
+      return "max_connections";
+    case RejectReason::kPerClient:
+      return "per_client";
+    case RejectReason::kDraining:
+      return "draining";
+  }
+  return "max_connections";
 }
 
 Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
@@ -160,16 +173,23 @@ void append_request_families(std::vector<prometheus::MetricFamily>& out,
 
 void append_connection_families(std::vector<prometheus::MetricFamily>& out,
                                 const std::vector<const WorkerStats*>& workers) {
-  uint64_t accepted = 0, rejected = 0, paused = 0;
+  uint64_t accepted = 0, paused = 0;
+  std::array<uint64_t, kRejectReasons> rejected{};
   int64_t open = 0;
   for (const auto* w : workers) {
     accepted += w->accepted();
-    rejected += w->rejected();
+    for (size_t r = 0; r < kRejectReasons; ++r) rejected[r] += w->rejected(RejectReason(r));
     paused += w->accept_pauses();
     open += w->open();
   }
   single(out, "ocspcache_connections_accepted_total", counter_value(static_cast<double>(accepted)));
-  single(out, "ocspcache_connections_rejected_total", counter_value(static_cast<double>(rejected)));
+  auto rejections = family("ocspcache_connections_rejected_total");
+  for (size_t r = 0; r < kRejectReasons; ++r) {
+    prometheus::ClientMetric m = counter_value(static_cast<double>(rejected[r]));
+    m.label = {{"reason", to_label(RejectReason(r))}};
+    rejections.metric.push_back(std::move(m));
+  }
+  out.push_back(std::move(rejections));
   single(out, "ocspcache_connections_open", gauge_value(static_cast<double>(open)));
   single(out, "ocspcache_accept_paused_total", counter_value(static_cast<double>(paused)));
 }
@@ -263,7 +283,7 @@ std::string Metrics::render(int64_t now) {
   // Copied under the tracker's lock (an atomic increment per row), formatted
   // without it, so a scrape holds up the upstream path only for the copy.
   const auto rows = certs_.snapshot(now);
-  metric_families::append_cert_text(text, rows, certs_.dropped());
+  metric_families::append_cert_text(text, rows, certs_.dropped(), certs_.refused());
   return text;
 }
 

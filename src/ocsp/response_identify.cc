@@ -83,7 +83,11 @@ ReadSingle read_single(OCSP_SINGLERESP* single, int64_t produced_at,
   s.single.status = cert_status(status);
   s.single.this_update = to_unix(this_upd).value_or(0);
   s.single.next_update = to_unix(next_upd).value_or(0);
-  if (s.single.status == CertStatus::kRevoked) s.single.revoked_at = to_unix(revoked).value_or(0);
+  if (s.single.status == CertStatus::kRevoked) {
+    const auto revoked_at = to_unix(revoked);
+    s.single.revoked_at = revoked_at.value_or(0);
+    s.single.non_issued = revoked_at == 0;  // as validate_response judges it
+  }
   s.produced_at = produced_at;
   return out;
 }

@@ -173,7 +173,9 @@ std::optional<Failure> read_singles(OCSP_BASICRESP* bs, const DecodedRequest& re
     s.this_update = *this_update;
     s.next_update = *next_update;
     if (s.status == CertStatus::kRevoked) {
-      s.revoked_at = to_unix(revoked).value_or(0);
+      const auto revoked_at = to_unix(revoked);
+      s.revoked_at = revoked_at.value_or(0);
+      s.non_issued = revoked_at == 0;
       // OpenSSL reports an absent reason as OCSP_REVOKED_STATUS_NOSTATUS (-1).
       s.revocation_reason = reason >= 0 ? reason : SingleStatus::kNoReason;
     }

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "harness/ports.h"
 #include "harness/process.h"
 #include "harness/prometheus.h"
+#include "harness/raw_connection.h"
 
 namespace ocspcache::it {
 namespace {
@@ -236,6 +238,81 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
       {"sh", "-c", "curl -sf \"$0\" | promtool check metrics", daemon.admin_url() + "/metrics"},
       30s);
   EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+}
+
+}  // namespace
+}  // namespace ocspcache::it
+
+namespace ocspcache::it {
+namespace {
+
+// Issue 13: anyone who can reach the proxy could invent serials under a
+// configured issuer; the CA answers "unknown" for each, each got its own
+// ssl_ocsp_response_status 2 series, and SslCertificateOscpStatusUnknown
+// fired at their will. With metrics.track_clients, 1,000 invented serials
+// asked from a client outside it are answered, but make no series: the
+// alert stays silent for them, while the real certificates asked from a
+// tracked client keep their series (and the real unknown one still fires).
+TEST(PrometheusAlerts, InventedSerialsFromAnUntrackedClientCannotFireTheAlert) {
+  const Pki& pki = Pki::get();
+  const Cert good{"test intermediate", serial_hex(pki.good())};
+  const Cert unknown{"test intermediate", serial_hex(pki.unknown())};
+  OpensslResponder responder;
+  DaemonOptions options;
+  options.issuers = {IssuerEntry{"test intermediate", {}, {responder.url()}}};
+  options.extra_toml = "[metrics]\ntrack_clients = [\"127.0.0.1/32\"]\n";
+  Daemon daemon(options);
+
+  // The real certificates, asked by the real client from 127.0.0.1 (tracked).
+  auto ask = [&](const std::filesystem::path& leaf) {
+    return openssl_client(daemon.url(), leaf, pki.intermediate(), pki.root(), {.nonce = false});
+  };
+  EXPECT_EQ(ask(pki.good()).cert_status, "good");
+  EXPECT_EQ(ask(pki.unknown()).cert_status, "unknown");
+
+  // 1,000 invented serials from 127.0.0.2, on keep-alive connections: each
+  // a real miss the responder answers "unknown", each answered to the client.
+  const auto requests = make_requests_for_serials(pki.intermediate(), 0x7e000000, 1000);
+  RawConnection outsider(daemon.port(), 10s, "127.0.0.2");
+  ASSERT_TRUE(outsider.connected());
+  size_t answered = 0;
+  for (const std::string& der : requests) {
+    ASSERT_TRUE(outsider.send(post_request(der)));
+    const HttpResponse r = outsider.read_response();
+    ASSERT_EQ(r.status, 200) << r.error;
+    if (response_status_of(r.body) == 0) ++answered;
+  }
+  EXPECT_EQ(answered, requests.size()) << "untracked clients are answered all the same";
+
+  Prometheus prometheus(PrometheusOptions{
+      .targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
+      .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  std::vector<PromAlert> alerts;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        alerts = prometheus.alerts();
+        return alert_for(alerts, kUnknownAlert, "firing", unknown);
+      },
+      45s, 500ms))
+      << "the real unknown certificate must still fire:\n"
+      << describe(alerts) << daemon.log();
+  // A few more evaluations, so a late series would have had its chance.
+  std::this_thread::sleep_for(3s);
+  alerts = prometheus.alerts();
+  size_t unknown_alerts = 0;
+  for (const auto& a : alerts) unknown_alerts += a.name == kUnknownAlert ? 1 : 0;
+  EXPECT_EQ(unknown_alerts, 1u) << "only the real certificate:\n" << describe(alerts);
+
+  Json series = prometheus.query("ssl_ocsp_response_status");
+  std::vector<std::string> serials;
+  for (const Json& s : series["data"]["result"].items()) serials.push_back(s["metric"]["serial"].str());
+  std::sort(serials.begin(), serials.end());
+  std::vector<std::string> want = {good.serial_hex, unknown.serial_hex};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(serials, want) << "no series for invented serials; the real ones stay";
+  Json refused = prometheus.query("ocspcache_cert_series_refused_total");
+  ASSERT_EQ(refused["data"]["result"].items().size(), 1u);
+  EXPECT_EQ(refused["data"]["result"].items()[0]["value"].items()[1].str(), "1000");
 }
 
 }  // namespace

@@ -45,9 +45,13 @@ class CacheWriter {
   // check and the insert happen under one lock, so two answers naming the
   // same CertID under different keys (one revoked, one older and good)
   // cannot both pass the check before either is recorded.
+  //
+  // `tracked`: a client in metrics.track_clients asked for it. The entry
+  // is marked so (CachedResponse::tracked) then, or when the entry it
+  // replaces was, so a refresh keeps what clients made of it.
   EntryPtr commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                   const ocsp::ValidatedResponse& answer, std::span<const AnsweredCert> certs,
-                  int64_t now);
+                  int64_t now, bool tracked);
 
   // Thread-safe: the metrics read its stats, a reload sets its bound, the
   // snapshot (issue 11) walks and restores it.

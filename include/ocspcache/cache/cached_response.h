@@ -74,6 +74,14 @@ class CachedResponse {
   }
   int64_t last_asked() const { return asked_at_.load(std::memory_order_relaxed); }
 
+  // A client in metrics.track_clients asked for this entry (or for the
+  // one it replaced): its certificates may have ssl_ocsp_response_* series.
+  // Set once; a hit checks it with one relaxed load.
+  void mark_tracked() const {
+    if (!tracked_.load(std::memory_order_relaxed)) tracked_.store(true, std::memory_order_relaxed);
+  }
+  bool tracked() const { return tracked_.load(std::memory_order_relaxed); }
+
   // References held right now (the store's, readers', in-flight answers').
   // For tests and debugging: shows who keeps an entry alive.
   uint32_t references() const { return refs_.load(std::memory_order_relaxed); }
@@ -106,6 +114,7 @@ class CachedResponse {
   // cleared by eviction under the exclusive one. A hit never reorders the
   // list, so lookups need no exclusive lock.
   mutable std::atomic<bool> referenced_{false};
+  mutable std::atomic<bool> tracked_{false};  // in the padding after referenced_
   Facts facts_;
   uint64_t etag_;
   mutable std::atomic<int64_t> asked_at_{0};

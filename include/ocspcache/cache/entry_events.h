@@ -35,6 +35,9 @@ struct EntryChange {
   bool stored = false;
   std::span<const AnsweredCert> certs;  // request order
   int64_t now = 0;
+  // A client in metrics.track_clients asked for it (entry.tracked()): only
+  // then may the answer create per-certificate series.
+  bool tracked = true;
 };
 
 class EntryListener {

@@ -13,10 +13,12 @@
 // first; expired entries and entries of issuers no longer configured are
 // skipped and counted.
 //
-// Format (integers big-endian): "OCSPSNAP" | u32 version (1) | u64 body
+// Format (integers big-endian): "OCSPSNAP" | u32 version (2) | u64 body
 // length | body | SHA-256(body). Body: u32 entries, each 32-byte cache key
-// + u32 DER length + DER; then u32 ledger length + the ledger's records
-// (RevocationLedger::serialize).
+// + u8 flags (bit 0: tracked, see CachedResponse::tracked) + u32 DER length
+// + DER; then u32 ledger length + the ledger's records
+// (RevocationLedger::serialize). Version 1 (read, not written) had no
+// flags byte.
 #pragma once
 
 #include <cstddef>
@@ -60,6 +62,7 @@ struct SnapshotContents {
   struct Entry {
     ocsp::CacheKey key;
     std::span<const uint8_t> der;
+    bool tracked = true;  // CachedResponse::tracked when written
   };
   std::vector<Entry> entries = {};
   std::span<const uint8_t> ledger = {};  // RevocationLedger::serialize()

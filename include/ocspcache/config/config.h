@@ -30,6 +30,7 @@ struct ServerConfig {
   Millis read_timeout{10'000};           // a started request must complete
   Millis idle_timeout{60'000};           // keep-alive connection with no request
   size_t max_connections = 10'000;       // per process; beyond it accept pauses
+  size_t max_connections_per_client = 0;  // per source address (IPv6: /64); 0 = no limit
   Millis max_age_cap{86'400'000};        // Cache-Control max-age never exceeds this
   Millis drain_timeout{10'000};          // SIGTERM: wait this long for in-flight requests
   bool operator==(const ServerConfig&) const = default;
@@ -104,6 +105,7 @@ struct StaplingConfig {
 struct MetricsConfig {
   Millis track_idle{3'600'000};  // a proxied certificate not asked this long loses its series
   size_t max_series = 10'000;    // certificates with ssl_ocsp_response_* series at most
+  std::vector<std::string> track_clients;  // CIDRs whose asks make series; empty = loopback+private
   bool operator==(const MetricsConfig&) const = default;
 };
 

@@ -17,6 +17,7 @@
 #include "ocspcache/http/forward_target.h"
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/worker_stats.h"
+#include "ocspcache/util/ip_network.h"
 
 struct event;
 
@@ -44,6 +45,17 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   uint64_t id() const { return id_; }
+  // At accept: who the client is (its per-client budget key), whether it
+  // took a slot of server.max_connections_per_client (given back at close),
+  // and whether it is in metrics.track_clients (its asks make series).
+  void set_client(const ClientKey& client, bool holds_slot, bool tracked) {
+    client_ = client;
+    holds_client_slot_ = holds_slot;
+    tracked_client_ = tracked;
+  }
+  const ClientKey& client() const { return client_; }
+  bool holds_client_slot() const { return holds_client_slot_; }
+  bool tracked_client() const { return tracked_client_; }
   void start();
 
   // The once-a-second sweep asks, then expires outside its iteration.
@@ -118,6 +130,9 @@ class Connection {
   bool expect_continue_ = false;
   int pending_status_ = 0;  // an HTTP error decided inside a parser callback
 
+  ClientKey client_;
+  bool holds_client_slot_ = false;
+  bool tracked_client_ = true;  // set_client decides; tools and tests track everyone
   bool keep_alive_ = true;
   bool http10_ = false;
   bool pending_ = false;   // waiting for a flight

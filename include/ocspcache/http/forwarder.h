@@ -41,6 +41,7 @@ class Forwarder {
     std::shared_ptr<const RouteTable> routes;
     const Route* issuer_route = nullptr;  // in `routes`; null when the issuer is not configured
     bool uncached = false;                // nonce passthrough
+    bool tracked = true;                  // the client is in metrics.track_clients
   };
 
   Forwarder(event_base* base, const UpstreamConfig& config, ResponderSet& responders,

@@ -54,6 +54,9 @@ struct MissRoute {
   std::shared_ptr<const RouteTable> routes;
   const Route* route = nullptr;
   std::shared_ptr<const Route> owned;
+  // The asking client is in metrics.track_clients: the answer may create
+  // per-certificate series, and a failure may create a "2" series.
+  bool tracked = true;
 };
 
 using Flights = SingleFlight<ocsp::CacheKey, FetchOutcome, ocsp::CacheKeyHash>;
@@ -85,7 +88,8 @@ class MissResolver {
   // `waiter` runs once with the outcome, on whichever thread ends the
   // flight (it must hand off to its own loop). `route` belongs to `routes`.
   void resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req,
-               std::shared_ptr<const RouteTable> routes, const Route& route, Flights::Waiter waiter);
+               std::shared_ptr<const RouteTable> routes, const Route& route, bool tracked,
+               Flights::Waiter waiter);
   void resolve(const ocsp::CacheKey& key, const ocsp::DecodedRequest& req, MissRoute route,
                Flights::Waiter waiter);
 
@@ -109,6 +113,7 @@ class MissResolver {
     // against (null: a forwarded responder of an unconfigured issuer).
     std::shared_ptr<const RouteTable> routes;
     const ocsp::Issuer* validated_by = nullptr;
+    bool tracked = true;  // MissRoute::tracked
   };
   void on_fetched(const Pending& pending, FetchResult result);
   void fetch(Pending pending, FetchRequest request);

@@ -11,6 +11,7 @@
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/shared_store.h"
 #include "ocspcache/cache/store.h"
+#include "ocspcache/http/client_limiter.h"
 #include "ocspcache/config/config.h"
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/metrics/metrics.h"
@@ -19,6 +20,7 @@
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
 #include "ocspcache/util/clock.h"
+#include "ocspcache/util/ip_network.h"
 
 struct event_base;
 
@@ -40,6 +42,11 @@ struct Services {
   Metrics* metrics = nullptr;
   const Clock* clock = &system_clock();
   std::atomic<size_t> open_connections{0};  // across workers, for server.max_connections
+  // server.max_connections_per_client; null when 0 (no limit).
+  ClientLimiter* client_limits = nullptr;
+  // metrics.track_clients as parsed (swapped by a reload); null: nobody's
+  // asks make series.
+  std::atomic<std::shared_ptr<const IpNetworkList>> track_clients;
   // cache.backend = "redis": makes a worker's instance of the shared tier
   // on its loop (called on the starting thread, before the loop runs);
   // `post` runs a function on that loop from any thread (the worker's

@@ -78,6 +78,9 @@ class CertTracker final : public EntryListener {
     bool has_answer = false;  // a validated answer was seen: the times below are set
     ocsp::CertStatus answer_status = ocsp::CertStatus::kUnknown;
     int64_t this_update = 0, next_update = 0, produced_at = 0, revoked_at = 0;
+    bool non_issued = false;  // "revoked" meaning never issued (RFC 6960 §2.2): status kUnknown
+    // The last answer revokes a certificate that exists (revoked_at is a real time).
+    bool revoked() const { return answer_status == ocsp::CertStatus::kRevoked && !non_issued; }
     int64_t last_asked = 0;
     std::string last_error;  // "" when none yet
     int64_t last_error_at = 0;
@@ -114,6 +117,9 @@ class CertTracker final : public EntryListener {
 
   // The cache writer stored (or offered) an answer: each certificate in it
   // is answered under the entry's key.
+  // Only a change a tracked client asked for (change.tracked) creates
+  // records; others update the records there are and count the rest as
+  // refused.
   void on_entry_changed(const EntryChange& change) override;
 
   // A validated answer for one certificate, served under cache key `key`
@@ -130,8 +136,10 @@ class CertTracker final : public EntryListener {
   // valid (a valid copy is cached and served); otherwise it becomes
   // kUnavailable, created as such if the certificate was never answered.
   // `error` is the last responder's failure, for /status.
+  // `tracked` false (the client is outside metrics.track_clients): an
+  // existing record is updated, none is created (counted as refused).
   void exhausted(std::string_view issuer, std::string_view serial, std::string_view error,
-                 int64_t now);
+                 int64_t now, bool tracked = true);
 
   // Seam for the stapling inventory: a pinned certificate is never dropped
   // (neither idle nor over the cap). Creates the record without a status
@@ -149,6 +157,9 @@ class CertTracker final : public EntryListener {
 
   Options options() const;
   uint64_t dropped() const;  // ocspcache_cert_series_dropped_total
+  // ocspcache_cert_series_refused_total: certificate answers and failures
+  // not turned into series because no tracked client asked.
+  uint64_t refused() const;
   // Records held (with or without a status): the exported set, plus at most
   // max_series/8 + 64 newcomers between prunes (exact after a snapshot).
   size_t tracked() const;
@@ -188,6 +199,7 @@ class CertTracker final : public EntryListener {
   // newcomer costs O(1) and a trim's O(n) pass is paid once per many.
   size_t trim_at_ = 0;
   uint64_t dropped_ = 0;
+  uint64_t refused_ = 0;
   int64_t last_prune_ = 0;
   // A revival candidate must be asked more recently than these (per its
   // first status) to beat the record it would displace; set by each prune.

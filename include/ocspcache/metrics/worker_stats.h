@@ -14,6 +14,11 @@
 
 namespace ocspcache {
 
+// Why a new connection was closed at once (ocspcache_connections_rejected_total{reason}).
+enum class RejectReason : uint8_t { kMaxConnections = 0, kPerClient = 1, kDraining = 2 };
+constexpr size_t kRejectReasons = 3;
+const char* to_label(RejectReason r);
+
 enum class ReqMethod : uint8_t { kGet = 0, kPost = 1, kOther = 2 };
 enum class ReqResult : uint8_t { kHit = 0, kMiss = 1, kStale = 2, kError = 3 };
 constexpr size_t kReqMethods = 3;
@@ -39,7 +44,7 @@ class alignas(64) WorkerStats {
   }
   void connection_opened() { bump(accepted_); open_.fetch_add(1, std::memory_order_relaxed); }
   void connection_closed() { open_.fetch_sub(1, std::memory_order_relaxed); }
-  void connection_rejected() { bump(rejected_); }
+  void connection_rejected(RejectReason why) { bump(rejected_[static_cast<size_t>(why)]); }
   void accept_paused() { bump(accept_paused_); }
 
   uint64_t requests(ReqMethod m, ReqResult r) const {
@@ -49,7 +54,9 @@ class alignas(64) WorkerStats {
   uint64_t sum_ns() const { return sum_ns_.load(std::memory_order_relaxed); }
   uint64_t accepted() const { return accepted_.load(std::memory_order_relaxed); }
   int64_t open() const { return open_.load(std::memory_order_relaxed); }
-  uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+  uint64_t rejected(RejectReason why) const {
+    return rejected_[static_cast<size_t>(why)].load(std::memory_order_relaxed);
+  }
   uint64_t accept_pauses() const { return accept_paused_.load(std::memory_order_relaxed); }
 
  private:
@@ -61,7 +68,7 @@ class alignas(64) WorkerStats {
   std::atomic<uint64_t> sum_ns_{0};
   std::atomic<uint64_t> accepted_{0};
   std::atomic<int64_t> open_{0};  // written by the worker only, too
-  std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> rejected_[kRejectReasons]{};
   std::atomic<uint64_t> accept_paused_{0};
 };
 

@@ -61,6 +61,13 @@ struct SingleStatus {
   // CRLReason (RFC 5280 §5.3.1) of a revoked certificate; kNoReason when
   // the responder gave none (and for good and unknown).
   int revocation_reason = kNoReason;
+  // RFC 6960 §2.2: "revoked" for a certificate that was never issued, which
+  // a responder marks with revocationTime 1970-01-01T00:00:00Z (and reason
+  // certificateHold, and the extended-revoke extension). The time alone is
+  // the mark: no real revocation is dated 1970, while the extension only
+  // says the responder *may* answer so and comes with real revocations too.
+  // The metrics report such a certificate as unknown, not revoked.
+  bool non_issued = false;
 
   static constexpr int kNoReason = -1;
   static constexpr int kCertificateHold = 6;

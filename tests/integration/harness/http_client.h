@@ -30,7 +30,9 @@ struct HttpMessage {
 // body, or (a response without either) everything up to EOF.
 HttpMessage read_http_message(int fd, bool is_response = false, bool head_request = false);
 
-int connect_loopback(uint16_t port);  // -1 on failure
+// To 127.0.0.1:PORT, from SOURCE when given (another 127/8 address: another
+// client); -1 on failure.
+int connect_loopback(uint16_t port, const char* source = nullptr);
 bool send_all(int fd, std::string_view data);
 
 struct HttpResponse {

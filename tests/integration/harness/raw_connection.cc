@@ -29,8 +29,8 @@ std::string trim(std::string_view s) {
 
 }  // namespace
 
-RawConnection::RawConnection(uint16_t port, std::chrono::milliseconds timeout)
-    : fd_(connect_loopback(port)), timeout_(timeout) {}
+RawConnection::RawConnection(uint16_t port, std::chrono::milliseconds timeout, const char* source)
+    : fd_(connect_loopback(port, source)), timeout_(timeout) {}
 
 RawConnection::~RawConnection() {
   close();

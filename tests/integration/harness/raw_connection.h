@@ -20,7 +20,10 @@ using namespace std::chrono_literals;
 class RawConnection {
  public:
   // Connects to 127.0.0.1:PORT; connected() says whether that worked.
-  explicit RawConnection(uint16_t port, std::chrono::milliseconds timeout = 10s);
+  // SOURCE: the client's own address ("127.0.0.2": any of 127/8 is this
+  // host), so one test can be several clients.
+  explicit RawConnection(uint16_t port, std::chrono::milliseconds timeout = 10s,
+                         const char* source = nullptr);
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;

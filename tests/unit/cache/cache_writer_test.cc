@@ -20,9 +20,10 @@ struct Recorder final : EntryListener {
     bool stored;
     std::vector<std::string> serials;
     int64_t now;
+    bool tracked = false;
   };
   void on_entry_changed(const EntryChange& c) override {
-    Seen s{c.entry.etag(), c.stored, {}, c.now};
+    Seen s{c.entry.etag(), c.stored, {}, c.now, c.tracked};
     for (const auto& cert : c.certs) s.serials.push_back(cert.serial);
     seen.push_back(std::move(s));
   }
@@ -52,7 +53,7 @@ TEST(CacheWriter, StoresTheAnswerThenTellsEveryListener) {
   writer.subscribe(b);
   const std::vector<uint8_t> der(100, 0x30);
   const AnsweredCert cert{"CA", "0A", answer(kNow - 60, kNow + 3600).singles[0]};
-  EntryPtr e = writer.commit(key(1), der, answer(kNow - 60, kNow + 3600), {&cert, 1}, kNow);
+  EntryPtr e = writer.commit(key(1), der, answer(kNow - 60, kNow + 3600), {&cert, 1}, kNow, true);
   ASSERT_TRUE(e);
   EXPECT_EQ(store.peek(key(1), kNow), e) << "in the store before anyone hears of it";
   for (const Recorder* r : {&a, &b}) {
@@ -67,14 +68,42 @@ TEST(CacheWriter, StoresTheAnswerThenTellsEveryListener) {
   EXPECT_EQ(std::vector<uint8_t>(e->der().begin(), e->der().end()), der);
 }
 
+// metrics.track_clients: an answer fetched for an untracked client is
+// untracked, one for a tracked client is tracked, and a later answer for
+// the same key (another client's miss after expiry, a refresh) keeps what
+// the entry it replaces was: a tracked certificate never loses its series
+// because someone else happened to ask first this time.
+TEST(CacheWriter, TrackedIsTheAskersOrCarriedOverFromTheReplacedEntry) {
+  MemoryStore store(1 << 20, 2);
+  CacheWriter writer(store);
+  Recorder r;
+  writer.subscribe(r);
+  const std::vector<uint8_t> der(60, 0x30);
+  EntryPtr a = writer.commit(key(1), der, answer(kNow - 60, kNow + 3600), {}, kNow, false);
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->tracked());
+  EXPECT_FALSE(r.seen.back().tracked);
+  EntryPtr b = writer.commit(key(1), der, answer(kNow - 30, kNow + 3600), {}, kNow, true);
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(b->tracked());
+  EXPECT_TRUE(r.seen.back().tracked);
+  EntryPtr c = writer.commit(key(1), der, answer(kNow - 10, kNow + 3600), {}, kNow, false);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->tracked()) << "carried over from the entry it replaced";
+  EXPECT_TRUE(r.seen.back().tracked);
+  EXPECT_FALSE(writer.commit(key(2), der, answer(kNow - 10, kNow + 3600), {}, kNow, false)
+                   ->tracked())
+      << "another key has nothing to carry over";
+}
+
 TEST(CacheWriter, AnOlderAnswerIsToldButNeverServedOverTheNewer) {
   MemoryStore store(1 << 20, 2);
   CacheWriter writer(store);
   Recorder r;
   writer.subscribe(r);
   const std::vector<uint8_t> newer_der(50, 0x31), older_der(50, 0x32);
-  EntryPtr newer = writer.commit(key(1), newer_der, answer(kNow - 10, kNow + 3600), {}, kNow);
-  EntryPtr served = writer.commit(key(1), older_der, answer(kNow - 500, kNow + 3000), {}, kNow);
+  EntryPtr newer = writer.commit(key(1), newer_der, answer(kNow - 10, kNow + 3600), {}, kNow, true);
+  EntryPtr served = writer.commit(key(1), older_der, answer(kNow - 500, kNow + 3000), {}, kNow, true);
   EXPECT_EQ(served, newer) << "a slow responder's older answer never moves the CertID back";
   EXPECT_EQ(store.peek(key(1), kNow), newer);
   ASSERT_EQ(r.seen.size(), 2u);
@@ -85,7 +114,7 @@ TEST(CacheWriter, AnAnswerTooLargeForTheStoreIsStillServedOnce) {
   MemoryStore store(4096, 4);  // 1 KiB per shard
   CacheWriter writer(store);
   const std::vector<uint8_t> big(2000, 0x30);
-  EntryPtr e = writer.commit(key(1), big, answer(kNow - 10, kNow + 3600), {}, kNow);
+  EntryPtr e = writer.commit(key(1), big, answer(kNow - 10, kNow + 3600), {}, kNow, true);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->der().size(), big.size());
   EXPECT_FALSE(store.peek(key(1), kNow));
@@ -126,7 +155,7 @@ EntryPtr commit(CacheWriter& w, const ocsp::CacheKey& entry_key,
     only.push_back(s);
   }
   const std::vector<uint8_t> der(64, static_cast<uint8_t>(0x40 + singles.size()));
-  return w.commit(entry_key, der, answer_of(only), certs, kNow);
+  return w.commit(entry_key, der, answer_of(only), certs, kNow, true);
 }
 
 TEST(CacheWriter, AnOlderAnswerAfterARevocationIsRefusedEvenOnceTheEntryIsGone) {

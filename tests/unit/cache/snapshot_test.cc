@@ -117,9 +117,9 @@ TEST(Snapshot, AnyChangedByteIsRefused) {
   }
 }
 
-// A version 1 file around `body`, built by hand from the format in snapshot.h.
-std::vector<uint8_t> file_with_body(const std::vector<uint8_t>& body) {
-  std::vector<uint8_t> file = {'O', 'C', 'S', 'P', 'S', 'N', 'A', 'P', 0, 0, 0, 1};
+// A file around `body`, built by hand from the format in snapshot.h.
+std::vector<uint8_t> file_with_body(const std::vector<uint8_t>& body, uint8_t version = 2) {
+  std::vector<uint8_t> file = {'O', 'C', 'S', 'P', 'S', 'N', 'A', 'P', 0, 0, 0, version};
   for (int s = 56; s >= 0; s -= 8) file.push_back(static_cast<uint8_t>(body.size() >> s));
   file.insert(file.end(), body.begin(), body.end());
   Sha256 h;
@@ -133,11 +133,14 @@ std::vector<uint8_t> file_with_body(const std::vector<uint8_t>& body) {
 // the format as documented, not merely whatever decode_snapshot accepts.
 TEST(Snapshot, TheBytesAreTheDocumentedFormat) {
   MemoryStore store(1 << 20, 1);
-  store.insert_if_newer(entry(5, kNow + 60, 3));
+  EntryPtr tracked = entry(5, kNow + 60, 3);
+  tracked->mark_tracked();
+  store.insert_if_newer(tracked);
   RevocationLedger ledger;
   ledger.restore({key(9), 0x0102, -1});
   std::vector<uint8_t> body = {0, 0, 0, 1};        // one entry
   body.insert(body.end(), 32, 5);                  // its key
+  body.push_back(1);                               // flags: tracked
   body.insert(body.end(), {0, 0, 0, 3, 5, 5, 5});  // DER length, DER
   body.insert(body.end(), {0, 0, 0, 48});          // ledger length: one record
   body.insert(body.end(), 32, 9);
@@ -157,6 +160,7 @@ TEST(Snapshot, LyingLengthsAreRefusedEvenWithAGoodChecksum) {
   // One entry whose DER length runs past the end.
   std::vector<uint8_t> body = {0, 0, 0, 1};
   body.insert(body.end(), 32, 7);
+  body.push_back(0);
   body.insert(body.end(), {0, 0, 0x10, 0});
   body.insert(body.end(), 10, 1);
   r = decode_snapshot(file_with_body(body));
@@ -166,11 +170,37 @@ TEST(Snapshot, LyingLengthsAreRefusedEvenWithAGoodChecksum) {
   r = decode_snapshot(file_with_body({0, 0, 0, 0, 0, 0, 0, 5, 1, 2, 3, 4, 5}));
   ASSERT_FALSE(r.ok());
   // Another version.
-  std::vector<uint8_t> v2 = file_with_body({0, 0, 0, 0, 0, 0, 0, 0});
-  v2[11] = 2;
-  r = decode_snapshot(v2);
+  r = decode_snapshot(file_with_body({0, 0, 0, 0, 0, 0, 0, 0}, 3));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().find("version"), std::string::npos);
+}
+
+// Whether a tracked client asked (metrics.track_clients) survives a
+// restart, so invented serials asked from elsewhere do not get series
+// when the snapshot is loaded; a version-1 file (written before the flag)
+// still loads, its entries as tracked as they all were then.
+TEST(Snapshot, TheTrackedFlagRoundTripsAndVersionOneIsStillRead) {
+  MemoryStore store(1 << 20, 1);
+  EntryPtr tracked = entry(1, kNow + 60, 3);
+  tracked->mark_tracked();
+  store.insert_if_newer(tracked);
+  store.insert_if_newer(entry(2, kNow + 60, 3));
+  RevocationLedger ledger;
+  const auto file = encode_snapshot(take_snapshot(store, ledger, kNow));
+  auto back = decode_snapshot(file);
+  ASSERT_TRUE(back.ok()) << back.error();
+  ASSERT_EQ(back->entries.size(), 2u);
+  for (const auto& e : back->entries) EXPECT_EQ(e.tracked, e.key == key(1)) << e.key.hex();
+
+  std::vector<uint8_t> body = {0, 0, 0, 1};
+  body.insert(body.end(), 32, 5);
+  body.insert(body.end(), {0, 0, 0, 3, 5, 5, 5});
+  body.insert(body.end(), {0, 0, 0, 0});
+  auto v1 = decode_snapshot(file_with_body(body, 1));
+  ASSERT_TRUE(v1.ok()) << v1.error();
+  ASSERT_EQ(v1->entries.size(), 1u);
+  EXPECT_TRUE(v1->entries[0].tracked);
+  EXPECT_EQ(v1->entries[0].der.size(), 3u);
 }
 
 }  // namespace

@@ -251,6 +251,20 @@ TEST(LoadConfigErrors, UnreadableIssuerCertNamesFileAndErrno) {
   }
 }
 
+TEST(LoadConfigErrors, TrackClientsEntriesAreCheckedOneByOne) {
+  ConfigTestDir dir;
+  EXPECT_EQ(dir.load_error("[metrics]\ntrack_clients = [\"10.0.0.0/8\", \"2001:db8::/32\", "
+                           "\"192.0.2.7\"]\n"),
+            "");
+  EXPECT_THAT(dir.load_error("[metrics]\ntrack_clients = [\"10.0.0.0/8\", \"10.1.0.0/8\"]\n"),
+              HasSubstr("key 'metrics.track_clients[1]': bad entry \"10.1.0.0/8\": "
+                        "\"10.1.0.0/8\" has host bits set (did you mean 10.0.0.0/8?)"));
+  EXPECT_THAT(dir.load_error("[metrics]\ntrack_clients = [\"intranet\"]\n"),
+              HasSubstr("key 'metrics.track_clients[0]': bad entry \"intranet\""));
+  EXPECT_THAT(dir.load_error("[server]\nmax_connections_per_client = -1\n"),
+              HasSubstr("server.max_connections_per_client"));
+}
+
 TEST(LoadConfigErrors, AllowHostsEntriesAreCheckedOneByOne) {
   ConfigTestDir dir;
   EXPECT_EQ(dir.load_error("[upstream]\nallow_hosts = [\"ocsp.a.test\", \"*.b.test\", \"::1\"]\n"),

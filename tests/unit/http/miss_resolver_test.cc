@@ -52,7 +52,7 @@ class MissResolverTest : public ::testing::Test {
   void ask() {
     const Route* route = routes->find(decoded);
     ASSERT_NE(route, nullptr);
-    resolver.resolve(key, decoded, routes, *route,
+    resolver.resolve(key, decoded, routes, *route, /*tracked=*/true,
                      [this](const FetchOutcome& o) { outcomes.push_back(o); });
   }
 

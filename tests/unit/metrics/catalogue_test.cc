@@ -140,7 +140,7 @@ std::string render_everything() {
   WorkerStats worker;
   worker.count_request(ReqMethod::kGet, ReqResult::kHit, 120'000);
   worker.connection_opened();
-  worker.connection_rejected();
+  worker.connection_rejected(RejectReason::kPerClient);
   m.add_worker(&worker);
   const ocsp::SingleStatus good{ocsp::CertStatus::kGood, kNow - 60, kNow + 3600, 0};
   const ocsp::SingleStatus revoked{ocsp::CertStatus::kRevoked, kNow - 60, kNow + 3600, kNow - 7200};

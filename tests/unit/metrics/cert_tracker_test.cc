@@ -170,12 +170,24 @@ uint32_t index_of(const CachedResponse& e) {
   return n;
 }
 
+// Asked by a client in metrics.track_clients, as the writer marks it.
 EntryPtr entry(uint32_t n, ocsp::CertStatus status = ocsp::CertStatus::kGood,
                int64_t this_update = kT - 60, int64_t next_update = kT + 86'400) {
   CachedResponse::Facts f;
   f.this_update = this_update;
   f.next_update = next_update;
   f.status = status;
+  const std::vector<uint8_t> der(16, 0x30);
+  EntryPtr e = CachedResponse::make(key(n), der, f);
+  e->mark_tracked();
+  return e;
+}
+
+// Asked only by clients outside metrics.track_clients.
+EntryPtr untracked_entry(uint32_t n) {
+  CachedResponse::Facts f;
+  f.this_update = kT - 60;
+  f.next_update = kT + 86'400;
   const std::vector<uint8_t> der(16, 0x30);
   return CachedResponse::make(key(n), der, f);
 }
@@ -194,7 +206,7 @@ void tell(CertTracker& t, const EntryPtr& e, int64_t now, std::string serial = {
   single.this_update = e->this_update();
   single.next_update = e->next_update();
   const AnsweredCert cert{kCa, serial.empty() ? serial_of(index_of(*e)) : serial, single};
-  t.on_entry_changed(EntryChange{*e, true, {&cert, 1}, now});
+  t.on_entry_changed(EntryChange{*e, true, {&cert, 1}, now, e->tracked()});
 }
 
 // Stands in for identify_response: entry n answers serial_of(n) under kCa,
@@ -245,6 +257,68 @@ TEST(CertTracker, IdleCertificatesDropOutAndCacheHitsBringThemBack) {
   ASSERT_TRUE(store.lookup(key(0xAB), kT + 9500));
   EXPECT_EQ(row(t, serial_of(0xAB), kT + 9501)->last_asked, kT + 9500);
   EXPECT_EQ(*identify.calls, 1u);
+}
+
+// Issue 13: invented serials asked from outside metrics.track_clients make
+// no series (the seed alert stays theirs to shape no more), are counted,
+// and do not disturb the certificates that have series.
+TEST(CertTracker, UntrackedAsksMakeNoSeriesButKeepExistingOnesCurrent) {
+  CertTracker t({.idle_seconds = 3600, .max_series = 100});
+  MemoryStore store(1 << 20, 4);
+  IdentifyStub identify;
+  t.watch(&store, identify.fn());
+  EntryPtr real = entry(1);
+  ASSERT_TRUE(store.insert_if_newer(real));
+  tell(t, real, kT);
+  ASSERT_TRUE(row(t, serial_of(1), kT));
+
+  for (uint32_t n = 100; n < 1100; ++n) {
+    EntryPtr invented = untracked_entry(n);
+    ASSERT_TRUE(store.insert_if_newer(invented));
+    tell(t, invented, kT + 1);
+    t.exhausted(kCa, serial_of(n + 5000), "responder down", kT + 1, /*tracked=*/false);
+    ASSERT_TRUE(store.lookup(key(n), kT + 2));  // asked again, from the cache
+  }
+  const auto rows = t.snapshot(kT + 10);
+  ASSERT_EQ(rows.size(), 1u) << "only the real certificate";
+  EXPECT_EQ(rows[0].serial(), serial_of(1));
+  EXPECT_EQ(t.refused(), 2000u) << "1,000 answers and 1,000 failures";
+  EXPECT_EQ(*identify.calls, 0u) << "untracked entries are not revival candidates";
+
+  // An untracked client's answer or failure for a certificate that has a
+  // series still updates it: the series stays true.
+  EntryPtr revoked_now = CachedResponse::make(key(1), std::vector<uint8_t>(16, 0x30),
+                                              CachedResponse::Facts{.this_update = kT,
+                                                                    .next_update = kT + 86'400,
+                                                                    .status = ocsp::CertStatus::kRevoked});
+  ocsp::SingleStatus single{ocsp::CertStatus::kRevoked, kT, kT + 86'400, kT - 10};
+  const AnsweredCert cert{kCa, serial_of(1), single};
+  t.on_entry_changed(EntryChange{*revoked_now, true, {&cert, 1}, kT + 20, /*tracked=*/false});
+  EXPECT_EQ(row(t, serial_of(1), kT + 21)->status, TrackedStatus::kRevoked);
+  EXPECT_EQ(t.refused(), 2000u);
+
+  // A tracked client asking for one of them later brings it in (revival).
+  ASSERT_TRUE(store.lookup(key(100), kT + 30));
+  store.peek(key(100), kT + 30)->mark_tracked();
+  EXPECT_TRUE(row(t, serial_of(100), kT + 31));
+}
+
+// RFC 6960 §2.2's "revoked" for a never-issued serial is an unknown serial
+// to the metrics (2), with no revocation time, not a revocation (1).
+TEST(CertTracker, NonIssuedRevokedIsReportedAsUnknown) {
+  CertTracker t;
+  ocsp::SingleStatus single{ocsp::CertStatus::kRevoked, kT - 60, kT + 3600, 0,
+                            ocsp::SingleStatus::kCertificateHold, /*non_issued=*/true};
+  t.answered(kCa, "0BAD", single, kT, kT);
+  auto r = row(t, "0BAD", kT);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, TrackedStatus::kUnknown);
+  EXPECT_EQ(metric_value(r->status), 2);
+  EXPECT_TRUE(r->non_issued);
+  EXPECT_FALSE(r->revoked());
+  // Every responder failing later, with that answer still valid: unknown still.
+  t.exhausted(kCa, "0BAD", "timeout", kT + 5);
+  EXPECT_EQ(row(t, "0BAD", kT + 5)->status, TrackedStatus::kUnknown);
 }
 
 TEST(CertTracker, HitsCountWithoutIdentifyButNothingRevives) {

@@ -142,6 +142,7 @@ TEST(ResponseIdentify, RevivesACertificateFromItsCachedResponse) {
   facts.status = CertStatus::kRevoked;
   const CacheKey key = key_of({{pki().leaf2.get(), pki().ca.get()}});
   EntryPtr entry = CachedResponse::make(key, der, facts);
+  entry->mark_tracked();  // a client in metrics.track_clients asked for it
   SingleStatus single{.status = CertStatus::kRevoked,
                       .this_update = now - 60,
                       .next_update = now + 86'400,

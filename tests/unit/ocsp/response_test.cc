@@ -115,6 +115,30 @@ TEST_F(OcspValidate, RevocationReasonIsReadAndHoldIsNotForGood) {
   EXPECT_TRUE(r->singles[0].revoked_for_good());
 }
 
+// RFC 6960 §2.2: "revoked" for a serial never issued is dated
+// 1970-01-01T00:00:00Z (with certificateHold). That mark is read; a real
+// certificateHold is not taken for it.
+TEST_F(OcspValidate, NonIssuedRevokedFormIsRecognisedByItsEpochTime) {
+  SingleSpec s = leaf();
+  s.status = V_OCSP_CERTSTATUS_REVOKED;
+  s.revoked_at = 0;
+  s.reason = OCSP_REVOKED_STATUS_CERTIFICATEHOLD;
+  auto r = validate(make_response({s}, by_ca()));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_EQ(r->singles[0].status, CertStatus::kRevoked);
+  EXPECT_TRUE(r->singles[0].non_issued);
+  EXPECT_FALSE(r->singles[0].revoked_for_good()) << "not a revocation to remember";
+
+  s.revoked_at = now_ - 5000;  // a real hold
+  r = validate(make_response({s}, by_ca()));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_FALSE(r->singles[0].non_issued);
+  s.revoked_at = 1;  // one second after the epoch is a time, not the mark
+  r = validate(make_response({s}, by_ca()));
+  ASSERT_TRUE(r.ok()) << r.error().detail;
+  EXPECT_FALSE(r->singles[0].non_issued);
+}
+
 TEST_F(OcspValidate, ResponderIdByKeyHash) {
   SignSpec sign = by_ca();
   sign.flags = OCSP_RESPID_KEY | OCSP_NOCERTS;
