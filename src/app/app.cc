@@ -24,6 +24,7 @@
 #include "ocspcache/metrics/metrics.h"
 #include "ocspcache/ocsp/response_identify.h"
 #include "ocspcache/redis/redis_store.h"
+#include "ocspcache/refresh/refresher.h"
 #include "ocspcache/upstream/http_client.h"
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
@@ -41,6 +42,17 @@ namespace {
 constexpr Millis kHousekeepingPeriod{5'000};
 // How often a drain checks whether the workers are done.
 constexpr Millis kDrainPoll{20};
+
+RefreshOptions refresh_options(const Config& c) {
+  const auto share = static_cast<size_t>(c.cache.refresh_share * c.upstream.max_fetches);
+  return {.ahead = c.cache.refresh_ahead,
+          .idle_seconds = c.cache.refresh_idle.count() / 1000,
+          .max_in_flight = std::max<size_t>(share, 1)};
+}
+
+// Refresh ticks: often enough that a due answer starts within a second of
+// its time (the lag target), rarely enough to cost nothing when none is due.
+constexpr Millis kRefreshTick{250};
 
 CertTracker::Options tracker_options(const Config& c) {
   return {.idle_seconds = c.metrics.track_idle.count() / 1000, .max_series = c.metrics.max_series};
@@ -121,6 +133,9 @@ struct App::Parts {
   std::shared_ptr<TransportStats> transport_stats = std::make_shared<TransportStats>();
   std::unique_ptr<UpstreamThread> upstream;
   Services services;
+  RefreshStats refresh_stats;
+  std::unique_ptr<Refresher> refresher;  // listens to the writer from start-up on
+  TimerQueue::TimerId refresh_ticks = 0;
   ControlLoop loop{clock};
   Readiness readiness;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -244,6 +259,17 @@ void wire_services(App::Parts& p, std::shared_ptr<const ocsp::IssuerRegistry> is
   wire_shared_store(p);
 }
 
+// Refresh ahead: scheduled from every stored answer, the restored ones
+// included (so before the snapshot is loaded), fetched on the upstream thread.
+void wire_refresh(App::Parts& p) {
+  p.refresher = std::make_unique<Refresher>(
+      Refresher::Parts{p.store, p.writer, *p.upstream, p.services.routes, p.metrics, p.clock,
+                       p.refresh_stats},
+      refresh_options(p.config));
+  p.writer.subscribe(*p.refresher);
+  p.metrics.set_refresh(&p.refresh_stats);
+}
+
 // Workers and their listening sockets; then the admin listener.
 void build_front_end(App::Parts& p) {
   const Config& cfg = p.config;
@@ -353,6 +379,12 @@ void plan_lifecycle(App::Parts& p) {
   // is stored) within the drain timeout.
   p.lifecycle.add({"upstream", [&p] { p.upstream->start(); },
                    [&p] { p.upstream->stop(p.config.server.drain_timeout); }});
+  p.lifecycle.add({"refresh",
+                   [&p] { p.refresh_ticks = p.loop.every(kRefreshTick, [&p] { p.refresher->tick(); }); },
+                   [&p] {
+                     p.loop.cancel(p.refresh_ticks);
+                     p.refresher->stop();
+                   }});
   p.lifecycle.add({"workers",
                    [&p] {
                      for (auto& w : p.workers) w->start();
@@ -438,6 +470,7 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
   wire_cache_and_metrics(*p_);
   build_upstream(*p_);
   wire_services(*p_, std::move(issuers));
+  wire_refresh(*p_);
   load_snapshot(*p_);
   build_front_end(*p_);
   p_->loop.on_signal(SIGHUP, [this] { reload(); });
@@ -485,6 +518,7 @@ void App::reload() {
   apply_log_config(next);
   p.metrics.certs().configure(tracker_options(next));
   p.services.track_clients.store(tracked_clients(next));
+  p.refresher->configure(refresh_options(next));
   log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +
                             " log_level=" + next.log.level);
   // Compared with what runs (the start-up values), not with the last
@@ -510,6 +544,7 @@ void App::begin_shutdown(const char* signal_name) {
   log::info("shutdown", std::string("signal=") + signal_name + " drain_timeout_ms=" +
                             std::to_string(p.config.server.drain_timeout.count()));
   p.readiness.draining = true;
+  p.refresher->stop();  // no new background fetches while clients drain
   std::vector<DrainTarget> targets;
   for (auto& w : p.workers) {
     Worker* worker = w.get();

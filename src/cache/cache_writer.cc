@@ -37,9 +37,10 @@ EntryPtr CacheWriter::commit(const ocsp::CacheKey& key, std::span<const uint8_t>
     }
     entry = CachedResponse::make(key, der, answer);
     if (!entry) return nullptr;
-    if (!tracked) {
-      const EntryPtr before = store_.peek(key, now);
-      tracked = before && before->tracked();
+    // What clients did with the key outlives the entry that answered them.
+    if (const EntryPtr before = store_.peek(key, now)) {
+      tracked = tracked || before->tracked();
+      entry->mark_asked(before->last_asked());
     }
     if (tracked) entry->mark_tracked();
     stored = store_.insert_if_newer(entry);

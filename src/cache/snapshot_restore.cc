@@ -49,7 +49,10 @@ RestoreReport restore_snapshot(const SnapshotContents& contents, CacheWriter& wr
       certs.push_back(
           {issuer->name(), ocsp::serial_hex(id.serial), v->singles[i], ocsp::cert_id_key(id)});
     }
-    if (writer.commit(e.key, e.der, *v, certs, now, e.tracked)) {
+    if (EntryPtr entry = writer.commit(e.key, e.der, *v, certs, now, e.tracked)) {
+      // Asked as of the restart: one cache.refresh_idle of refreshes before
+      // it must be asked again (when it was last asked is not in the file).
+      entry->mark_asked(now);
       ++report.loaded;
     } else {
       ++report.refused;

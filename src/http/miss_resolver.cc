@@ -184,6 +184,9 @@ EntryPtr MissResolver::store_answer(const Pending& pending, std::span<const uint
   *untrusted = !still_trusted(pending);
   if (*untrusted) return nullptr;
   EntryPtr entry = p_.writer.commit(pending.key, der, answer, answered, now, pending.tracked);
+  // A client asked: what keeps it refreshed (cache.refresh_idle) and in the
+  // metrics, as a hit would.
+  if (entry) entry->mark_asked(now);
   if (entry && !still_trusted(pending)) {
     p_.store.erase(pending.key);
     *untrusted = true;

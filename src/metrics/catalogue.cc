@@ -268,12 +268,30 @@ constexpr MetricSpec kMetrics[] = {
      .labels = {"version"},
      .doc = "always 1; `version` is the running build's version"},
 
-    // Designed, not built yet (see "Not exported yet" in docs/metrics.md).
+    // Refresh ahead (refresh/refresher.h).
     {.name = "ocspcache_refresh_lag_seconds",
      .type = T::kGauge,
      .help = "Seconds the most overdue refresh is behind its due time.",
-     .availability = A::kPlanned,
-     .doc = "seconds the most overdue refresh is behind its due time; comes with refresh ahead"},
+     .doc = "seconds the most overdue refresh (started this tick or still waiting for room) is "
+            "behind its due time; 0 while refreshes start on time"},
+    {.name = "ocspcache_refreshes_total",
+     .type = T::kCounter,
+     .help = "Background refreshes finished, by result.",
+     .labels = {"result"},
+     .doc = "background refreshes by `result`: `refreshed` (a newer answer replaced the cached "
+            "one), `unchanged` (the responder still serves the same answer; asked again later), "
+            "`failed` (no valid answer; the cached one stays, retried with back-off), `idle` "
+            "(nobody asked for `cache.refresh_idle`: left to expire)"},
+    {.name = "ocspcache_refresh_scheduled",
+     .type = T::kGauge,
+     .help = "Cached answers with a refresh time.",
+     .doc = "cached answers with a refresh time"},
+    {.name = "ocspcache_refresh_in_flight",
+     .type = T::kGauge,
+     .help = "Background refreshes running now.",
+     .doc = "background refreshes running now (at most `cache.refresh_share` of "
+            "`upstream.max_fetches`)"},
+
     {.name = "ocspcache_redis_up",
      .type = T::kGauge,
      .help = "1 if every worker's connection to Redis is up, 0 if not.",

@@ -252,6 +252,19 @@ void append_ledger_families(std::vector<prometheus::MetricFamily>& out, const Re
   single(out, "ocspcache_revocations_dropped_total", counter_value(static_cast<double>(s.dropped)));
 }
 
+void append_refresh_families(std::vector<prometheus::MetricFamily>& out, const RefreshStats& s) {
+  const auto d = [](uint64_t n) { return static_cast<double>(n); };
+  single(out, "ocspcache_refresh_lag_seconds",
+         gauge_value(static_cast<double>(s.lag_seconds.load(std::memory_order_relaxed))));
+  by_label(out, "ocspcache_refreshes_total", "result",
+           {{"refreshed", d(load(s.refreshed))},
+            {"unchanged", d(load(s.unchanged))},
+            {"failed", d(load(s.failed))},
+            {"idle", d(load(s.idle))}});
+  single(out, "ocspcache_refresh_scheduled", gauge_value(d(load(s.scheduled))));
+  single(out, "ocspcache_refresh_in_flight", gauge_value(d(load(s.in_flight))));
+}
+
 void append_snapshot_families(std::vector<prometheus::MetricFamily>& out, const SnapshotStats& s) {
   const auto d = [](uint64_t n) { return static_cast<double>(n); };
   by_label(out, "ocspcache_snapshot_writes_total", "result",
@@ -279,6 +292,7 @@ std::string Metrics::render(int64_t now) {
   if (shared_ != nullptr) append_shared_families(out, *shared_);
   if (ledger_ != nullptr) append_ledger_families(out, ledger_->stats());
   if (snapshot_ != nullptr) append_snapshot_families(out, *snapshot_);
+  if (refresh_ != nullptr) append_refresh_families(out, *refresh_);
   std::string text = prometheus::TextSerializer().Serialize(out);
   // Copied under the tracker's lock (an atomic increment per row), formatted
   // without it, so a scrape holds up the upstream path only for the copy.

@@ -48,7 +48,8 @@ class CacheWriter {
   //
   // `tracked`: a client in metrics.track_clients asked for it. The entry
   // is marked so (CachedResponse::tracked) then, or when the entry it
-  // replaces was, so a refresh keeps what clients made of it.
+  // replaces was, so a refresh keeps what clients made of it; the
+  // replaced entry's last-asked time is carried over the same way.
   EntryPtr commit(const ocsp::CacheKey& key, std::span<const uint8_t> der,
                   const ocsp::ValidatedResponse& answer, std::span<const AnsweredCert> certs,
                   int64_t now, bool tracked);

@@ -45,6 +45,8 @@ struct CacheConfig {
   std::string backend = "memory";
   size_t max_bytes = 512ull * 1024 * 1024;
   double refresh_ahead = 0.5;
+  Millis refresh_idle{3'600'000};  // a proxied answer not asked this long is not refreshed
+  double refresh_share = 0.25;     // of upstream.max_fetches, for background refreshes
   std::string snapshot;  // memory backend: warm-restart file; "" = none
   Millis snapshot_interval{300'000};
   size_t max_revocations = 100'000;  // revocation ledger records (sticky revocation)

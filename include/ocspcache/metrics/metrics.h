@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ocspcache/cache/refresh_stats.h"
 #include "ocspcache/cache/revocation_ledger.h"
 #include "ocspcache/cache/shared_store.h"
 #include "ocspcache/cache/snapshot_stats.h"
@@ -52,6 +53,8 @@ class Metrics {
   const SharedInfo& shared_info() const { return shared_info_; }
   // cache.snapshot: its writes and what the start restored (ocspcache_snapshot_*).
   void set_snapshot(const SnapshotStats* stats) { snapshot_ = stats; }
+  // The refresher's counters (ocspcache_refresh*); the daemon always has one.
+  void set_refresh(const RefreshStats* stats) { refresh_ = stats; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
   void set_transport_source(TransportSource source) { transport_source_ = std::move(source); }
   // Start-up: the descriptor budget /status shows (util/fd_limit.h), and
@@ -102,6 +105,7 @@ class Metrics {
   SharedInfo shared_info_;
   const RevocationLedger* ledger_ = nullptr;
   const SnapshotStats* snapshot_ = nullptr;
+  const RefreshStats* refresh_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;
   TransportSource transport_source_;

@@ -128,6 +128,8 @@ std::string render_everything() {
   m.set_store(&cache);
   RevocationLedger ledger;
   m.set_ledger(&ledger);
+  RefreshStats refresh;  // the daemon always has a refresher
+  m.set_refresh(&refresh);
   SharedStoreStats redis;  // cache.backend = "redis"
   redis.connections = 2;
   redis.connections_up = 1;
@@ -219,6 +221,8 @@ std::set<std::string> exported_by_fresh_instance(const SharedStoreStats* redis,
   m.set_store(&cache);
   RevocationLedger ledger;
   m.set_ledger(&ledger);
+  RefreshStats refresh;  // the daemon always has a refresher
+  m.set_refresh(&refresh);
   WorkerStats worker;
   m.add_worker(&worker);
   if (redis != nullptr) m.set_shared(redis, {"redis", "127.0.0.1:6379"});

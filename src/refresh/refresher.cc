@@ -1,0 +1,204 @@
+#include "ocspcache/refresh/refresher.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "ocspcache/ocsp/cache_key.h"
+#include "ocspcache/ocsp/request.h"
+#include "ocspcache/ocsp/response_request.h"
+#include "ocspcache/upstream/outcome.h"
+#include "ocspcache/util/log.h"
+#include "ocspcache/util/log_limiter.h"
+
+namespace ocspcache {
+namespace {
+
+// An answer stored (by a client's miss or an unchanged refresh) already
+// past its refresh time is refreshed this much later at the earliest: at
+// once would ask the responder again within the second it answered.
+constexpr int64_t kMinDelaySeconds = 5;
+constexpr int64_t kRetryFirstSeconds = 5;
+constexpr int64_t kRetryMaxSeconds = 300;
+constexpr int64_t kUnchangedMinSeconds = 30;
+constexpr int64_t kUnchangedMaxSeconds = 3600;
+
+}  // namespace
+
+// One refresh in flight: what it needs to store and count its answer.
+struct Refresher::Job {
+  ocsp::CacheKey key;
+  int64_t old_this_update = 0;
+  int64_t next_update = 0;
+  std::string issuer;
+  std::vector<std::string> serials;       // request order: the metric labels
+  std::vector<ocsp::CacheKey> cert_ids;   // the revocation ledger's keys
+  std::shared_ptr<const RouteTable> routes;  // keeps the route alive
+};
+
+Refresher::Refresher(Parts parts, RefreshOptions options, uint64_t seed)
+    : p_(parts), options_(options), rng_(seed) {}
+
+void Refresher::configure(RefreshOptions options) {
+  std::lock_guard lock(mu_);
+  options_ = options;
+}
+
+double Refresher::jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+void Refresher::on_entry_changed(const EntryChange& change) {
+  if (!change.stored) return;  // the store kept a newer one, scheduled when it came
+  const CachedResponse& e = change.entry;
+  std::lock_guard lock(mu_);
+  int64_t due = refresh_time(e.this_update(), e.next_update(), options_.ahead, jitter());
+  due = std::max(due, change.now + kMinDelaySeconds);
+  due = std::min(due, e.next_update() - 1);
+  if (due <= change.now) return;  // about to expire: nothing to gain
+  schedule_.set(e.key(), due);
+  p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+}
+
+void Refresher::tick() {
+  std::vector<RefreshSchedule::Due> due;
+  int64_t now = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    now = p_.clock.unix_seconds();
+    const size_t room = options_.max_in_flight > in_flight_ ? options_.max_in_flight - in_flight_ : 0;
+    due = schedule_.pop_due(now, room);
+    in_flight_ += due.size();
+    int64_t lag = due.empty() ? 0 : now - due.front().due;
+    if (auto next = schedule_.earliest(); next && *next < now) lag = std::max(lag, now - *next);
+    p_.stats.lag_seconds.store(lag, std::memory_order_relaxed);
+    p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+    p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);
+  }
+  for (const auto& d : due) start(d.key, now);
+}
+
+void Refresher::stop() {
+  std::lock_guard lock(mu_);
+  stopped_ = true;
+}
+
+std::optional<int64_t> Refresher::due(const ocsp::CacheKey& key) const {
+  std::lock_guard lock(mu_);
+  return schedule_.due(key);
+}
+
+void Refresher::start(const ocsp::CacheKey& key, int64_t now) {
+  auto skip = [&] {
+    std::lock_guard lock(mu_);
+    --in_flight_;
+    failures_.erase(key);
+  };
+  const EntryPtr entry = p_.store.peek(key, now);
+  if (!entry) return skip();  // evicted or expired since it was scheduled
+  int64_t idle_seconds = 0;
+  {
+    std::lock_guard lock(mu_);
+    idle_seconds = options_.idle_seconds;
+  }
+  if (entry->last_asked() < now - idle_seconds) {
+    p_.stats.idle.fetch_add(1, std::memory_order_relaxed);
+    return skip();
+  }
+  // The request is rebuilt from the answer's own CertIDs (what the
+  // snapshot restore does); an answer that does not rebuild its key (a
+  // multi-CertID answer in another order) is left to expire.
+  const std::vector<uint8_t> request = ocsp::request_for_response(entry->der());
+  const auto decoded = ocsp::decode_request(request);
+  if (!decoded.ok() || ocsp::make_cache_key(*decoded) != key) return skip();
+  auto routes = p_.routes.load();
+  const Route* route = routes->find(*decoded);
+  if (route == nullptr) return skip();  // its issuer is no longer configured
+
+  auto job = std::make_shared<Job>();
+  job->key = key;
+  job->old_this_update = entry->this_update();
+  job->next_update = entry->next_update();
+  job->issuer = std::string(route->name());
+  for (const auto& id : decoded->cert_ids()) {
+    job->serials.push_back(ocsp::serial_hex(id.serial));
+    job->cert_ids.push_back(ocsp::cert_id_key(id));
+  }
+  job->routes = routes;
+  FetchRequest fetch{key, request, std::move(routes), route, nullptr};
+  p_.fetcher.fetch(std::move(fetch), [this, job](FetchResult result) { finished(job, std::move(result)); });
+}
+
+void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
+  const int64_t now = p_.clock.unix_seconds();
+  CertTracker& certs = p_.metrics.certs();
+  for (const UpstreamAttempt& a : result.attempts) {
+    p_.metrics.upstream_result(a.responder, to_label(a.outcome), a.seconds);
+    if (a.error.empty()) continue;
+    for (const auto& serial : job->serials) {
+      certs.upstream_error(job->issuer, serial, a.responder + ": " + a.error, now);
+    }
+  }
+  EntryPtr stored;
+  if (result.ok()) {
+    std::vector<AnsweredCert> answered;
+    for (size_t i = 0; i < result.answer.singles.size() && i < job->serials.size(); ++i) {
+      answered.push_back({job->issuer, job->serials[i], result.answer.singles[i], job->cert_ids[i]});
+    }
+    // tracked=false: what clients asked of the key is carried over from
+    // the entry replaced, never created by the refresh itself.
+    stored = p_.writer.commit(job->key, result.der, result.answer, answered, now, false);
+  } else {
+    // The valid answer stays served; the series keep its status.
+    for (const auto& serial : job->serials) {
+      certs.exhausted(job->issuer, serial, result.last_error(), now, /*tracked=*/false);
+    }
+  }
+
+  std::lock_guard lock(mu_);
+  --in_flight_;
+  p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);
+  if (!stored) {
+    // Failed, or refused by the revocation ledger (older than a recorded
+    // revocation): the cached answer stays until its nextUpdate.
+    p_.stats.failed.fetch_add(1, std::memory_order_relaxed);
+    const uint32_t failures = ++failures_[job->key];
+    log::upstream_errors().warn(
+        "refresh_failed:" + job->key.hex(), "refresh_failed",
+        "issuer=" + log::quoted(job->issuer) + " key=" + job->key.hex().substr(0, 16) +
+            " failures=" + std::to_string(failures) + " reason=" +
+            log::quoted(result.ok() ? "older than a recorded revocation" : result.last_error()) +
+            " kept=cached_until_next_update");
+    retry_later(job->key, now, job->next_update, failures);
+    return;
+  }
+  failures_.erase(job->key);
+  if (result.answer.this_update > job->old_this_update) {
+    p_.stats.refreshed.fetch_add(1, std::memory_order_relaxed);
+    return;  // the writer's event scheduled the new answer
+  }
+  // The responder still serves the answer we have: ask again after a
+  // share of what is left of it, not at its (past) refresh time.
+  p_.stats.unchanged.fetch_add(1, std::memory_order_relaxed);
+  const int64_t next_update = result.answer.next_update;
+  const int64_t wait =
+      std::clamp<int64_t>((next_update - now) / 8, kUnchangedMinSeconds, kUnchangedMaxSeconds);
+  const int64_t due = std::min(now + wait, next_update - 1);
+  if (due > now) schedule_.set(job->key, due);
+  p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+}
+
+void Refresher::retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update,
+                            uint32_t failures) {
+  const int64_t base =
+      std::min(kRetryMaxSeconds, kRetryFirstSeconds << std::min<uint32_t>(failures - 1, 16));
+  const auto wait = static_cast<int64_t>(static_cast<double>(base) * (0.8 + 0.4 * jitter()));
+  const int64_t due = std::min(now + std::max<int64_t>(wait, 1), next_update - 1);
+  if (due > now) {
+    schedule_.set(key, due);
+  } else {
+    failures_.erase(key);  // expires now: a client's miss fetches it anew
+  }
+  p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+}
+
+}  // namespace ocspcache
