@@ -25,6 +25,8 @@
 #include "ocspcache/ocsp/response_identify.h"
 #include "ocspcache/redis/redis_store.h"
 #include "ocspcache/refresh/refresher.h"
+#include "ocspcache/stapling/inventory.h"
+#include "ocspcache/stapling/staple_writer.h"
 #include "ocspcache/upstream/http_client.h"
 #include "ocspcache/upstream/responder_set.h"
 #include "ocspcache/upstream/route_table.h"
@@ -135,6 +137,8 @@ struct App::Parts {
   Services services;
   RefreshStats refresh_stats;
   std::unique_ptr<Refresher> refresher;  // listens to the writer from start-up on
+  StapleStats staple_stats;
+  StapleWriter staples{store, clock, staple_stats};
   TimerQueue::TimerId refresh_ticks = 0;
   ControlLoop loop{clock};
   Readiness readiness;
@@ -268,6 +272,33 @@ void wire_refresh(App::Parts& p) {
       refresh_options(p.config));
   p.writer.subscribe(*p.refresher);
   p.metrics.set_refresh(&p.refresh_stats);
+  p.writer.subscribe(p.staples);
+  if (!p.config.stapling.certs.empty()) p.metrics.set_staples(&p.staple_stats);
+}
+
+// stapling.certs (start-up and SIGHUP): the inventory read from its chain
+// files; its certificates pinned in the metrics (series from start-up),
+// always refreshed, and written out by the staple writer.
+void apply_inventory(App::Parts& p, const Config& c, const ocsp::IssuerRegistry& registry) {
+  Inventory inventory = load_inventory(c.stapling, registry);
+  for (const std::string& problem : inventory.problems) {
+    log::warn("stapling_skipped", "reason=" + log::quoted(problem));
+  }
+  const int64_t now = p.clock.unix_seconds();
+  std::vector<std::pair<ocsp::CacheKey, std::vector<uint8_t>>> pinned;
+  for (const StapledCert& cert : inventory.certs) {
+    p.metrics.certs().set_pinned(cert.issuer, cert.serial, true, now);
+    pinned.emplace_back(cert.key, cert.request_der);
+  }
+  p.refresher->set_inventory(std::move(pinned));
+  p.staple_stats.certificates.store(inventory.certs.size(), std::memory_order_relaxed);
+  if (!c.stapling.certs.empty()) {
+    log::info("stapling_inventory", "certificates=" + std::to_string(inventory.certs.size()) +
+                                        " skipped=" + std::to_string(inventory.problems.size()));
+  }
+  p.staples.configure(std::move(inventory.certs),
+                      {.min_remaining_seconds = c.stapling.min_remaining.count() / 1000,
+                       .after_update = c.stapling.after_update});
 }
 
 // Workers and their listening sockets; then the admin listener.
@@ -380,7 +411,12 @@ void plan_lifecycle(App::Parts& p) {
   p.lifecycle.add({"upstream", [&p] { p.upstream->start(); },
                    [&p] { p.upstream->stop(p.config.server.drain_timeout); }});
   p.lifecycle.add({"refresh",
-                   [&p] { p.refresh_ticks = p.loop.every(kRefreshTick, [&p] { p.refresher->tick(); }); },
+                   [&p] {
+                     p.refresh_ticks = p.loop.every(kRefreshTick, [&p] {
+                       p.refresher->tick();
+                       p.staples.flush();
+                     });
+                   },
                    [&p] {
                      p.loop.cancel(p.refresh_ticks);
                      p.refresher->stop();
@@ -471,6 +507,7 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
   build_upstream(*p_);
   wire_services(*p_, std::move(issuers));
   wire_refresh(*p_);
+  apply_inventory(*p_, p_->config, p_->services.routes.load()->registry());
   load_snapshot(*p_);
   build_front_end(*p_);
   p_->loop.on_signal(SIGHUP, [this] { reload(); });
@@ -519,6 +556,7 @@ void App::reload() {
   p.metrics.certs().configure(tracker_options(next));
   p.services.track_clients.store(tracked_clients(next));
   p.refresher->configure(refresh_options(next));
+  apply_inventory(p, next, *registry);
   log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +
                             " log_level=" + next.log.level);
   // Compared with what runs (the start-up values), not with the last

@@ -292,6 +292,29 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "background refreshes running now (at most `cache.refresh_share` of "
             "`upstream.max_fetches`)"},
 
+    // stapling.certs (stapling/staple_writer.h).
+    {.name = "ocspcache_stapling_certificates",
+     .type = T::kGauge,
+     .help = "Certificates in the stapling inventory.",
+     .availability = A::kWhenConfigured,
+     .doc = "with `stapling.certs`: certificates in the inventory (chain files whose leaf an "
+            "`[[issuer]]` signed)"},
+    {.name = "ocspcache_staple_writes_total",
+     .type = T::kCounter,
+     .help = "Staple files written, by result.",
+     .labels = {"result"},
+     .availability = A::kWhenConfigured,
+     .doc = "with `stapling.certs`: staple files (`.ocsp`, `.der`) by `result`: `written` (a "
+            "newer answer), `failed` (logged as `staple_write_failed`; the previous file is kept), "
+            "`too_close` (the answer had less than `stapling.min_remaining` left: not written)"},
+    {.name = "ocspcache_staple_commands_total",
+     .type = T::kCounter,
+     .help = "stapling.after_update runs, by result.",
+     .labels = {"result"},
+     .availability = A::kWhenConfigured,
+     .doc = "with `stapling.after_update`: runs by `result`: `ok` (exit 0), `failed` (non-zero "
+            "exit, a signal, or killed after 30 s)"},
+
     {.name = "ocspcache_redis_up",
      .type = T::kGauge,
      .help = "1 if every worker's connection to Redis is up, 0 if not.",

@@ -265,6 +265,17 @@ void append_refresh_families(std::vector<prometheus::MetricFamily>& out, const R
   single(out, "ocspcache_refresh_in_flight", gauge_value(d(load(s.in_flight))));
 }
 
+void append_staple_families(std::vector<prometheus::MetricFamily>& out, const StapleStats& s) {
+  const auto d = [](uint64_t n) { return static_cast<double>(n); };
+  single(out, "ocspcache_stapling_certificates", gauge_value(d(load(s.certificates))));
+  by_label(out, "ocspcache_staple_writes_total", "result",
+           {{"written", d(load(s.written))},
+            {"failed", d(load(s.failed))},
+            {"too_close", d(load(s.too_close))}});
+  by_label(out, "ocspcache_staple_commands_total", "result",
+           {{"ok", d(load(s.commands_ok))}, {"failed", d(load(s.commands_failed))}});
+}
+
 void append_snapshot_families(std::vector<prometheus::MetricFamily>& out, const SnapshotStats& s) {
   const auto d = [](uint64_t n) { return static_cast<double>(n); };
   by_label(out, "ocspcache_snapshot_writes_total", "result",
@@ -293,6 +304,7 @@ std::string Metrics::render(int64_t now) {
   if (ledger_ != nullptr) append_ledger_families(out, ledger_->stats());
   if (snapshot_ != nullptr) append_snapshot_families(out, *snapshot_);
   if (refresh_ != nullptr) append_refresh_families(out, *refresh_);
+  if (staples_ != nullptr) append_staple_families(out, *staples_);
   std::string text = prometheus::TextSerializer().Serialize(out);
   // Copied under the tracker's lock (an atomic increment per row), formatted
   // without it, so a scrape holds up the upstream path only for the copy.

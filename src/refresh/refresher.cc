@@ -1,6 +1,7 @@
 #include "ocspcache/refresh/refresher.h"
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct Refresher::Job {
   std::vector<std::string> serials;       // request order: the metric labels
   std::vector<ocsp::CacheKey> cert_ids;   // the revocation ledger's keys
   std::shared_ptr<const RouteTable> routes;  // keeps the route alive
+  bool pinned = false;  // an inventory certificate
+  bool had_answer = false;
 };
 
 Refresher::Refresher(Parts parts, RefreshOptions options, uint64_t seed)
@@ -82,6 +85,18 @@ void Refresher::stop() {
   stopped_ = true;
 }
 
+void Refresher::set_inventory(std::vector<std::pair<ocsp::CacheKey, std::vector<uint8_t>>> pinned) {
+  std::lock_guard lock(mu_);
+  const int64_t now = p_.clock.unix_seconds();
+  absl::flat_hash_map<ocsp::CacheKey, std::vector<uint8_t>, ocsp::CacheKeyHash> next;
+  for (auto& [key, request] : pinned) {
+    if (!pinned_.contains(key) && !schedule_.due(key)) schedule_.set(key, now);
+    next[key] = std::move(request);
+  }
+  pinned_ = std::move(next);
+  p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+}
+
 std::optional<int64_t> Refresher::due(const ocsp::CacheKey& key) const {
   std::lock_guard lock(mu_);
   return schedule_.due(key);
@@ -94,20 +109,26 @@ void Refresher::start(const ocsp::CacheKey& key, int64_t now) {
     failures_.erase(key);
   };
   const EntryPtr entry = p_.store.peek(key, now);
-  if (!entry) return skip();  // evicted or expired since it was scheduled
   int64_t idle_seconds = 0;
+  std::vector<uint8_t> request;
+  bool pinned = false;
   {
     std::lock_guard lock(mu_);
     idle_seconds = options_.idle_seconds;
+    if (auto it = pinned_.find(key); it != pinned_.end()) {
+      pinned = true;
+      request = it->second;
+    }
   }
-  if (entry->last_asked() < now - idle_seconds) {
+  if (!entry && !pinned) return skip();  // evicted or expired since it was scheduled
+  if (entry && !pinned && entry->last_asked() < now - idle_seconds) {
     p_.stats.idle.fetch_add(1, std::memory_order_relaxed);
     return skip();
   }
-  // The request is rebuilt from the answer's own CertIDs (what the
-  // snapshot restore does); an answer that does not rebuild its key (a
+  // Otherwise the request is rebuilt from the answer's own CertIDs (what
+  // the snapshot restore does); an answer that does not rebuild its key (a
   // multi-CertID answer in another order) is left to expire.
-  const std::vector<uint8_t> request = ocsp::request_for_response(entry->der());
+  if (!pinned) request = ocsp::request_for_response(entry->der());
   const auto decoded = ocsp::decode_request(request);
   if (!decoded.ok() || ocsp::make_cache_key(*decoded) != key) return skip();
   auto routes = p_.routes.load();
@@ -116,8 +137,10 @@ void Refresher::start(const ocsp::CacheKey& key, int64_t now) {
 
   auto job = std::make_shared<Job>();
   job->key = key;
-  job->old_this_update = entry->this_update();
-  job->next_update = entry->next_update();
+  job->pinned = pinned;
+  job->had_answer = entry != nullptr;
+  job->old_this_update = entry ? entry->this_update() : 0;
+  job->next_update = entry ? entry->next_update() : std::numeric_limits<int64_t>::max();
   job->issuer = std::string(route->name());
   for (const auto& id : decoded->cert_ids()) {
     job->serials.push_back(ocsp::serial_hex(id.serial));
@@ -149,8 +172,10 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
     stored = p_.writer.commit(job->key, result.der, result.answer, answered, now, false);
   } else {
     // The valid answer stays served; the series keep its status.
+    // An inventory certificate's series exists from start-up (pinned):
+    // with no valid answer left it says 2.
     for (const auto& serial : job->serials) {
-      certs.exhausted(job->issuer, serial, result.last_error(), now, /*tracked=*/false);
+      certs.exhausted(job->issuer, serial, result.last_error(), now, /*tracked=*/job->pinned);
     }
   }
 
@@ -168,7 +193,7 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
             " failures=" + std::to_string(failures) + " reason=" +
             log::quoted(result.ok() ? "older than a recorded revocation" : result.last_error()) +
             " kept=cached_until_next_update");
-    retry_later(job->key, now, job->next_update, failures);
+    retry_later(job->key, now, job->next_update, failures, job->pinned);
     return;
   }
   failures_.erase(job->key);
@@ -188,11 +213,14 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
 }
 
 void Refresher::retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update,
-                            uint32_t failures) {
+                            uint32_t failures, bool pinned) {
   const int64_t base =
       std::min(kRetryMaxSeconds, kRetryFirstSeconds << std::min<uint32_t>(failures - 1, 16));
   const auto wait = static_cast<int64_t>(static_cast<double>(base) * (0.8 + 0.4 * jitter()));
-  const int64_t due = std::min(now + std::max<int64_t>(wait, 1), next_update - 1);
+  // An inventory certificate is tried for as long as it fails, past its
+  // answer's end too (then with the request it was configured with).
+  const int64_t due = pinned ? now + std::max<int64_t>(wait, 1)
+                             : std::min(now + std::max<int64_t>(wait, 1), next_update - 1);
   if (due > now) {
     schedule_.set(key, due);
   } else {

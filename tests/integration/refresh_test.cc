@@ -4,10 +4,16 @@
 // client gets the newer answer as a hit, and the responder was asked once
 // more, not once per client.
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "harness/openssl_responder.h"
 #include "harness/prometheus_text.h"
+#include "harness/ports.h"
+#include "harness/process.h"
+#include "harness/temp_dir.h"
 #include "proxy_fixture.h"
 
 namespace ocspcache::it {
@@ -53,6 +59,146 @@ TEST_F(RefreshTest, AnAnswerIsReplacedBeforeItsNextUpdateWithNoClientAsking) {
   EXPECT_LT(std::time(nullptr), first.next_update) << "before the first answer's nextUpdate";
   EXPECT_EQ(metric("ocspcache_requests_total", {{"result", "hit"}}), 1) << "a hit";
   EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 2);
+}
+
+}  // namespace
+}  // namespace ocspcache::it
+
+namespace ocspcache::it {
+namespace {
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Issue 12, the inventory: chain files listed in [stapling].certs are
+// fetched at start with no client asking, their staples written for HAProxy
+// (<chain>.ocsp) and nginx (<dir>/<name>.der), after_update run, their
+// series there from the start; and a refresh rewrites the files with the
+// newer answer.
+TEST_F(RefreshTest, InventoryStaplesAreWrittenAtStartAndRewrittenByRefresh) {
+  OpensslResponder responder(ResponderOptions{.nmin = 1});
+  TempDir dir;
+  const auto chains = dir.path() / "chains";
+  const auto out = dir.path() / "nginx";
+  std::filesystem::create_directories(chains);
+  std::filesystem::create_directories(out);
+  const std::string intermediate = read_file(pki.intermediate());
+  for (const auto& [name, leaf] : {std::pair{"good.pem", pki.good()}, {"revoked.crt", pki.revoked()}}) {
+    std::ofstream(chains / name) << read_file(leaf) << intermediate;
+  }
+  std::ofstream(chains / "stray.pem") << "not a certificate\n";
+  const auto marker = dir.path() / "after_update.count";
+
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  options.extra_toml = "[stapling]\ncerts = [\"" + (chains / "*").string() + "\"]\ndir = \"" +
+                       out.string() + "\"\nmin_remaining = \"10s\"\nafter_update = \"echo x >> " +
+                       marker.string() + "\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+
+  const auto good_ocsp = chains / "good.pem.ocsp";
+  const auto good_der = out / "good.der";
+  const auto revoked_ocsp = chains / "revoked.crt.ocsp";
+  const auto revoked_der = out / "revoked.der";
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& f : {good_ocsp, good_der, revoked_ocsp, revoked_der}) {
+          if (!std::filesystem::exists(f)) return false;
+        }
+        return std::filesystem::exists(marker);
+      },
+      15s))
+      << daemon->log();
+  EXPECT_EQ(metric("ocspcache_requests_total"), 0) << "no client asked";
+  EXPECT_EQ(read_file(good_ocsp), read_file(good_der)) << "both forms hold the same answer";
+  const auto good = parse_response(read_file(good_ocsp), pki.good(), pki.intermediate(), pki.root());
+  ASSERT_TRUE(good.has_single) << good.error;
+  EXPECT_EQ(good.cert_status, kGood);
+  EXPECT_TRUE(good.signature_ok);
+  const auto revoked =
+      parse_response(read_file(revoked_der), pki.revoked(), pki.intermediate(), pki.root());
+  EXPECT_EQ(revoked.cert_status, kRevoked) << "the truth is stapled, revoked too";
+  EXPECT_NE(daemon->log().find("event=stapling_skipped"), std::string::npos)
+      << "the stray file is reported";
+  EXPECT_EQ(metric("ocspcache_stapling_certificates"), 2);
+  const std::string m = metrics();
+  EXPECT_EQ(metric_value(m, "ssl_ocsp_response_status", {{"serial", "1001"}}), 0) << m;
+  EXPECT_EQ(metric_value(m, "ssl_ocsp_response_status", {{"serial", "1002"}}), 1) << m;
+  ASSERT_TRUE(wait_until([&] { return metric("ocspcache_staple_commands_total", {{"result", "ok"}}) >= 1; }, 10s));
+
+  // Half-way through the minute the refresher renews both, and the files follow.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        const auto now = parse_response(read_file(good_der), pki.good(), pki.intermediate(), pki.root());
+        return now.has_single && now.this_update > good.this_update;
+      },
+      50s, 500ms))
+      << daemon->log();
+  const auto newer = parse_response(read_file(good_ocsp), pki.good(), pki.intermediate(), pki.root());
+  EXPECT_GT(newer.this_update, good.this_update) << "the .ocsp file too";
+  EXPECT_EQ(metric("ocspcache_requests_total"), 0) << "still no client";
+}
+
+}  // namespace
+}  // namespace ocspcache::it
+
+namespace ocspcache::it {
+namespace {
+
+// Issue 12: a real nginx with ssl_stapling_file pointed at the staple
+// ocspcache wrote staples from the first handshake after its start (with
+// ssl_stapling_responder it would staple only after a client asked).
+TEST_F(RefreshTest, NginxStaplesTheWrittenFileFromTheFirstHandshake) {
+  OpensslResponder responder;
+  TempDir dir;
+  const auto chains = dir.path() / "chains";
+  const auto out = dir.path() / "staples";
+  std::filesystem::create_directories(chains);
+  std::filesystem::create_directories(out);
+  std::filesystem::copy_file(pki.dir() / "good-chain.pem", chains / "www.pem");
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  options.extra_toml = "[stapling]\ncerts = [\"" + (chains / "*.pem").string() + "\"]\ndir = \"" +
+                       out.string() + "\"\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  const auto staple = out / "www.der";
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(staple); }, 15s)) << daemon->log();
+
+  PortReservation port;
+  const auto prefix = dir.path() / "nginx";
+  std::filesystem::create_directories(prefix / "logs");
+  std::ofstream(prefix / "nginx.conf")
+      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << (prefix / "nginx.pid").string()
+      << ";\nerror_log " << (prefix / "logs/error.log").string() << " info;\n"
+      << "events { worker_connections 64; }\nhttp {\n  access_log off;\n"
+      << "  client_body_temp_path " << (prefix / "tmp").string() << ";\n"
+      << "  proxy_temp_path " << (prefix / "tmp").string() << ";\n"
+      << "  fastcgi_temp_path " << (prefix / "tmp").string() << ";\n"
+      << "  uwsgi_temp_path " << (prefix / "tmp").string() << ";\n"
+      << "  scgi_temp_path " << (prefix / "tmp").string() << ";\n"
+      << "  server {\n    listen 127.0.0.1:" << port.port() << " ssl reuseport;\n"
+      << "    ssl_certificate " << (chains / "www.pem").string() << ";\n"
+      << "    ssl_certificate_key " << (pki.dir() / "good.key").string() << ";\n"
+      << "    ssl_stapling on;\n    ssl_stapling_file " << staple.string() << ";\n"
+      << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
+  Process nginx({.argv = {"nginx", "-p", prefix.string(), "-c", (prefix / "nginx.conf").string()},
+                 .env = {},
+                 .cwd = {}},
+                dir.path(), "nginx");
+  ASSERT_TRUE(wait_listening(port.port(), 10s)) << nginx.stderr_text();
+
+  const auto handshake = run_command(
+      {"sh", "-c",
+       "openssl s_client -connect 127.0.0.1:" + std::to_string(port.port()) +
+           " -servername www.test -status </dev/null 2>&1"},
+      20s);
+  EXPECT_NE(handshake.out.find("OCSP Response Status: successful"), std::string::npos)
+      << "the first handshake is stapled:\n"
+      << handshake.out << "\n" << nginx.stderr_text();
+  EXPECT_NE(handshake.out.find("Cert Status: good"), std::string::npos) << handshake.out;
+  nginx.stop();
 }
 
 }  // namespace

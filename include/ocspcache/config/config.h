@@ -101,6 +101,7 @@ struct StaplingConfig {
   std::string dir;
   std::vector<std::string> haproxy_sockets;
   std::string after_update;
+  Millis min_remaining{600'000};  // never write an answer with less left than this
   bool operator==(const StaplingConfig&) const = default;
 };
 

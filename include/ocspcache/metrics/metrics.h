@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ocspcache/cache/refresh_stats.h"
+#include "ocspcache/cache/staple_stats.h"
 #include "ocspcache/cache/revocation_ledger.h"
 #include "ocspcache/cache/shared_store.h"
 #include "ocspcache/cache/snapshot_stats.h"
@@ -55,6 +56,8 @@ class Metrics {
   void set_snapshot(const SnapshotStats* stats) { snapshot_ = stats; }
   // The refresher's counters (ocspcache_refresh*); the daemon always has one.
   void set_refresh(const RefreshStats* stats) { refresh_ = stats; }
+  // stapling.certs: the staple files and after_update (ocspcache_staple*).
+  void set_staples(const StapleStats* stats) { staples_ = stats; }
   void set_responder_source(ResponderSource source) { responder_source_ = std::move(source); }
   void set_transport_source(TransportSource source) { transport_source_ = std::move(source); }
   // Start-up: the descriptor budget /status shows (util/fd_limit.h), and
@@ -106,6 +109,7 @@ class Metrics {
   const RevocationLedger* ledger_ = nullptr;
   const SnapshotStats* snapshot_ = nullptr;
   const RefreshStats* refresh_ = nullptr;
+  const StapleStats* staples_ = nullptr;
   CertTracker certs_;
   ResponderSource responder_source_;
   TransportSource transport_source_;

@@ -70,6 +70,13 @@ class Refresher final : public EntryListener {
   // updates the lag. Called by a control-loop timer (a few times a second).
   void tick();
 
+  // The stapling inventory (start-up and SIGHUP): these keys are refreshed
+  // whether anyone asks or not, fetched with their request while the cache
+  // holds no answer for them (at start, after a failure outlived the
+  // answer), and retried with back-off for as long as they fail. Keys new
+  // to the inventory are due at once.
+  void set_inventory(std::vector<std::pair<ocsp::CacheKey, std::vector<uint8_t>>> pinned);
+
   // Stop starting refreshes (drain); results of running ones are still taken.
   void stop();
 
@@ -79,7 +86,8 @@ class Refresher final : public EntryListener {
   struct Job;
   void start(const ocsp::CacheKey& key, int64_t now);
   void finished(const std::shared_ptr<Job>& job, FetchResult result);
-  void retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update, uint32_t failures);
+  void retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update, uint32_t failures,
+                   bool pinned);
   double jitter();  // [0, 1), under mu_
 
   Parts p_;
@@ -89,6 +97,8 @@ class Refresher final : public EntryListener {
   // Keys whose last refresh failed, with how many times in a row (for the
   // back-off); only failing keys are here.
   absl::flat_hash_map<ocsp::CacheKey, uint32_t, ocsp::CacheKeyHash> failures_;
+  // The inventory's keys and the requests to send for them.
+  absl::flat_hash_map<ocsp::CacheKey, std::vector<uint8_t>, ocsp::CacheKeyHash> pinned_;
   size_t in_flight_ = 0;
   bool stopped_ = false;
   std::mt19937_64 rng_;

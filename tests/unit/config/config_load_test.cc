@@ -305,13 +305,12 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"state\"\n"),
               HasSubstr("is a directory, not a file"));
   EXPECT_EQ(dir.load_error("[cache]\nsnapshot = \"state/cache.snap\"\n"), "");
-  for (const char* key :
-       {"certs = [\"/etc/ssl/*.pem\"]", "dir = \"/var/lib/ocsp\"",
-        "haproxy_sockets = [\"unix:/run/haproxy.sock\"]", "after_update = \"nginx -s reload\""}) {
-    std::string name = std::string(key).substr(0, std::string(key).find(' '));
-    EXPECT_THAT(dir.load_error("[stapling]\n" + std::string(key) + "\n"),
-                HasSubstr("key 'stapling." + name + "': not yet supported (stapling)"));
-  }
+  // Pushing to HAProxy's runtime API is not built yet; the files are.
+  EXPECT_THAT(dir.load_error("[stapling]\nhaproxy_sockets = [\"unix:/run/haproxy.sock\"]\n"),
+              HasSubstr("key 'stapling.haproxy_sockets': not yet supported (stapling)"));
+  EXPECT_EQ(dir.load_error("[stapling]\ncerts = [\"/etc/ssl/*.pem\"]\ndir = \"/var/lib/ocsp\"\n"
+                           "after_update = \"nginx -s reload\"\nmin_remaining = \"15m\"\n"),
+            "");
   // Still type-checked, and the defaults themselves are fine.
   EXPECT_THAT(dir.load_error("[stapling]\ncerts = \"x\"\n"), HasSubstr("expected an array"));
   EXPECT_EQ(dir.load_error("[cache]\nbackend = \"memory\"\nsnapshot = \"\"\n[stapling]\ncerts = "

@@ -130,6 +130,8 @@ std::string render_everything() {
   m.set_ledger(&ledger);
   RefreshStats refresh;  // the daemon always has a refresher
   m.set_refresh(&refresh);
+  StapleStats staples;  // stapling.certs
+  m.set_staples(&staples);
   SharedStoreStats redis;  // cache.backend = "redis"
   redis.connections = 2;
   redis.connections_up = 1;
@@ -213,7 +215,7 @@ TEST(MetricCatalogue, ScrapeWithEverySourceHasExactlyTheCatalogue) {
 
 // The families a daemon exports before it has answered anything (its cache
 // and revocation ledger are always set), with the Redis tier's counters
-// when `redis` is given and the snapshot's when `snapshot` is.
+// when `redis` is given and the snapshot's and staples' when `snapshot` is.
 std::set<std::string> exported_by_fresh_instance(const SharedStoreStats* redis,
                                                  const SnapshotStats* snapshot = nullptr) {
   Metrics m;
@@ -223,6 +225,8 @@ std::set<std::string> exported_by_fresh_instance(const SharedStoreStats* redis,
   m.set_ledger(&ledger);
   RefreshStats refresh;  // the daemon always has a refresher
   m.set_refresh(&refresh);
+  StapleStats staples;
+  if (snapshot != nullptr) m.set_staples(&staples);  // the features configured
   WorkerStats worker;
   m.add_worker(&worker);
   if (redis != nullptr) m.set_shared(redis, {"redis", "127.0.0.1:6379"});

@@ -1,0 +1,78 @@
+// The staples for web servers (DESIGN.md "Stapling outputs"): for each
+// inventory certificate, the cached answer written to <chain>.ocsp
+// (HAProxy) and <stapling.dir>/<name>.der (nginx ssl_stapling_file), then
+// stapling.after_update run once for the batch.
+//
+// Listens to the cache writer only to note which inventory keys got a new
+// answer; the files are written by flush() on the control loop, so no
+// worker or upstream thread ever waits on a disk. A file is written
+// atomically (temp, fsync, rename), only with a validated answer that has
+// at least stapling.min_remaining before its nextUpdate (HAProxy treats
+// its last 5 minutes as expired), and only when its bytes change. An answer
+// too close to its end leaves the files as they are: never truncated,
+// never replaced by something worse.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <sys/types.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "ocspcache/cache/entry_events.h"
+#include "ocspcache/cache/staple_stats.h"
+#include "ocspcache/cache/store.h"
+#include "ocspcache/stapling/inventory.h"
+#include "ocspcache/util/clock.h"
+
+namespace ocspcache {
+
+class StapleWriter final : public EntryListener {
+ public:
+  struct Options {
+    int64_t min_remaining_seconds = 600;  // stapling.min_remaining
+    std::string after_update;             // stapling.after_update; "" = none
+    int64_t command_timeout_ms = 30'000;
+  };
+  StapleWriter(const Store& store, const Clock& clock, StapleStats& stats)
+      : store_(store), clock_(clock), stats_(stats) {}
+  ~StapleWriter() override;
+  StapleWriter(const StapleWriter&) = delete;
+  StapleWriter& operator=(const StapleWriter&) = delete;
+
+  // Start-up and SIGHUP: what to write where. Every certificate is looked
+  // at by the next flush (answers restored from a snapshot, new chains).
+  void configure(std::vector<StapledCert> certs, Options options);
+
+  void on_entry_changed(const EntryChange& change) override;
+
+  // Control loop: writes the files of inventory answers that changed, runs
+  // after_update when a file changed (one at a time: a batch arriving while
+  // it runs gets one more run after it), reaps or kills the command.
+  void flush();
+
+  bool command_running() const { return child_ > 0; }
+
+ private:
+  void write(const StapledCert& cert, std::span<const uint8_t> der, bool* changed);
+  void start_command();
+  void reap_command();
+
+  const Store& store_;
+  const Clock& clock_;
+  StapleStats& stats_;
+  std::mutex mu_;  // guards everything below but the command's state
+  Options options_;
+  absl::flat_hash_map<ocsp::CacheKey, std::vector<StapledCert>, ocsp::CacheKeyHash> by_key_;
+  absl::flat_hash_set<ocsp::CacheKey, ocsp::CacheKeyHash> dirty_;
+  // The command (control loop only).
+  pid_t child_ = -1;
+  int64_t child_deadline_ms_ = 0;
+  bool rerun_ = false;
+};
+
+}  // namespace ocspcache
