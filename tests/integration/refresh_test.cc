@@ -2,7 +2,9 @@
 // that issues one-minute answers (-nmin 1), and ocspcache replacing the
 // cached answer before its nextUpdate with no client asking; the next
 // client gets the newer answer as a hit, and the responder was asked once
-// more, not once per client.
+// more, not once per client. Then the stapling inventory on top of it:
+// staple files written at start and rewritten by refreshes, and a real
+// nginx stapling them (file mode) or asking ocspcache (responder mode).
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +149,35 @@ TEST_F(RefreshTest, InventoryStaplesAreWrittenAtStartAndRewrittenByRefresh) {
 namespace ocspcache::it {
 namespace {
 
+// An nginx that serves TLS on 127.0.0.1:PORT with CHAIN and KEY, its
+// stapling configured by STAPLING (directives), under PREFIX.
+void write_nginx_conf(const std::filesystem::path& prefix, uint16_t port,
+                      const std::filesystem::path& chain, const std::filesystem::path& key,
+                      const std::string& stapling) {
+  std::filesystem::create_directories(prefix / "logs");
+  const std::string tmp = (prefix / "tmp").string();
+  std::ofstream(prefix / "nginx.conf")
+      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << (prefix / "nginx.pid").string()
+      << ";\nerror_log " << (prefix / "logs/error.log").string() << " info;\n"
+      << "events { worker_connections 64; }\nhttp {\n  access_log off;\n"
+      << "  client_body_temp_path " << tmp << ";\n  proxy_temp_path " << tmp << ";\n"
+      << "  fastcgi_temp_path " << tmp << ";\n  uwsgi_temp_path " << tmp << ";\n"
+      << "  scgi_temp_path " << tmp << ";\n"
+      << "  server {\n    listen 127.0.0.1:" << port << " ssl reuseport;\n"
+      << "    ssl_certificate " << chain.string() << ";\n"
+      << "    ssl_certificate_key " << key.string() << ";\n"
+      << "    ssl_stapling on;\n    " << stapling << "\n"
+      << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
+}
+
+std::string s_client_status(uint16_t port) {
+  return run_command({"sh", "-c",
+                      "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
+                          " -servername www.test -status </dev/null 2>&1"},
+                     20s)
+      .out;
+}
+
 // Issue 12: a real nginx with ssl_stapling_file pointed at the staple
 // ocspcache wrote staples from the first handshake after its start (with
 // ssl_stapling_responder it would staple only after a client asked).
@@ -168,36 +199,51 @@ TEST_F(RefreshTest, NginxStaplesTheWrittenFileFromTheFirstHandshake) {
 
   PortReservation port;
   const auto prefix = dir.path() / "nginx";
-  std::filesystem::create_directories(prefix / "logs");
-  std::ofstream(prefix / "nginx.conf")
-      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << (prefix / "nginx.pid").string()
-      << ";\nerror_log " << (prefix / "logs/error.log").string() << " info;\n"
-      << "events { worker_connections 64; }\nhttp {\n  access_log off;\n"
-      << "  client_body_temp_path " << (prefix / "tmp").string() << ";\n"
-      << "  proxy_temp_path " << (prefix / "tmp").string() << ";\n"
-      << "  fastcgi_temp_path " << (prefix / "tmp").string() << ";\n"
-      << "  uwsgi_temp_path " << (prefix / "tmp").string() << ";\n"
-      << "  scgi_temp_path " << (prefix / "tmp").string() << ";\n"
-      << "  server {\n    listen 127.0.0.1:" << port.port() << " ssl reuseport;\n"
-      << "    ssl_certificate " << (chains / "www.pem").string() << ";\n"
-      << "    ssl_certificate_key " << (pki.dir() / "good.key").string() << ";\n"
-      << "    ssl_stapling on;\n    ssl_stapling_file " << staple.string() << ";\n"
-      << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
+  write_nginx_conf(prefix, port.port(), chains / "www.pem", pki.dir() / "good.key",
+                   "ssl_stapling_file " + staple.string() + ";");
   Process nginx({.argv = {"nginx", "-p", prefix.string(), "-c", (prefix / "nginx.conf").string()},
                  .env = {},
                  .cwd = {}},
                 dir.path(), "nginx");
   ASSERT_TRUE(wait_listening(port.port(), 10s)) << nginx.stderr_text();
 
-  const auto handshake = run_command(
-      {"sh", "-c",
-       "openssl s_client -connect 127.0.0.1:" + std::to_string(port.port()) +
-           " -servername www.test -status </dev/null 2>&1"},
-      20s);
-  EXPECT_NE(handshake.out.find("OCSP Response Status: successful"), std::string::npos)
+  const std::string handshake = s_client_status(port.port());
+  EXPECT_NE(handshake.find("OCSP Response Status: successful"), std::string::npos)
       << "the first handshake is stapled:\n"
-      << handshake.out << "\n" << nginx.stderr_text();
-  EXPECT_NE(handshake.out.find("Cert Status: good"), std::string::npos) << handshake.out;
+      << handshake << "\n" << nginx.stderr_text();
+  EXPECT_NE(handshake.find("Cert Status: good"), std::string::npos) << handshake;
+  nginx.stop();
+}
+
+// Responder mode: nginx's ssl_stapling_responder pointed at ocspcache.
+// nginx fetches only after a handshake asked for status (DESIGN.md field
+// notes), in its own request format (GET, HTTP/1.0); a later handshake
+// carries the staple ocspcache answered.
+TEST_F(RefreshTest, NginxStaplesWithOcspcacheAsItsResponder) {
+  OpensslResponder responder;
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  daemon = std::make_unique<Daemon>(std::move(options));
+  TempDir dir;
+  PortReservation port;
+  const auto prefix = dir.path() / "nginx";
+  write_nginx_conf(prefix, port.port(), pki.dir() / "good-chain.pem", pki.dir() / "good.key",
+                   "ssl_stapling_responder " + daemon->url() + "/;");
+  Process nginx({.argv = {"nginx", "-p", prefix.string(), "-c", (prefix / "nginx.conf").string()},
+                 .env = {},
+                 .cwd = {}},
+                dir.path(), "nginx");
+  ASSERT_TRUE(wait_listening(port.port(), 10s)) << nginx.stderr_text();
+  std::string handshake;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        handshake = s_client_status(port.port());
+        return handshake.find("OCSP Response Status: successful") != std::string::npos;
+      },
+      15s, 300ms))
+      << handshake << "\n" << nginx.stderr_text() << daemon->log();
+  EXPECT_NE(handshake.find("Cert Status: good"), std::string::npos) << handshake;
+  EXPECT_GE(metric("ocspcache_requests_total", {{"method", "GET"}}), 1) << "nginx asks with GET";
   nginx.stop();
 }
 
