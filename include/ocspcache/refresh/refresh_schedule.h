@@ -4,7 +4,7 @@
 // one comparison whatever the size. Rescheduling a key pushes a new item
 // and the old one is recognised as stale when it surfaces (the map holds
 // the live due time), so nothing is searched; the heap is rebuilt from the
-// map when stale items outnumber live ones. About 90 bytes per scheduled
+// map when stale items outnumber live ones. About 130 bytes per scheduled
 // key (bench/RESULTS.md has the measured figure).
 //
 // Not thread-safe: the refresher holds its lock around it.
