@@ -21,6 +21,7 @@ test_pkgs=(
   python3            # packaging checks (runbooks, Grafana dashboard); json.tool on /status
   nginx wrk          # the bench-smoke test runs bench/run.sh --quick
   redis-server redis-tools redis-sentinel  # the Redis backend's tests run real servers
+  haproxy            # the stapling tests run a real HAProxy 2.6 on the .ocsp files
 )
 bench_pkgs=(
   linux-perf         # bench/run.sh --profile

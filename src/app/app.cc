@@ -296,9 +296,20 @@ void apply_inventory(App::Parts& p, const Config& c, const ocsp::IssuerRegistry&
     log::info("stapling_inventory", "certificates=" + std::to_string(inventory.certs.size()) +
                                         " skipped=" + std::to_string(inventory.problems.size()));
   }
+  std::vector<HaproxySocket> haproxy;
+  for (const std::string& text : c.stapling.haproxy_sockets) {
+    std::string why;
+    if (auto s = parse_haproxy_socket(text, &why)) {
+      haproxy.push_back(std::move(*s));
+    } else {
+      log::warn("stapling_skipped", "socket=" + log::quoted(text) + " reason=" + log::quoted(why));
+    }
+  }
   p.staples.configure(std::move(inventory.certs),
                       {.min_remaining_seconds = c.stapling.min_remaining.count() / 1000,
-                       .after_update = c.stapling.after_update});
+                       .after_update = c.stapling.after_update,
+                       .command_timeout_ms = 30'000,
+                       .haproxy = std::move(haproxy)});
 }
 
 // Workers and their listening sockets; then the admin listener.

@@ -446,8 +446,9 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "haproxy_sockets",
      .kind = K::kStringList,
      .default_toml = "[]",
-     .doc = "HAProxy runtime APIs to push responses to: unix:/path or host:port",
-     .not_yet = "stapling",
+     .doc = "HAProxy runtime APIs (stats socket, level admin) each new staple is pushed to "
+            "with set ssl ocsp-response: unix:/path or host:port",
+     .reload = Reload::kLive,
      .field = field<&C::stapling, &StaplingConfig::haproxy_sockets>()},
     {.table = "stapling",
      .name = "after_update",

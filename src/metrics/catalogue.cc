@@ -307,6 +307,14 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "with `stapling.certs`: staple files (`.ocsp`, `.der`) by `result`: `written` (a "
             "newer answer), `failed` (logged as `staple_write_failed`; the previous file is kept), "
             "`too_close` (the answer had less than `stapling.min_remaining` left: not written)"},
+    {.name = "ocspcache_staple_pushes_total",
+     .type = T::kCounter,
+     .help = "Staples pushed to HAProxy runtime APIs, by result.",
+     .labels = {"result"},
+     .availability = A::kWhenConfigured,
+     .doc = "with `stapling.haproxy_sockets`: `set ssl ocsp-response` pushes by `result`: `ok`, "
+            "`failed` (socket absent or refusing, or HAProxy's error; logged as "
+            "`staple_push_failed`, retried every 5 s while the answer is current)"},
     {.name = "ocspcache_staple_commands_total",
      .type = T::kCounter,
      .help = "stapling.after_update runs, by result.",

@@ -272,6 +272,8 @@ void append_staple_families(std::vector<prometheus::MetricFamily>& out, const St
            {{"written", d(load(s.written))},
             {"failed", d(load(s.failed))},
             {"too_close", d(load(s.too_close))}});
+  by_label(out, "ocspcache_staple_pushes_total", "result",
+           {{"ok", d(load(s.pushes_ok))}, {"failed", d(load(s.pushes_failed))}});
   by_label(out, "ocspcache_staple_commands_total", "result",
            {{"ok", d(load(s.commands_ok))}, {"failed", d(load(s.commands_failed))}});
 }

@@ -38,6 +38,7 @@ void StapleWriter::configure(std::vector<StapledCert> certs, Options options) {
   options_ = std::move(options);
   by_key_.clear();
   dirty_.clear();
+  push_retry_.clear();
   for (StapledCert& c : certs) {
     dirty_.insert(c.key);
     by_key_[c.key].push_back(std::move(c));
@@ -50,7 +51,8 @@ void StapleWriter::on_entry_changed(const EntryChange& change) {
   if (by_key_.contains(change.entry.key())) dirty_.insert(change.entry.key());
 }
 
-void StapleWriter::write(const StapledCert& cert, std::span<const uint8_t> der, bool* changed) {
+bool StapleWriter::write(const StapledCert& cert, std::span<const uint8_t> der, bool* changed) {
+  bool wrote = false;
   for (const std::string* path : {&cert.ocsp_path, &cert.der_path}) {
     if (path->empty() || same_bytes(*path, der)) continue;
     AtomicFile file(*path);
@@ -64,8 +66,36 @@ void StapleWriter::write(const StapledCert& cert, std::span<const uint8_t> der, 
     }
     stats_.written.fetch_add(1, std::memory_order_relaxed);
     *changed = true;
+    wrote = true;
     log::info("staple_written", "path=" + log::quoted(*path) + " issuer=" + log::quoted(cert.issuer) +
                                     " serial=" + cert.serial);
+  }
+  return wrote;
+}
+
+// Pushes are retried this long after a failure (HAProxy restarting, its
+// socket not there yet), for as long as the answer is the current one.
+constexpr int64_t kPushRetrySeconds = 5;
+constexpr std::chrono::milliseconds kPushTimeout{2'000};
+
+void StapleWriter::push(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t now) {
+  bool failed = false;
+  for (const HaproxySocket& socket : options_.haproxy) {
+    const std::string error = push_ocsp_response(socket, der, kPushTimeout);
+    if (error.empty()) {
+      stats_.pushes_ok.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    failed = true;
+    stats_.pushes_failed.fetch_add(1, std::memory_order_relaxed);
+    log::warn("staple_push_failed", "socket=" + log::quoted(socket.text) + " key=" +
+                                        key.hex().substr(0, 16) + " reason=" + log::quoted(error) +
+                                        " retry_in_s=" + std::to_string(kPushRetrySeconds));
+  }
+  if (failed) {
+    push_retry_[key] = now + kPushRetrySeconds;
+  } else {
+    push_retry_.erase(key);
   }
 }
 
@@ -90,9 +120,24 @@ void StapleWriter::flush() {
                                           " kept=previous");
         continue;
       }
-      for (const StapledCert& cert : it->second) write(cert, entry->der(), &changed);
+      bool wrote = false;
+      for (const StapledCert& cert : it->second) wrote = write(cert, entry->der(), &changed) || wrote;
+      if (wrote && !options_.haproxy.empty()) push(key, entry->der(), now);
     }
     dirty_.clear();
+    // Pushes that failed earlier, with the answer the files hold now.
+    std::vector<ocsp::CacheKey> retry;
+    for (const auto& [key, at] : push_retry_) {
+      if (at <= now) retry.push_back(key);
+    }
+    for (const ocsp::CacheKey& key : retry) {
+      const EntryPtr entry = store_.peek(key, now);
+      if (!entry || !by_key_.contains(key)) {
+        push_retry_.erase(key);
+        continue;
+      }
+      push(key, entry->der(), now);
+    }
   }
   if (!changed || command.empty()) return;
   if (child_ > 0) {

@@ -249,3 +249,68 @@ TEST_F(RefreshTest, NginxStaplesWithOcspcacheAsItsResponder) {
 
 }  // namespace
 }  // namespace ocspcache::it
+
+namespace ocspcache::it {
+namespace {
+
+// "This Update: Dec  4 05:10:00 2026 GMT" of the staple s_client printed; "" without one.
+std::string stapled_this_update(const std::string& s_client_out) {
+  if (s_client_out.find("OCSP Response Status: successful") == std::string::npos) return "";
+  const size_t at = s_client_out.find("This Update:");
+  if (at == std::string::npos) return "";
+  return s_client_out.substr(at, s_client_out.find('\n', at) - at);
+}
+
+// Issue 12: a real HAProxy 2.6 with the <crt>.ocsp file ocspcache wrote
+// staples it, and after a refresh staples the newer answer, pushed over its
+// runtime socket: no HAProxy reload.
+TEST_F(RefreshTest, HaproxyStaplesTheFileAndTakesRefreshedAnswersOverItsSocket) {
+  // HAProxy takes an answer with less than 5 minutes left for expired:
+  // ten-minute answers, refreshed after 30 s (refresh_ahead 0.05).
+  OpensslResponder responder(ResponderOptions{.nmin = 10});
+  TempDir dir;
+  const auto certs = dir.path() / "certs";
+  std::filesystem::create_directories(certs);
+  const auto bundle = certs / "www.pem";  // HAProxy's crt: leaf, key, chain
+  std::ofstream(bundle) << read_file(pki.good()) << read_file(pki.dir() / "good.key")
+                        << read_file(pki.intermediate());
+  const auto admin = dir.path() / "admin.sock";
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  options.extra_toml = "[cache]\nrefresh_ahead = 0.05\n[stapling]\ncerts = [\"" + bundle.string() +
+                       "\"]\nmin_remaining = \"6m\"\nhaproxy_sockets = [\"unix:" + admin.string() +
+                       "\"]\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(bundle.string() + ".ocsp"); }, 15s))
+      << daemon->log();
+
+  PortReservation port;
+  const auto cfg = dir.path() / "haproxy.cfg";
+  std::ofstream(cfg) << "global\n  stats socket " << admin.string() << " mode 600 level admin\n"
+                     << "defaults\n  mode http\n  timeout connect 5s\n  timeout client 5s\n"
+                     << "  timeout server 5s\n"
+                     << "frontend https\n  bind 127.0.0.1:" << port.port() << " ssl crt "
+                     << bundle.string() << "\n"
+                     << "  http-request return status 200 content-type text/plain string ok\n";
+  Process haproxy({.argv = {"haproxy", "-db", "-f", cfg.string()}, .env = {}, .cwd = {}}, dir.path(),
+                  "haproxy");
+  ASSERT_TRUE(wait_listening(port.port(), 10s)) << haproxy.stderr_text();
+
+  const std::string first = stapled_this_update(s_client_status(port.port()));
+  ASSERT_NE(first, "") << "HAProxy staples the .ocsp file:\n"
+                       << s_client_status(port.port()) << haproxy.stderr_text();
+  std::string now;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        now = stapled_this_update(s_client_status(port.port()));
+        return !now.empty() && now != first;
+      },
+      50s, 1s))
+      << "still " << first << "\n" << daemon->log();
+  EXPECT_GE(metric("ocspcache_staple_pushes_total", {{"result", "ok"}}), 1) << metrics();
+  EXPECT_TRUE(haproxy.running()) << "never reloaded or restarted";
+  haproxy.stop();
+}
+
+}  // namespace
+}  // namespace ocspcache::it

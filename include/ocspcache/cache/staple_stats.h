@@ -14,6 +14,8 @@ struct StapleStats {
   std::atomic<uint64_t> commands_ok{0};
   std::atomic<uint64_t> commands_failed{0};  // non-zero exit, signal, or killed at the timeout
   std::atomic<uint64_t> certificates{0};     // in the inventory
+  std::atomic<uint64_t> pushes_ok{0};        // HAProxy runtime API: answer taken
+  std::atomic<uint64_t> pushes_failed{0};    // refused or unreachable: retried
 };
 
 }  // namespace ocspcache

@@ -26,6 +26,7 @@
 #include "ocspcache/cache/entry_events.h"
 #include "ocspcache/cache/staple_stats.h"
 #include "ocspcache/cache/store.h"
+#include "ocspcache/stapling/haproxy_push.h"
 #include "ocspcache/stapling/inventory.h"
 #include "ocspcache/util/clock.h"
 
@@ -37,6 +38,7 @@ class StapleWriter final : public EntryListener {
     int64_t min_remaining_seconds = 600;  // stapling.min_remaining
     std::string after_update;             // stapling.after_update; "" = none
     int64_t command_timeout_ms = 30'000;
+    std::vector<HaproxySocket> haproxy;   // stapling.haproxy_sockets
   };
   StapleWriter(const Store& store, const Clock& clock, StapleStats& stats)
       : store_(store), clock_(clock), stats_(stats) {}
@@ -58,7 +60,10 @@ class StapleWriter final : public EntryListener {
   bool command_running() const { return child_ > 0; }
 
  private:
-  void write(const StapledCert& cert, std::span<const uint8_t> der, bool* changed);
+  // Writes the cert's files; true when one changed (then it is pushed).
+  bool write(const StapledCert& cert, std::span<const uint8_t> der, bool* changed);
+  // To every HAProxy; a failed socket is tried again at a later flush.
+  void push(const ocsp::CacheKey& key, std::span<const uint8_t> der, int64_t now);
   void start_command();
   void reap_command();
 
@@ -69,6 +74,8 @@ class StapleWriter final : public EntryListener {
   Options options_;
   absl::flat_hash_map<ocsp::CacheKey, std::vector<StapledCert>, ocsp::CacheKeyHash> by_key_;
   absl::flat_hash_set<ocsp::CacheKey, ocsp::CacheKeyHash> dirty_;
+  // Keys whose push failed somewhere, and when to try again.
+  absl::flat_hash_map<ocsp::CacheKey, int64_t, ocsp::CacheKeyHash> push_retry_;
   // The command (control loop only).
   pid_t child_ = -1;
   int64_t child_deadline_ms_ = 0;

@@ -305,9 +305,6 @@ TEST(LoadConfigErrors, NotYetSupportedFeaturesAreRejectedByKey) {
   EXPECT_THAT(dir.load_error("[cache]\nsnapshot = \"state\"\n"),
               HasSubstr("is a directory, not a file"));
   EXPECT_EQ(dir.load_error("[cache]\nsnapshot = \"state/cache.snap\"\n"), "");
-  // Pushing to HAProxy's runtime API is not built yet; the files are.
-  EXPECT_THAT(dir.load_error("[stapling]\nhaproxy_sockets = [\"unix:/run/haproxy.sock\"]\n"),
-              HasSubstr("key 'stapling.haproxy_sockets': not yet supported (stapling)"));
   EXPECT_EQ(dir.load_error("[stapling]\ncerts = [\"/etc/ssl/*.pem\"]\ndir = \"/var/lib/ocsp\"\n"
                            "after_update = \"nginx -s reload\"\nmin_remaining = \"15m\"\n"),
             "");
