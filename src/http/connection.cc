@@ -483,8 +483,19 @@ void Connection::expire() {
 void Connection::drain() {
   draining_ = true;
   keep_alive_ = false;
-  if (idle() || lingering_) {
+  if (lingering_) {
     close();
+    return;
+  }
+  if (idle()) {
+    // "Idle" only says nothing was read yet: a request the client sent
+    // before the drain began may be waiting in the socket. Read it first and
+    // answer it (with Connection: close); closing on it would reset the
+    // connection under a client that did nothing wrong. What arrives after
+    // this read was sent after the drain began: the client's race with our
+    // close, as with any server closing an idle keep-alive connection.
+    handle_readable();
+    if (fd_ >= 0 && idle()) close();
   }
 }
 

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -130,7 +131,9 @@ void Worker::run_mailbox() {
   for (auto& fn : batch) fn();
 }
 
-void Worker::on_accept(int fd, short, void* arg) { static_cast<Worker*>(arg)->accept_all(fd); }
+void Worker::on_accept(int fd, short, void* arg) {
+  static_cast<Worker*>(arg)->accept_all(fd, 64);
+}
 
 namespace {
 
@@ -142,13 +145,13 @@ log::Limiter& per_client_log() {
 
 }  // namespace
 
-void Worker::accept_all(int listen_fd) {
+void Worker::accept_all(int listen_fd, int batch) {
   refresh_now();
   const size_t max_conns = services_.config->server.max_connections;
   // Bounded batch so one busy listener cannot starve the connections.
   ClientLimiter* per_client = services_.client_limits;
   const std::shared_ptr<const IpNetworkList> tracked = services_.track_clients.load();
-  for (int i = 0; i < 64; ++i) {
+  for (int i = 0; i < batch; ++i) {
     sockaddr_storage peer_addr{};
     socklen_t peer_len = sizeof peer_addr;
     const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer_addr), &peer_len,
@@ -277,6 +280,13 @@ void Worker::sweep() {
 
 void Worker::begin_drain() {
   post([this] {
+    // Connections the kernel completed before now but we had not accepted
+    // yet may carry a request already, and closing a listener resets what
+    // waits in its queue: take them all in first (up to max_connections);
+    // the drain below answers what they sent and closes the rest.
+    if (!accept_paused_) {
+      for (int fd : listen_fds_) accept_all(fd, std::numeric_limits<int>::max());
+    }
     draining_ = true;
     // Stop accepting and close the sockets, so a client connecting after
     // SIGTERM is refused at once instead of waiting in the backlog.

@@ -5,9 +5,13 @@
 // first listens on is refused.
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
+#include <limits>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "harness/fault_server.h"
 #include "harness/openssl_responder.h"
@@ -77,13 +81,12 @@ TEST_F(FrontendLifecycleTest, SigtermLetsAWaitingRequestFinish) {
   daemon->signal(SIGTERM);
   ASSERT_TRUE(wait_draining()) << "/readyz never said draining";
 
-  // After the signal: refused, or accepted by the kernel and never answered.
+  // The workers take in what the kernel had queued for them, then close
+  // their listeners: from then on a new client is refused at once.
+  ASSERT_TRUE(wait_until([&] { return !is_listening(daemon->port()); }, 5s))
+      << "still listening during the drain";
   RawConnection late(daemon->port(), 5s);
-  if (late.connected()) {
-    late.send(get_request(get_path(pki.good())));
-    auto r = late.read_response();
-    EXPECT_EQ(r.status, 0) << "a connection made during the drain was served:\n" << r.raw;
-  }
+  EXPECT_FALSE(late.connected()) << "a connection made after the listeners closed was accepted";
 
   auto answer = waiting.read_response();
   EXPECT_EQ(answer.status, 200) << answer.error;
@@ -100,6 +103,93 @@ TEST_F(FrontendLifecycleTest, SigtermLetsAWaitingRequestFinish) {
   EXPECT_EQ(*status, 0);
   EXPECT_LT(ms_since(signalled), 5000);
   EXPECT_NE(daemon->log().find("event=shutdown"), std::string::npos);
+}
+
+// Every request wholly sent before SIGTERM gets its whole answer, however
+// busy the workers are when the signal comes: a keep-alive connection whose
+// next request is still unread in its socket, and a connection the kernel
+// completed that no worker had accepted yet, are read and answered (with
+// Connection: close) before they are closed, never reset. Closing them on
+// sight reset up to 40 such requests in half the SIGTERMs under
+// bench/soak.sh-like load. Many clients in tight loops make both cases
+// likely at the moment of the signal; only requests whose last byte was
+// written before kill() count (what comes later may be refused or closed
+// unanswered, as for any server closing idle connections).
+TEST_F(FrontendLifecycleTest, SigtermAnswersEveryRequestAlreadySent) {
+  OpensslResponder responder;
+  const std::string der = make_request_der(pki.good(), pki.intermediate());
+  const std::string keep_alive_request = post_request(der);
+  const std::string one_shot_request = post_request(der, "", "HTTP/1.0");
+  exited_on_purpose = true;
+  using Ns = std::chrono::nanoseconds;
+  auto now_ns = [] {
+    return std::chrono::duration_cast<Ns>(Clock::now().time_since_epoch()).count();
+  };
+  int in_flight_seen = 0;
+  for (int trial = 0; trial < 3; ++trial) {
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    start_daemon({responder.url()});
+    ASSERT_EQ(post(der).status, 200);  // cached: every answer below is a hit
+
+    std::atomic<bool> stop{false};
+    std::atomic<int64_t> signalled{std::numeric_limits<int64_t>::max()};
+    struct Outcome {
+      int64_t sent, done;
+      int status;
+      std::string error;
+    };
+    std::mutex mu;
+    std::vector<Outcome> outcomes;
+    auto client = [&](bool keep_alive) {
+      std::unique_ptr<RawConnection> conn;
+      std::vector<Outcome> mine;
+      while (!stop) {
+        if (!conn) {
+          conn = std::make_unique<RawConnection>(daemon->port(), 5s);
+          if (!conn->connected()) {
+            conn.reset();
+            std::this_thread::sleep_for(1ms);
+            continue;
+          }
+        }
+        if (!conn->send(keep_alive ? keep_alive_request : one_shot_request)) {
+          conn.reset();
+          continue;
+        }
+        const int64_t sent = now_ns();
+        HttpResponse r = conn->read_response();
+        mine.push_back({sent, now_ns(), r.status, r.error});
+        if (r.status == 0 || !keep_alive || r.header("connection") == "close") conn.reset();
+      }
+      std::lock_guard lock(mu);
+      outcomes.insert(outcomes.end(), mine.begin(), mine.end());
+    };
+    std::vector<std::thread> clients;
+    for (int i = 0; i < 16; ++i) clients.emplace_back(client, /*keep_alive=*/i % 4 != 0);
+    std::this_thread::sleep_for(300ms);
+    signalled = now_ns();
+    daemon->signal(SIGTERM);
+    auto status = daemon->wait_exit(8s);
+    stop = true;
+    for (auto& t : clients) t.join();
+    ASSERT_TRUE(status.has_value()) << "still running 8 s after SIGTERM";
+    EXPECT_EQ(*status, 0);
+
+    int unanswered = 0;
+    std::string first;
+    for (const Outcome& o : outcomes) {
+      if (o.sent >= signalled) continue;
+      if (o.done > signalled) ++in_flight_seen;
+      if (o.status != 200) {
+        if (unanswered++ == 0) first = std::to_string(o.status) + " " + o.error;
+      }
+    }
+    EXPECT_EQ(unanswered, 0) << "requests sent before SIGTERM but not answered; the first: "
+                             << first;
+    EXPECT_GT(outcomes.size(), 100u) << "the clients hardly ran";
+  }
+  // Not asserted (timing): how many requests were in flight at the signals.
+  RecordProperty("in_flight_at_sigterm", in_flight_seen);
 }
 
 // drain_timeout = 1s and an upstream that never answers (upstream.timeout

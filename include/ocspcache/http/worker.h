@@ -69,7 +69,8 @@ class Worker {
   static void on_sweep(int fd, short what, void* arg);
   static void on_cleanup(int fd, short what, void* arg);
   static void on_accept_resume(int fd, short what, void* arg);
-  void accept_all(int listen_fd);
+  // Accepts up to BATCH connections, fewer when the queue empties.
+  void accept_all(int listen_fd, int batch);
   // Out of descriptors (EMFILE/ENFILE): the listeners are level-triggered,
   // so accepting again at once would spin. Stop for a short back-off, or
   // until one of our connections closes, as nginx does.
