@@ -146,7 +146,8 @@ fi
 [[ -x $bin ]] || die "$bin is not an executable"
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$bin")/CMakeCache.txt" 2>/dev/null || true)
 sanitized=0
-if readelf -d "$bin" 2>/dev/null | grep -q 'libasan'; then sanitized=1; fi
+# An ASan build references __asan_init (gcc and clang alike).
+if grep -qa '__asan_init' "$bin"; then sanitized=1; fi
 build_desc="$("$bin" --version) (git $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$root" diff --quiet HEAD -- src include 2>/dev/null || echo ", src modified")), CMAKE_BUILD_TYPE=${build_type:-?}"
 if ((sanitized)); then build_desc+=", ASan+UBSan"; fi
 
@@ -368,6 +369,7 @@ series=500
 while read -r offset action; do
   sleep_until "$(awk -v a="$t0" -v b="$offset" 'BEGIN {printf "%.3f", a + b}')"
   kill -0 "$oc_pid" 2>/dev/null || { log "ocspcache is gone: faults stop"; break; }
+  kill -0 "$load_pid" 2>/dev/null || { log "the load generator stopped: faults stop"; break; }
   case $action in
     responder_kill)
       kill9 "$responder_pid"
