@@ -17,13 +17,19 @@
 //   u8 write  bits 0-5 bytes per write, one loop turn apart (partial reads); 0: all at once
 //             bit 6    half-close only once the server has gone quiet (a keep-alive
 //                      client that waits for its answers), else right after the last write
+//             bit 7    a slow reader: the server's send(2) takes at most 97 bytes a
+//                      loop turn, then says EAGAIN (partial writes, EV_WRITE,
+//                      no reading while an answer is unsent)
 //   the bytes the client sends (the rest)
 //
 // One thread, no timers: a pump writes a piece, runs the worker's loop once
-// (EVLOOP_NONBLOCK), delivers the responder's answers that are due and
-// reads what the server wrote, until the server has closed the connection.
+// (one pass: EVLOOP_ONCE | EVLOOP_NONBLOCK), delivers the responder's
+// answers that are due and reads what the server wrote, until the server
+// has closed the connection.
 // An AF_UNIX socket (autobound, abstract) rather than TCP: nothing on the
-// network, and no reset can eat an answer, so a run replays exactly.
+// network, and no reset can eat an answer, so a run replays exactly. Such a
+// socket never fills up at these sizes, so a slow reader is played by this
+// file's own send(), which the Connection's ::send resolves to (below).
 //
 // Invariants (abort on violation):
 //  - what the client read is a sequence of complete HTTP/1.1 responses:
@@ -46,9 +52,11 @@
 #include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -76,6 +84,37 @@
 #include "ocspcache/util/log.h"
 #include "ocspcache/util/ssl_handles.h"
 #include "ocspcache/util/timer_queue.h"
+
+// The slow reader (mode bit): while `active`, a send(2) on any socket but
+// the client's (that is, the server's) passes at most `budget` more bytes
+// this loop turn and then fails with EAGAIN, as a full socket buffer would;
+// epoll still reports the socket writable, so the server comes back next
+// turn. Only this driver's process sees it: the definition here takes the
+// place of libc's (and the sanitizers' weak interceptor) for the whole
+// program, and the bytes go out through the raw syscall.
+namespace {
+struct SendThrottle {
+  bool active = false;
+  int client_fd = -1;
+  size_t per_turn = 0;
+  size_t budget = 0;
+};
+SendThrottle g_throttle;
+}  // namespace
+
+extern "C" ssize_t send(int fd, const void* buf, size_t len, int flags) {
+  if (g_throttle.active && fd != g_throttle.client_fd && len > 0) {
+    if (g_throttle.budget == 0) {
+      errno = EAGAIN;
+      return -1;
+    }
+    len = std::min(len, g_throttle.budget);
+    const long n = ::syscall(SYS_sendto, fd, buf, len, flags, nullptr, 0);
+    if (n > 0) g_throttle.budget -= static_cast<size_t>(n);
+    return n;
+  }
+  return ::syscall(SYS_sendto, fd, buf, len, flags, nullptr, 0);
+}
 
 namespace {
 
@@ -241,6 +280,7 @@ struct Mode {
   bool drain = false;
   size_t piece = 0;  // 0: everything in one write
   bool wait_quiet = false;
+  bool slow_reader = false;
 
   static Mode from(uint8_t mode, uint8_t write) {
     static constexpr uint64_t kDelays[] = {1, 2, 5, 17};
@@ -253,6 +293,7 @@ struct Mode {
     m.drain = (mode & 0x80) != 0;
     m.piece = write & 0x3f;
     m.wait_quiet = (write & 0x40) != 0;
+    m.slow_reader = (write & 0x80) != 0;
     return m;
   }
 };
@@ -354,16 +395,34 @@ Fd connect_client(Worker& worker) {
 // after which a connection still open is a hang: the responder's longest
 // delay is 17 turns, everything else happens on the next turn.
 constexpr uint64_t kStallTurns = 1'000;
+// What the slow reader takes a turn: a prime, so the cuts fall everywhere.
+constexpr size_t kSlowReaderBytes = 97;
+
+// Turns the throttle on for one run, and off however the run ends.
+class ThrottleScope {
+ public:
+  ThrottleScope(const Mode& m, int client_fd) {
+    g_throttle = SendThrottle{m.slow_reader, client_fd, kSlowReaderBytes, kSlowReaderBytes};
+  }
+  ~ThrottleScope() { g_throttle = SendThrottle{}; }
+  ThrottleScope(const ThrottleScope&) = delete;
+  ThrottleScope& operator=(const ThrottleScope&) = delete;
+};
 
 std::string run(FrontEnd& fe, const Mode& m, std::span<const uint8_t> input) {
   Fd client = connect_client(*fe.worker);
+  const ThrottleScope throttle(m, client.get());
   event_base* base = fe.worker->base();
   std::string answer;
   size_t sent = 0;
   bool shut = false, eof = false, drained = false;
   uint64_t last_progress = 0;
-  const uint64_t max_turns = 64 * (input.size() + 64);  // a backstop to the stall check
+  // A backstop to the stall check, far above what an input needs: a turn
+  // per piece written, per 97 bytes for the slow reader (answers run to
+  // some 20 times the request's size), 17 per upstream answer.
+  const uint64_t max_turns = 64 * (input.size() + 64);
   for (uint64_t turn = 1;; ++turn) {
+    g_throttle.budget = g_throttle.per_turn;
     if (turn > max_turns || turn - last_progress > kStallTurns) {
       violation("the connection neither finished nor closed (turn " + std::to_string(turn) +
                     ", " + std::to_string(sent) + "/" + std::to_string(input.size()) +
@@ -393,7 +452,10 @@ std::string run(FrontEnd& fe, const Mode& m, std::span<const uint8_t> input) {
       shut = true;
       last_progress = turn;
     }
-    event_base_loop(base, EVLOOP_NONBLOCK);
+    // One pass over what is ready. EVLOOP_NONBLOCK alone would go on while
+    // anything is ready, so a socket the server keeps wanting to write
+    // would spin inside the call, out of the stall check's sight.
+    event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
     if (fe.responder.deliver(turn) > 0) last_progress = turn;
     for (;;) {
       char buf[16 * 1024];
@@ -409,7 +471,7 @@ std::string run(FrontEnd& fe, const Mode& m, std::span<const uint8_t> input) {
     if (eof && fe.services.open_connections.load() == 0 && fe.responder.in_flight() == 0) break;
   }
   // Waiters of flights ended meanwhile are in the mailbox: let them run.
-  for (int i = 0; i < 4; ++i) event_base_loop(base, EVLOOP_NONBLOCK);
+  for (int i = 0; i < 4; ++i) event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
   if (fe.flights.in_flight() != 0) violation("a flight outlived its connection", answer);
   return answer;
 }

@@ -28,8 +28,9 @@ REVOKED, HTTP500, TIMEOUT = 0x08, 0x10, 0x18
 DELAY2, DELAY5, DELAY17 = 0x20, 0x40, 0x60
 DRAIN = 0x80
 # Write byte (second): bits 0-5 bytes per write (0: all at once), bit 6
-# half-close only once the server is quiet.
-QUIET = 0x40
+# half-close only once the server is quiet, bit 7 slow reader (the server's
+# sends take 97 bytes a turn).
+QUIET, SLOW = 0x40, 0x80
 
 
 def ca_pem():
@@ -111,6 +112,11 @@ def seeds(r):
                             get("/not-base64"))
     s["pipelined_close"] = (0, 0, get(ga, "Connection: close\r\n") + get(ga))
     s["pipelined_drain"] = (DRAIN | DELAY2, 13, get(ga) + post(b) + get(ga))
+    # A slow reader: answers go out in pieces, reads wait for them.
+    s["slow_reader_pipelined"] = (DELAY2, SLOW | 0, get(ga) + get(ga) + get(ga, method="HEAD") +
+                                  post(b) + get(ga, "Connection: close\r\n"))
+    s["slow_reader_errors"] = (SMALL, SLOW | 11, get(ga) + b"DELETE / HTTP/1.1\r\n\r\n" +
+                               get("/" + "A" * 700))
     s["many_small"] = (0, 0, b"GET / HTTP/1.1\r\n\r\n" * 40)
     s["nonce_passthrough"] = (PASSTHROUGH, 0, post(r["nonce"]) + post(r["nonce"]))
     s["nonce_cached"] = (0, 0, post(r["nonce"]) + post(r["nonce"]))
