@@ -34,21 +34,23 @@ StapleWriter::~StapleWriter() {
 }
 
 void StapleWriter::configure(std::vector<StapledCert> certs, Options options) {
-  std::lock_guard lock(mu_);
   options_ = std::move(options);
   by_key_.clear();
-  dirty_.clear();
   push_retry_.clear();
+  auto keys = std::make_shared<KeySet>();
   for (StapledCert& c : certs) {
-    dirty_.insert(c.key);
+    keys->insert(c.key);
     by_key_[c.key].push_back(std::move(c));
   }
+  std::lock_guard lock(mu_);
+  dirty_ = *keys;  // every certificate looked at by the next flush
+  keys_ = std::move(keys);
 }
 
 void StapleWriter::on_entry_changed(const EntryChange& change) {
   if (!change.stored) return;
   std::lock_guard lock(mu_);
-  if (by_key_.contains(change.entry.key())) dirty_.insert(change.entry.key());
+  if (keys_->contains(change.entry.key())) dirty_.insert(change.entry.key());
 }
 
 bool StapleWriter::write(const StapledCert& cert, std::span<const uint8_t> der, bool* changed) {
@@ -103,11 +105,15 @@ void StapleWriter::flush() {
   reap_command();
   const int64_t now = clock_.unix_seconds();
   bool changed = false;
-  std::string command;
+  KeySet dirty;
   {
     std::lock_guard lock(mu_);
-    command = options_.after_update;
-    for (const ocsp::CacheKey& key : dirty_) {
+    dirty.swap(dirty_);
+  }
+  // Files and pushes without the lock: a worker storing an answer never
+  // waits on a disk or a HAProxy.
+  {
+    for (const ocsp::CacheKey& key : dirty) {
       auto it = by_key_.find(key);
       if (it == by_key_.end()) continue;
       const EntryPtr entry = store_.peek(key, now);
@@ -124,7 +130,6 @@ void StapleWriter::flush() {
       for (const StapledCert& cert : it->second) wrote = write(cert, entry->der(), &changed) || wrote;
       if (wrote && !options_.haproxy.empty()) push(key, entry->der(), now);
     }
-    dirty_.clear();
     // Pushes that failed earlier, with the answer the files hold now.
     std::vector<ocsp::CacheKey> retry;
     for (const auto& [key, at] : push_retry_) {
@@ -139,7 +144,7 @@ void StapleWriter::flush() {
       push(key, entry->der(), now);
     }
   }
-  if (!changed || command.empty()) return;
+  if (!changed || options_.after_update.empty()) return;
   if (child_ > 0) {
     rerun_ = true;  // the running one may have read the files before this batch
     return;
@@ -148,13 +153,8 @@ void StapleWriter::flush() {
 }
 
 void StapleWriter::start_command() {
-  std::string command;
-  int64_t timeout_ms = 0;
-  {
-    std::lock_guard lock(mu_);
-    command = options_.after_update;
-    timeout_ms = options_.command_timeout_ms;
-  }
+  const std::string command = options_.after_update;
+  const int64_t timeout_ms = options_.command_timeout_ms;
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // Its own process group, so a timeout kills whatever the shell started.

@@ -11,6 +11,10 @@
 // its last 5 minutes as expired), and only when its bytes change. An answer
 // too close to its end leaves the files as they are: never truncated,
 // never replaced by something worse.
+//
+// Threads: configure() and flush() on the control loop only;
+// on_entry_changed() from any thread (workers, the upstream thread), which
+// takes a lock only to look a key up and note it.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -19,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -70,10 +75,15 @@ class StapleWriter final : public EntryListener {
   const Store& store_;
   const Clock& clock_;
   StapleStats& stats_;
-  std::mutex mu_;  // guards everything below but the command's state
+  using KeySet = absl::flat_hash_set<ocsp::CacheKey, ocsp::CacheKeyHash>;
+  // What workers touch (on_entry_changed), under a lock held only to look
+  // up or swap a set: never across a file write or a push.
+  std::mutex mu_;
+  std::shared_ptr<const KeySet> keys_ = std::make_shared<const KeySet>();  // the inventory's
+  KeySet dirty_;
+  // Control loop only (configure, flush).
   Options options_;
   absl::flat_hash_map<ocsp::CacheKey, std::vector<StapledCert>, ocsp::CacheKeyHash> by_key_;
-  absl::flat_hash_set<ocsp::CacheKey, ocsp::CacheKeyHash> dirty_;
   // Keys whose push failed somewhere, and when to try again.
   absl::flat_hash_map<ocsp::CacheKey, int64_t, ocsp::CacheKeyHash> push_retry_;
   // The command (control loop only).
