@@ -143,6 +143,12 @@ int connect_loopback(uint16_t port, const char* source) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   if (source != nullptr) {
+    // The port is chosen at connect(), like any client's, which skips the
+    // ports other sockets hold: a bind(addr:0) picks its port alone and may
+    // take one a PortReservation holds on 127.0.0.1, and then `openssl
+    // ocsp`, which binds every address, cannot have it (seen in the suite).
+    const int one = 1;
+    setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
     sockaddr_in from{};
     from.sin_family = AF_INET;
     if (inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
