@@ -7,23 +7,10 @@
 
 #include "ocspcache/cache/snapshot.h"
 #include "ocspcache/util/atomic_file.h"
+#include "ocspcache/util/unique_fd.h"
 
 namespace ocspcache {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 std::string errno_text(const char* what) {
   return std::string(what) + ": " + std::strerror(errno);
@@ -40,7 +27,7 @@ bool write_snapshot_file(const std::string& path, const SnapshotImage& image, st
 bool read_snapshot_file(const std::string& path, size_t max_bytes, std::vector<uint8_t>* out,
                         std::string* error, bool* missing) {
   *missing = false;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     *missing = errno == ENOENT;
     *error = errno_text("open");

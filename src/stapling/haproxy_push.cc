@@ -12,23 +12,10 @@
 
 #include "ocspcache/util/base64.h"
 #include "ocspcache/util/net_address.h"
+#include "ocspcache/util/unique_fd.h"
 
 namespace ocspcache {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int connect_to(const HaproxySocket& s, std::string* why) {
   if (!s.unix_path.empty()) {
@@ -93,7 +80,7 @@ std::optional<HaproxySocket> parse_haproxy_socket(const std::string& text, std::
 std::string push_ocsp_response(const HaproxySocket& socket, std::span<const uint8_t> der,
                                std::chrono::milliseconds timeout) {
   std::string why;
-  Fd fd(connect_to(socket, &why));
+  UniqueFd fd(connect_to(socket, &why));
   if (fd.get() < 0) return why;
   timeval tv{static_cast<time_t>(timeout.count() / 1000),
              static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
