@@ -62,24 +62,8 @@ start() {  # NAME CMD...: sets $started
   started=$!
   pids+=("$started")
 }
-used=" "
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 12768))
-    [[ $used == *" $p "* ]] && continue
-    if [[ -z $(ss -ltnH "sport = :$p") ]]; then used+="$p "; echo "$p"; return; fi
-  done
-  die "no free port"
-}
-wait_listen() {  # PORT PID NAME
-  for _ in $(seq 600); do
-    [[ -n $(ss -ltnH "sport = :$1") ]] && return 0
-    kill -0 "$2" 2>/dev/null || { cat "$work/$3.log" >&2; die "$3 exited at start"; }
-    sleep 0.05
-  done
-  die "$3 did not listen on port $1"
-}
+# Ports, and waiting for a server to listen on one (bench/ports.sh).
+source "$root/bench/ports.sh"
 metric_sum() {  # ADMIN_PORT REGEX
   curl -sf "http://127.0.0.1:$1/metrics" | awk -v re="$2" '$0 !~ /^#/ && $1 ~ re {s += $NF} END {printf "%d", s}'
 }
@@ -98,7 +82,7 @@ fi
 redis_port=$(free_port)
 start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
 redis_pid=$started
-wait_listen "$redis_port" "$redis_pid" redis
+wait_listen "$redis_port" "$redis_pid" redis 30
 
 instance() {  # NAME BACKEND RESPONDER_PORT: sets oc_port oc_admin oc_pid
   oc_port=$(free_port)
@@ -125,19 +109,19 @@ responders = ["http://127.0.0.1:$3/"]
 EOF
   start "$1" "$oc_bin" --config "$work/$1.toml"
   oc_pid=$started
-  wait_listen "$oc_port" "$oc_pid" "$1"
-  wait_listen "$oc_admin" "$oc_pid" "$1"
+  wait_listen "$oc_port" "$oc_pid" "$1" 30
+  wait_listen "$oc_admin" "$oc_pid" "$1" 30
 }
 
 rport=$(free_port)
 start responder "$gen_bin" serve --port "$rport" "$set_dir"
 rpid=$started
-wait_listen "$rport" "$rpid" responder
+wait_listen "$rport" "$rpid" responder 30
 
 # --- 1. the L1-miss/Redis-hit path ------------------------------------------------
 log "load $n answers into Redis through instance A"
 instance a redis "$rport"
-a_port=$oc_port a_admin=$oc_admin
+a_port=$oc_port
 line=$("$gen_bin" load --port "$a_port" --conns 32 --limit "$n" "$set_dir") || die "loading A: $line"
 for _ in $(seq 100); do
   [[ $(redis-cli -p "$redis_port" DBSIZE) -ge $n ]] && break
@@ -174,7 +158,7 @@ m_port=$oc_port
 "$gen_bin" load --port "$m_port" --conns 32 --limit "$n" "$set_dir" >/dev/null || die "loading M"
 kill -STOP "$rpid"  # from here on nothing may reach the responder unnoticed
 hits_a=() hits_m=()
-for round in 1 2 3; do
+for _ in 1 2 3; do
   l=$("$gen_bin" load --port "$a_port" --conns 32 --cycle --limit "$hit_requests" "$set_dir") || die "A hits: $l"
   hits_a+=("$(field "$l" rps)")
   l=$("$gen_bin" load --port "$m_port" --conns 32 --cycle --limit "$hit_requests" "$set_dir") || die "M hits: $l"
@@ -190,7 +174,7 @@ log "storm: $storm_clients clients on one uncached CertID, half to each of two f
 sport=$(free_port)
 start slow "$gen_bin" serve --port "$sport" --delay-ms 300 "$set_dir"
 spid=$started
-wait_listen "$sport" "$spid" slow
+wait_listen "$sport" "$spid" slow 30
 redis-cli -p "$redis_port" FLUSHALL >/dev/null
 instance c redis "$sport"
 c_port=$oc_port c_admin=$oc_admin

@@ -214,33 +214,8 @@ forget() {  # PID: no longer ours to stop
   pids=("${pids[@]}")
 }
 
-used_ports=" "
-free_port() {  # a port in 20000-32767 nobody listens on (below the client ephemeral range)
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 12768))
-    [[ $used_ports == *" $p "* ]] && continue
-    if [[ -z $(ss -ltnH "sport = :$p") ]]; then
-      used_ports+="$p "
-      echo "$p"
-      return
-    fi
-  done
-  die "no free port found"
-}
-
-# Waits for PORT to be listened on, by reading the kernel's socket list: never
-# by connecting (a probe leaves `openssl ocsp` spinning; DESIGN.md field notes).
-wait_listen() {  # PORT PID NAME [TIMEOUT_S]
-  local port=$1 pid=$2 name=$3 tries=$((${4:-10} * 20))
-  for _ in $(seq "$tries"); do
-    [[ -n $(ss -ltnH "sport = :$port") ]] && return 0
-    kill -0 "$pid" 2>/dev/null || { cat "$work/$name.log" >&2; die "$name exited at start"; }
-    sleep 0.05
-  done
-  cat "$work/$name.log" >&2
-  die "$name did not listen on port $port"
-}
+# Ports, and waiting for a server to listen on one (bench/ports.sh).
+source "$root/bench/ports.sh"
 
 # --- test data: PKI and signed response sets, cached in the build dir --------
 data=$build_dir/bench-data
@@ -885,9 +860,9 @@ profile_section() {
   # symbol tables that way, with nothing said); a second failure is written
   # into the report instead of an empty block.
   perf_table() {  # OUT FILTER-CMD PERF-REPORT-ARGS...
-    local out=$1 filter=$2 try
+    local out=$1 filter=$2
     shift 2
-    for try in 1 2; do
+    for _ in 1 2; do
       perf report -i "$work/perf.data" --stdio -g none "$@" 2>"$work/perf-report.err" |
         grep -E '^ +[0-9]' | sed 's/[[:space:]]*-[[:space:]]*-[[:space:]]*$//; s/[[:space:]]*$//' |
         eval "$filter" >"$out" || true

@@ -244,31 +244,8 @@ kill9() {  # PID: kill -9 and reap
   forget "$1"
 }
 
-used_ports=" "
-free_port() {  # a port in 20000-32767 nobody listens on (below the ephemeral range)
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 12768))
-    [[ $used_ports == *" $p "* ]] && continue
-    if [[ -z $(ss -ltnH "sport = :$p") ]]; then
-      used_ports+="$p "
-      echo "$p"
-      return
-    fi
-  done
-  die "no free port found"
-}
-# Waits for PORT to be listened on, from the kernel's socket list: never by
-# connecting (a probe leaves `openssl ocsp` spinning; DESIGN.md field notes).
-wait_listen() {  # PORT PID NAME
-  for _ in $(seq 400); do
-    [[ -n $(ss -ltnH "sport = :$1") ]] && return 0
-    kill -0 "$2" 2>/dev/null || { tail -20 "$work/$3.log" >&2; die "$3 exited at start"; }
-    sleep 0.05
-  done
-  tail -20 "$work/$3.log" >&2
-  die "$3 did not listen on port $1"
-}
+# Ports, and waiting for a server to listen on one (bench/ports.sh).
+source "$root/bench/ports.sh"
 phase() { echo "$(date +%s.%N) $1" >>"$work/phases.log"; }
 sleep_until() {  # EPOCH
   local d
@@ -287,7 +264,7 @@ start_responder() {
   start responder openssl ocsp -index "$pki/index.txt" -port "$rport" -CA "$pki/intermediate.pem" \
     -rsigner "$pki/ocsp-signer.pem" -rkey "$pki/ocsp-signer.key" -ndays 1
   responder_pid=$started
-  wait_listen "$rport" "$responder_pid" responder
+  wait_listen "$rport" "$responder_pid" responder 20
 }
 start_responder
 
@@ -298,7 +275,7 @@ if [[ $backend == redis ]]; then
   start_redis() {
     start redis redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no
     redis_pid=$started
-    wait_listen "$redis_port" "$redis_pid" redis
+    wait_listen "$redis_port" "$redis_pid" redis 20
   }
   start_redis
   redis_section="[redis]
@@ -341,8 +318,8 @@ write_config 500
 "$bin" --check-config "$work/ocspcache.toml" >/dev/null || die "the generated config does not check"
 start ocspcache "$bin" --config "$work/ocspcache.toml"
 oc_pid=$started
-wait_listen "$oc_port" "$oc_pid" ocspcache
-wait_listen "$oc_admin" "$oc_pid" ocspcache
+wait_listen "$oc_port" "$oc_pid" ocspcache 20
+wait_listen "$oc_admin" "$oc_pid" ocspcache 20
 
 # --- load ----------------------------------------------------------------------
 log "ocspcache $oc_pid on 127.0.0.1:$oc_port ($backend backend, $threads threads); responder :$rport${redis_port:+, redis :$redis_port}"
