@@ -47,8 +47,9 @@
 //  - the connection ends without the client closing its end: within a
 //    bounded number of loop turns after the last progress, the server has
 //    closed; then no flight is left open and no fetch outstanding;
-//  - the same answers (statuses, in order) whatever the write size and the
-//    reader's pace, for a client that half-closes once all is answered;
+//  - the same answers (statuses, in order; the error that ends the
+//    connection may differ, see comparable()) whatever the write size and
+//    the reader's pace, for a client that half-closes once all is answered;
 //  - ASan/UBSan: no memory error, leak or undefined behaviour.
 #include <event2/event.h>
 #include <openssl/ocsp.h>
@@ -638,6 +639,17 @@ Summary run_checked(const Mode& mode, std::span<const uint8_t> bytes) {
                       std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
+// The statuses two runs must agree on. The error that ends a connection
+// counts as one: a head that is both over max_header_bytes and malformed
+// further on is a 431 when its bytes come in pieces (the limit is checked
+// as http_parser hands them over, at each read's end) and a 400 when they
+// come at once (http_parser reaches the bad byte before handing any over).
+// Either answer is right, and the same bytes are refused either way.
+std::vector<int> comparable(std::vector<int> statuses) {
+  if (!statuses.empty() && ends_connection(statuses.back())) statuses.back() = 0;
+  return statuses;
+}
+
 std::string statuses_text(const Summary& s) {
   std::string line;
   for (int st : s.statuses) line += " " + std::to_string(st);
@@ -671,7 +683,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     whole.piece = 0;
     whole.slow_reader = false;
     const Summary w = run_checked(whole, request_bytes);
-    if (w.statuses != s.statuses) {
+    if (comparable(w.statuses) != comparable(s.statuses)) {
       std::fprintf(stderr,
                    "frontend_fuzz: the answers depend on the write size or the reader's pace:\n"
                    "  %zu bytes a write%s:%s\n  all at once:%s\n",
