@@ -32,8 +32,7 @@ struct Resolver::Lookup {
 };
 
 Resolver::Resolver(event_base* base, const Clock& clock, DnsPolicy policy, std::string hosts_path)
-    : base_(base),
-      clock_(clock),
+    : clock_(clock),
       hosts_path_(std::move(hosts_path)),
       dns_(evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
                                     EVDNS_BASE_DISABLE_WHEN_INACTIVE),

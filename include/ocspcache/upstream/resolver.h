@@ -53,7 +53,6 @@ class Resolver {
   bool send_query(Lookup& lookup, bool ipv6);
   void complete(const std::string& host, bool ok, const IpAddr& addr);
 
-  event_base* base_;
   const Clock& clock_;
   std::string hosts_path_;
   std::unique_ptr<evdns_base, void (*)(evdns_base*)> dns_;
