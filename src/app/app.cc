@@ -49,7 +49,9 @@ RefreshOptions refresh_options(const Config& c) {
   const auto share = static_cast<size_t>(c.cache.refresh_share * c.upstream.max_fetches);
   return {.ahead = c.cache.refresh_ahead,
           .idle_seconds = c.cache.refresh_idle.count() / 1000,
-          .max_in_flight = std::max<size_t>(share, 1)};
+          .max_in_flight = std::max<size_t>(share, 1),
+          .clock_skew_seconds =
+              std::chrono::duration_cast<std::chrono::seconds>(c.upstream.clock_skew).count()};
 }
 
 // Refresh ticks: often enough that a due answer starts within a second of
@@ -141,6 +143,7 @@ struct App::Parts {
   StapleWriter staples{store, clock, staple_stats};
   TimerQueue::TimerId refresh_ticks = 0;
   ControlLoop loop{clock};
+  std::unique_ptr<RedisStore> fleet;  // cache.backend = "redis": the refresher's, on `loop`
   Readiness readiness;
   std::vector<std::unique_ptr<Worker>> workers;
   std::unique_ptr<AdminServer> admin;
@@ -199,7 +202,8 @@ void build_upstream(App::Parts& p) {
 }
 
 // redis.sentinels or redis.cluster: "host:port" entries, checked at load.
-std::vector<RedisEndpoint> redis_endpoints(const std::vector<std::string>& entries, const char* key) {
+std::vector<RedisEndpoint> redis_endpoints(const std::vector<std::string>& entries,
+                                           const char* key) {
   std::vector<RedisEndpoint> out;
   for (const std::string& s : entries) {
     auto hp = parse_host_port(s);
@@ -212,10 +216,7 @@ std::vector<RedisEndpoint> redis_endpoints(const std::vector<std::string>& entri
   return out;
 }
 
-// cache.backend = "redis": each worker gets its own connection on its loop.
-void wire_shared_store(App::Parts& p) {
-  const Config& cfg = p.config;
-  if (cfg.cache.backend != "redis") return;
+RedisStore::Options redis_store_options(const Config& cfg) {
   auto endpoint = parse_redis_url(cfg.redis.url);  // checked at load
   if (!endpoint.ok()) throw std::runtime_error("redis.url: " + endpoint.error());
   RedisStore::Options options;
@@ -224,18 +225,27 @@ void wire_shared_store(App::Parts& p) {
   options.connection.sentinels = redis_endpoints(cfg.redis.sentinels, "redis.sentinels");
   options.connection.master_name = cfg.redis.master_name;
   options.cluster = redis_endpoints(cfg.redis.cluster, "redis.cluster");
-  const std::string shown = !options.cluster.empty() ? "cluster of " + std::to_string(options.cluster.size()) + " seed(s)"
-                            : options.connection.sentinels.empty()
-                                ? endpoint.value().address()
-                                : "sentinel master " + cfg.redis.master_name;
   options.key_prefix = cfg.redis.key_prefix;
   // Another instance's fetch takes at most upstream.deadline: wait that
   // long for its answer, and hold our own lock a little longer than that.
   options.lock_wait = cfg.upstream.deadline;
   options.lock_ttl = cfg.upstream.deadline + Millis{1'000};
+  return options;
+}
+
+// cache.backend = "redis": each worker gets its own connection on its loop.
+void wire_shared_store(App::Parts& p) {
+  const Config& cfg = p.config;
+  if (cfg.cache.backend != "redis") return;
+  const RedisStore::Options options = redis_store_options(cfg);
+  const std::string shown =
+      !options.cluster.empty() ? "cluster of " + std::to_string(options.cluster.size()) + " seed(s)"
+      : options.connection.sentinels.empty() ? options.connection.endpoint.address()
+                                             : "sentinel master " + cfg.redis.master_name;
   p.metrics.set_shared(&p.shared_stats, {"redis", shown});
-  p.services.make_shared_store = [&p, options](event_base* base, int index,
-                                               Services::PostToLoop post) -> std::unique_ptr<SharedStore> {
+  p.services.make_shared_store = [&p, options](
+                                     event_base* base, int index,
+                                     Services::PostToLoop post) -> std::unique_ptr<SharedStore> {
     auto store = std::make_unique<RedisStore>(base, std::move(post), options, p.shared_stats,
                                               static_cast<uint64_t>(index) + 1);
     store->start();
@@ -272,6 +282,15 @@ void wire_refresh(App::Parts& p) {
       refresh_options(p.config));
   p.writer.subscribe(*p.refresher);
   p.metrics.set_refresh(&p.refresh_stats);
+  if (p.config.cache.backend == "redis") {
+    // The fleet's refresh schedule and locks: one more connection, on the
+    // control loop where the refresher's ticks run.
+    p.fleet = std::make_unique<RedisStore>(
+        p.loop.base(), [&p](std::function<void()> fn) { p.loop.post(std::move(fn)); },
+        redis_store_options(p.config), p.shared_stats, /*seed=*/0);
+    p.fleet->start();
+    p.refresher->set_fleet(p.fleet.get());
+  }
   p.writer.subscribe(p.staples);
   if (!p.config.stapling.certs.empty()) p.metrics.set_staples(&p.staple_stats);
 }
@@ -327,7 +346,8 @@ void build_front_end(App::Parts& p) {
     log::info("listening", "addr=" + bound.to_string() + " workers=" + std::to_string(n));
   }
   if (cfg.admin.listen) {
-    p.admin = std::make_unique<AdminServer>(p.loop.base(), *cfg.admin.listen, p.metrics, p.readiness);
+    p.admin =
+        std::make_unique<AdminServer>(p.loop.base(), *cfg.admin.listen, p.metrics, p.readiness);
     log::info("admin_listening", "addr=" + p.admin->bound().to_string());
   }
 }
@@ -376,20 +396,21 @@ void load_snapshot(App::Parts& p) {
     if (missing) {
       log::info("snapshot_none", "path=" + log::quoted(path) + " start=cold");
     } else {
-      log::error("snapshot_unreadable", "path=" + log::quoted(path) + " reason=" + log::quoted(error) +
-                                            " start=cold");
+      log::error("snapshot_unreadable",
+                 "path=" + log::quoted(path) + " reason=" + log::quoted(error) + " start=cold");
     }
     return;
   }
   auto contents = decode_snapshot(bytes);
   if (!contents.ok()) {
-    log::error("snapshot_corrupt", "path=" + log::quoted(path) + " reason=" + log::quoted(contents.error()) +
-                                       " start=cold");
+    log::error("snapshot_corrupt", "path=" + log::quoted(path) +
+                                       " reason=" + log::quoted(contents.error()) + " start=cold");
     return;
   }
-  const int64_t skew = std::chrono::duration_cast<std::chrono::seconds>(p.config.upstream.clock_skew).count();
-  const RestoreReport r = restore_snapshot(*contents, p.writer, p.services.routes.load()->registry(),
-                                           p.clock.unix_seconds(), skew);
+  const int64_t skew =
+      std::chrono::duration_cast<std::chrono::seconds>(p.config.upstream.clock_skew).count();
+  const RestoreReport r = restore_snapshot(
+      *contents, p.writer, p.services.routes.load()->registry(), p.clock.unix_seconds(), skew);
   p.snapshot_stats.loaded.store(r.loaded, std::memory_order_relaxed);
   p.snapshot_stats.expired.store(r.expired, std::memory_order_relaxed);
   p.snapshot_stats.invalid.store(r.invalid, std::memory_order_relaxed);
@@ -458,7 +479,8 @@ void plan_lifecycle(App::Parts& p) {
 uint64_t descriptors_needed(const Config& c) {
   std::set<std::string> origins;
   for (const IssuerConfig& issuer : c.issuers) {
-    for (const HttpUrl& url : issuer.responders) origins.insert(url.host + ":" + std::to_string(url.port));
+    for (const HttpUrl& url : issuer.responders)
+      origins.insert(url.host + ":" + std::to_string(url.port));
   }
   // Redis: per worker a connection per server (a cluster's primaries are
   // not known yet: counted as its seeds), and with Sentinel a subscription
@@ -479,13 +501,17 @@ void budget_descriptors(App::Parts& p) {
   const FdLimit fd = raise_fd_limit();
   const uint64_t needed = descriptors_needed(p.config);
   p.metrics.set_fd_budget({fd.soft, fd.hard, needed});
-  const std::string fields = "soft=" + std::to_string(fd.soft) + " was=" + std::to_string(fd.soft_before) +
-                             " hard=" + std::to_string(fd.hard) + " needed=" + std::to_string(needed);
-  if (!fd.error.empty()) log::warn("fd_limit_unchanged", fields + " reason=" + log::quoted(fd.error));
+  const std::string fields =
+      "soft=" + std::to_string(fd.soft) + " was=" + std::to_string(fd.soft_before) +
+      " hard=" + std::to_string(fd.hard) + " needed=" + std::to_string(needed);
+  if (!fd.error.empty())
+    log::warn("fd_limit_unchanged", fields + " reason=" + log::quoted(fd.error));
   if (fd.soft < needed) {
-    log::warn("fd_limit_low", fields + " reason=\"server.max_connections plus upstream connections "
-                              "exceed RLIMIT_NOFILE; raise the hard limit (LimitNOFILE=) or lower "
-                              "server.max_connections\"");
+    log::warn("fd_limit_low",
+              fields +
+                  " reason=\"server.max_connections plus upstream connections "
+                  "exceed RLIMIT_NOFILE; raise the hard limit (LimitNOFILE=) or lower "
+                  "server.max_connections\"");
   } else {
     log::info("fd_limit", fields);
   }
@@ -503,9 +529,9 @@ void drop_untrusted(App::Parts& p, const ocsp::IssuerRegistry& before,
   p.negative.forget_all();
   std::string names;
   for (const ocsp::Issuer* issuer : gone) names += (names.empty() ? "" : ",") + issuer->name();
-  log::info("reload_dropped_answers",
-            "issuers=" + log::quoted(names) + " entries=" + std::to_string(dropped) +
-                " reason=\"issuer removed or its certificate replaced\"");
+  log::info("reload_dropped_answers", "issuers=" + log::quoted(names) +
+                                          " entries=" + std::to_string(dropped) +
+                                          " reason=\"issuer removed or its certificate replaced\"");
 }
 
 }  // namespace
@@ -551,7 +577,8 @@ void App::reload() {
   std::shared_ptr<const ocsp::IssuerRegistry> registry;
   try {
     next = load_config(p.config.path);
-    registry = std::make_shared<const ocsp::IssuerRegistry>(ocsp::IssuerRegistry::load(next.issuers));
+    registry =
+        std::make_shared<const ocsp::IssuerRegistry>(ocsp::IssuerRegistry::load(next.issuers));
   } catch (const ConfigError& e) {
     log::error("reload_failed", "kept=previous reason=" + log::quoted(e.what()));
     return;
@@ -600,7 +627,8 @@ void App::begin_shutdown(const char* signal_name) {
     targets.push_back({[worker] { worker->begin_drain(); }, [worker] { return worker->finished(); },
                        [worker] { worker->stop_now(); }});
   }
-  p.drain = std::make_unique<DrainSequence>(std::move(targets), p.clock, p.config.server.drain_timeout);
+  p.drain =
+      std::make_unique<DrainSequence>(std::move(targets), p.clock, p.config.server.drain_timeout);
   p.drain->begin();
   p.loop.every(kDrainPoll, [&p] {
     if (p.drain->poll()) p.loop.exit();

@@ -6,8 +6,12 @@
 
 namespace ocspcache {
 
-void ControlLoop::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
-void ControlLoop::EventDeleter::operator()(event* e) const { event_free(e); }
+void ControlLoop::BaseDeleter::operator()(event_base* b) const {
+  event_base_free(b);
+}
+void ControlLoop::EventDeleter::operator()(event* e) const {
+  event_free(e);
+}
 
 namespace {
 event_base* checked(event_base* b) {
@@ -17,9 +21,34 @@ event_base* checked(event_base* b) {
 }  // namespace
 
 ControlLoop::ControlLoop(const Clock& clock)
-    : base_(checked(event_base_new())), timers_(base_.get(), clock) {}
+    : base_(checked(event_base_new())), timers_(base_.get(), clock) {
+  mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &ControlLoop::on_mailbox, this));
+  if (!mailbox_event_) throw std::runtime_error("event_new failed (control loop)");
+}
 
-ControlLoop::~ControlLoop() { signals_.clear(); }
+ControlLoop::~ControlLoop() {
+  signals_.clear();
+  mailbox_event_.reset();
+}
+
+void ControlLoop::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mailbox_mu_);
+    mailbox_.push_back(std::move(fn));
+  }
+  // Thread-safe once evthread_use_pthreads() ran (the app does, first).
+  event_active(mailbox_event_.get(), EV_READ, 0);
+}
+
+void ControlLoop::on_mailbox(int, short, void* arg) {
+  auto* self = static_cast<ControlLoop*>(arg);
+  std::vector<std::function<void()>> work;
+  {
+    std::lock_guard lock(self->mailbox_mu_);
+    work.swap(self->mailbox_);
+  }
+  for (auto& fn : work) fn();
+}
 
 void ControlLoop::on_signal(int signo, std::function<void()> fn) {
   auto s = std::make_unique<Signal>();
@@ -31,7 +60,9 @@ void ControlLoop::on_signal(int signo, std::function<void()> fn) {
   signals_.push_back(std::move(s));
 }
 
-void ControlLoop::on_signal_event(int, short, void* arg) { static_cast<Signal*>(arg)->fn(); }
+void ControlLoop::on_signal_event(int, short, void* arg) {
+  static_cast<Signal*>(arg)->fn();
+}
 
 TimerQueue::TimerId ControlLoop::after(Millis delay, std::function<void()> fn) {
   return timers_.after(delay, std::move(fn));
@@ -41,10 +72,16 @@ TimerQueue::TimerId ControlLoop::every(Millis period, std::function<void()> fn) 
   return timers_.every(period, std::move(fn));
 }
 
-void ControlLoop::cancel(TimerQueue::TimerId id) { timers_.cancel(id); }
+void ControlLoop::cancel(TimerQueue::TimerId id) {
+  timers_.cancel(id);
+}
 
-void ControlLoop::run() { event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY); }
+void ControlLoop::run() {
+  event_base_loop(base_.get(), EVLOOP_NO_EXIT_ON_EMPTY);
+}
 
-void ControlLoop::exit() { event_base_loopexit(base_.get(), nullptr); }
+void ControlLoop::exit() {
+  event_base_loopexit(base_.get(), nullptr);
+}
 
 }  // namespace ocspcache

@@ -150,7 +150,8 @@ constexpr MetricSpec kMetrics[] = {
             "1 s to 1 h)"},
     {.name = "ocspcache_upstream_in_flight",
      .type = T::kGauge,
-     .help = "Exchanges under way with this responder (at most upstream.max_fetches_per_responder).",
+     .help =
+         "Exchanges under way with this responder (at most upstream.max_fetches_per_responder).",
      .labels = {"responder"},
      .availability = A::kOnceSeen,
      .doc = "exchanges under way with the responder; at most "
@@ -257,7 +258,8 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "client connections open now"},
     {.name = "ocspcache_accept_paused_total",
      .type = T::kCounter,
-     .help = "Times a worker stopped accepting for a moment because the process was out of file descriptors.",
+     .help = "Times a worker stopped accepting for a moment because the process was out of file "
+             "descriptors.",
      .doc = "times a worker stopped accepting for 100 ms (or until one of its connections closed) "
             "because `accept` failed with EMFILE/ENFILE: the process is out of file descriptors "
             "(see `RLIMIT_NOFILE` in /status)"},
@@ -281,7 +283,10 @@ constexpr MetricSpec kMetrics[] = {
      .doc = "background refreshes by `result`: `refreshed` (a newer answer replaced the cached "
             "one), `unchanged` (the responder still serves the same answer; asked again later), "
             "`failed` (no valid answer; the cached one stays, retried with back-off), `idle` "
-            "(nobody asked for `cache.refresh_idle`: left to expire)"},
+            "(nobody asked for `cache.refresh_idle`: left to expire), and with Redis `fleet` "
+            "(another instance's refreshed answer taken from Redis instead of asking) and "
+            "`deferred` (another instance holds or has just done the refresh: this one follows "
+            "the fleet's time)"},
     {.name = "ocspcache_refresh_scheduled",
      .type = T::kGauge,
      .help = "Cached answers with a refresh time.",
@@ -331,10 +336,11 @@ constexpr MetricSpec kMetrics[] = {
             "0 when any is down (requests are then served from memory and the responders)"},
     {.name = "ocspcache_redis_connections",
      .type = T::kGauge,
-     .help = "Connections to Redis (one per worker) by state.",
+     .help = "Connections to Redis (one per worker and one for refreshes) by state.",
      .labels = {"state"},
      .availability = A::kWhenConfigured,
-     .doc = "with the Redis backend: connections to Redis by `state` (`up`, `down`), one per worker"},
+     .doc = "with the Redis backend: connections to Redis by `state` (`up`, `down`), one per "
+            "worker and one for the refresher (per node with `redis.cluster`)"},
     {.name = "ocspcache_redis_lookups_total",
      .type = T::kCounter,
      .help = "Lookups in Redis after a miss in memory, by result.",

@@ -194,7 +194,9 @@ void append_connection_families(std::vector<prometheus::MetricFamily>& out,
   single(out, "ocspcache_accept_paused_total", counter_value(static_cast<double>(paused)));
 }
 
-uint64_t load(const std::atomic<uint64_t>& c) { return c.load(std::memory_order_relaxed); }
+uint64_t load(const std::atomic<uint64_t>& c) {
+  return c.load(std::memory_order_relaxed);
+}
 
 // A family of one sample per value of `label`.
 void by_label(std::vector<prometheus::MetricFamily>& out, const char* name, const char* label,
@@ -223,8 +225,9 @@ void append_shared_families(std::vector<prometheus::MetricFamily>& out, const Sh
             {"miss", d(load(s.misses))},
             {"invalid", d(invalid)},
             {"unavailable", d(load(s.unavailable))}});
-  by_label(out, "ocspcache_redis_lock_waits_total", "result",
-           {{"answered", d(load(s.lock_waits_answered))}, {"gave_up", d(load(s.lock_waits_gave_up))}});
+  by_label(
+      out, "ocspcache_redis_lock_waits_total", "result",
+      {{"answered", d(load(s.lock_waits_answered))}, {"gave_up", d(load(s.lock_waits_gave_up))}});
   by_label(out, "ocspcache_redis_writes_total", "result",
            {{"stored", d(load(s.writes_stored))},
             {"kept_newer", d(load(s.writes_kept_newer))},
@@ -235,20 +238,22 @@ void append_shared_families(std::vector<prometheus::MetricFamily>& out, const Sh
             {"reply", d(load(s.errors_reply))}});
   single(out, "ocspcache_redis_reconnects_total", counter_value(d(load(s.reconnects))));
   single(out, "ocspcache_redis_command_duration_seconds",
-         cumulative_histogram(SharedStoreStats::kBuckets,
-                              [&](size_t i) { return load(s.duration_counts[i]); },
-                              static_cast<double>(load(s.duration_sum_us)) * 1e-6));
+         cumulative_histogram(
+             SharedStoreStats::kBuckets, [&](size_t i) { return load(s.duration_counts[i]); },
+             static_cast<double>(load(s.duration_sum_us)) * 1e-6));
 }
 
 void append_store_families(std::vector<prometheus::MetricFamily>& out, const StoreStats& cache) {
   single(out, "ocspcache_cache_entries", gauge_value(static_cast<double>(cache.entries)));
   single(out, "ocspcache_cache_bytes", gauge_value(static_cast<double>(cache.bytes)));
-  single(out, "ocspcache_cache_evictions_total", counter_value(static_cast<double>(cache.evictions)));
+  single(out, "ocspcache_cache_evictions_total",
+         counter_value(static_cast<double>(cache.evictions)));
 }
 
 void append_ledger_families(std::vector<prometheus::MetricFamily>& out, const RevocationStats& s) {
   single(out, "ocspcache_revocations_remembered", gauge_value(static_cast<double>(s.records)));
-  single(out, "ocspcache_stale_answers_refused_total", counter_value(static_cast<double>(s.refused)));
+  single(out, "ocspcache_stale_answers_refused_total",
+         counter_value(static_cast<double>(s.refused)));
   single(out, "ocspcache_revocations_dropped_total", counter_value(static_cast<double>(s.dropped)));
 }
 
@@ -260,7 +265,9 @@ void append_refresh_families(std::vector<prometheus::MetricFamily>& out, const R
            {{"refreshed", d(load(s.refreshed))},
             {"unchanged", d(load(s.unchanged))},
             {"failed", d(load(s.failed))},
-            {"idle", d(load(s.idle))}});
+            {"idle", d(load(s.idle))},
+            {"fleet", d(load(s.fleet))},
+            {"deferred", d(load(s.deferred))}});
   single(out, "ocspcache_refresh_scheduled", gauge_value(d(load(s.scheduled))));
   single(out, "ocspcache_refresh_in_flight", gauge_value(d(load(s.in_flight))));
 }

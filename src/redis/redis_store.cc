@@ -3,7 +3,9 @@
 #include <hiredis/hiredis.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 #include "newer_wins_script.h"
 #include "ocspcache/redis/redis_cluster.h"
@@ -13,9 +15,14 @@
 
 namespace ocspcache {
 
+// A client's miss (done) or a refresh's claim (claimed, seen).
 struct RedisStore::Lookup {
   std::string hex;
   std::function<void(SharedLookup)> done;
+  std::function<void(FleetClaim)> claimed;
+  // A claim: the value stored when the refresh began. Only another value
+  // is an answer: the old one is what we are refreshing.
+  std::vector<uint8_t> seen;
   std::chrono::steady_clock::time_point wait_until{};
   bool waited = false;  // another instance held the lock
 };
@@ -43,7 +50,24 @@ RedisStore::RedisStore(event_base* base, Post post, Options options, SharedStore
 
 RedisStore::~RedisStore() = default;
 
-void RedisStore::finish(const std::shared_ptr<Lookup>& l, SharedLookup result) {
+void RedisStore::finish(const std::shared_ptr<Lookup>& l, SharedLookup result, bool gave_up) {
+  if (l->claimed) {
+    FleetClaim claim;
+    switch (result.status) {
+      case SharedLookup::Status::kHit:
+        claim = {FleetClaim::Status::kAnswered, std::move(result.der)};
+        break;
+      case SharedLookup::Status::kMiss:
+        claim.status = gave_up ? FleetClaim::Status::kHeld : FleetClaim::Status::kOurs;
+        break;
+      case SharedLookup::Status::kUnavailable:
+        claim.status = FleetClaim::Status::kUnavailable;
+        break;
+    }
+    auto claimed = std::move(l->claimed);
+    claimed(std::move(claim));
+    return;
+  }
   switch (result.status) {
     case SharedLookup::Status::kHit:
       stats_.bump(stats_.hits);
@@ -71,6 +95,17 @@ bool wrong_server(const redisReply* reply) {
   if (reply == nullptr || reply->type != REDIS_REPLY_ERROR) return false;
   const std::string_view text(reply->str, reply->len);
   return text.starts_with("READONLY") || text.starts_with("MASTERDOWN");
+}
+
+bool same(const redisReply* reply, const std::vector<uint8_t>& value) {
+  return !value.empty() && reply->len == value.size() &&
+         std::equal(value.begin(), value.end(), reinterpret_cast<const uint8_t*>(reply->str));
+}
+
+FleetState unavailable_state() {
+  FleetState st;
+  st.available = false;
+  return st;
 }
 
 SharedLookup hit(const redisReply* reply) {
@@ -129,11 +164,15 @@ void RedisStore::poll(const std::shared_ptr<Lookup>& l) {
       finish(l, {SharedLookup::Status::kUnavailable, {}});
       return;
     }
-    if (reply->type == REDIS_REPLY_STRING) {
+    if (reply->type == REDIS_REPLY_STRING && !same(reply, l->seen)) {
       finish(l, hit(reply));
       return;
     }
     if (std::chrono::steady_clock::now() >= l->wait_until) {
+      if (l->claimed) {  // the holder's refresh is slow: ours comes round again
+        finish(l, {SharedLookup::Status::kMiss, {}}, /*gave_up=*/true);
+        return;
+      }
       log::info("redis_lock_wait_ended", "key=" + l->hex.substr(0, 16) + " waited_ms=" +
                                              std::to_string(options_.lock_wait.count()) +
                                              " answer=\"fetching ourselves\"");
@@ -170,7 +209,8 @@ void RedisStore::release(const ocsp::CacheKey& key) {
 void RedisStore::report_invalid(const ocsp::CacheKey& key, std::string_view why) {
   stats_.bump(stats_.invalid);
   invalid_log_.warn("redis_invalid", "redis_value_invalid",
-                    "key=" + options_.key_prefix + "r:" + key.hex() + " reason=" + log::quoted(why) +
+                    "key=" + options_.key_prefix + "r:" + key.hex() +
+                        " reason=" + log::quoted(why) +
                         " answer=\"fetched from the responders; the value will be overwritten\"");
 }
 
@@ -206,6 +246,70 @@ void RedisStore::do_put(const std::string& hex, const std::vector<uint8_t>& der,
 void RedisStore::do_release(const std::string& hex) {
   const std::string lkey = options_.key_prefix + "lock:" + hex;
   conn_->command(lkey, {"EVAL", redis_scripts::kReleaseLock, "1", lkey, token_},
+                 [](const redisReply*) {});
+}
+
+void RedisStore::state(const ocsp::CacheKey& key, std::function<void(FleetState)> done) {
+  auto hex = key.hex();
+  const std::string dkey = options_.key_prefix + "due";
+  conn_->command(dkey, {"ZSCORE", dkey, hex},
+                 [this, hex, done = std::move(done)](const redisReply* score) mutable {
+                   if (score == nullptr ||
+                       (score->type != REDIS_REPLY_STRING && score->type != REDIS_REPLY_NIL)) {
+                     if (score != nullptr) stats_.bump(stats_.errors_reply);
+                     done(unavailable_state());
+                     return;
+                   }
+                   FleetState st;
+                   if (score->type == REDIS_REPLY_STRING) {
+                     // A score is a double as text; whole seconds are all we write.
+                     const std::string text(score->str, score->len);
+                     char* end = nullptr;
+                     const double v = std::strtod(text.c_str(), &end);
+                     if (end != text.c_str() && v > 0 && v < 1e12) st.due = static_cast<int64_t>(v);
+                   }
+                   const std::string rkey = options_.key_prefix + "r:" + hex;
+                   conn_->command(rkey, {"GET", rkey},
+                                  [this, st = std::move(st),
+                                   done = std::move(done)](const redisReply* reply) mutable {
+                                    if (reply == nullptr || (reply->type != REDIS_REPLY_STRING &&
+                                                             reply->type != REDIS_REPLY_NIL)) {
+                                      if (reply != nullptr) stats_.bump(stats_.errors_reply);
+                                      done(unavailable_state());
+                                      return;
+                                    }
+                                    if (reply->type == REDIS_REPLY_STRING) st.der = hit(reply).der;
+                                    done(std::move(st));
+                                  });
+                 });
+}
+
+void RedisStore::claim(const ocsp::CacheKey& key, std::vector<uint8_t> seen,
+                       std::function<void(FleetClaim)> done) {
+  auto l = std::make_shared<Lookup>();
+  l->hex = key.hex();
+  l->claimed = std::move(done);
+  l->seen = std::move(seen);
+  take_lock(l);
+}
+
+void RedisStore::schedule(const ocsp::CacheKey& key, int64_t due) {
+  post_([this, hex = key.hex(), due] { do_schedule(hex, due); });
+}
+
+void RedisStore::do_schedule(const std::string& hex, int64_t due) {
+  const std::string dkey = options_.key_prefix + "due";
+  conn_->command(dkey, {"ZADD", dkey, std::to_string(due), hex}, [this](const redisReply* reply) {
+    if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) stats_.bump(stats_.errors_reply);
+  });
+  // Times more than a day past belong to answers the fleet let go (nobody
+  // asked, or their issuer went): dropped so the set stays as large as the
+  // fleet's working set. Every instance prunes, at most every 10 minutes.
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_prune_) return;
+  next_prune_ = now + std::chrono::minutes(10);
+  const int64_t before = system_clock().unix_seconds() - 86'400;
+  conn_->command(dkey, {"ZREMRANGEBYSCORE", dkey, "-inf", "(" + std::to_string(before)},
                  [](const redisReply*) {});
 }
 

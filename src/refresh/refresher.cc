@@ -7,6 +7,7 @@
 
 #include "ocspcache/ocsp/cache_key.h"
 #include "ocspcache/ocsp/request.h"
+#include "ocspcache/ocsp/response.h"
 #include "ocspcache/ocsp/response_request.h"
 #include "ocspcache/upstream/outcome.h"
 #include "ocspcache/util/log.h"
@@ -23,6 +24,15 @@ constexpr int64_t kRetryFirstSeconds = 5;
 constexpr int64_t kRetryMaxSeconds = 300;
 constexpr int64_t kUnchangedMinSeconds = 30;
 constexpr int64_t kUnchangedMaxSeconds = 3600;
+// Another instance holds a key's refresh lock past our wait for it: ours
+// comes round again this much later (its answer is there by then, or its
+// lock has expired and we take over).
+constexpr int64_t kFleetHeldRetrySeconds = 5;
+// Following the fleet's time for a key, an instance comes due this much
+// after it (1 s plus up to 2 s of jitter): the instance that set the time
+// refreshes first, and the others find its answer instead of its lock.
+constexpr double kFleetFollowSeconds = 1.0;
+constexpr double kFleetFollowJitterSeconds = 2.0;
 
 }  // namespace
 
@@ -32,11 +42,14 @@ struct Refresher::Job {
   int64_t old_this_update = 0;
   int64_t next_update = 0;
   std::string issuer;
-  std::vector<std::string> serials;       // request order: the metric labels
-  std::vector<ocsp::CacheKey> cert_ids;   // the revocation ledger's keys
-  std::shared_ptr<const RouteTable> routes;  // keeps the route alive
+  std::vector<std::string> serials;      // request order: the metric labels
+  std::vector<ocsp::CacheKey> cert_ids;  // the revocation ledger's keys
+  std::vector<uint8_t> request;
+  std::shared_ptr<const RouteTable> routes;  // keeps `route` alive
+  const Route* route = nullptr;
   bool pinned = false;  // an inventory certificate
   bool had_answer = false;
+  bool claimed = false;  // we hold the fleet's lock for the key
 };
 
 Refresher::Refresher(Parts parts, RefreshOptions options, uint64_t seed)
@@ -47,7 +60,9 @@ void Refresher::configure(RefreshOptions options) {
   options_ = options;
 }
 
-double Refresher::jitter() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+double Refresher::jitter() {
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+}
 
 void Refresher::on_entry_changed(const EntryChange& change) {
   if (!change.stored) return;  // the store kept a newer one, scheduled when it came
@@ -68,7 +83,8 @@ void Refresher::tick() {
     std::lock_guard lock(mu_);
     if (stopped_) return;
     now = p_.clock.unix_seconds();
-    const size_t room = options_.max_in_flight > in_flight_ ? options_.max_in_flight - in_flight_ : 0;
+    const size_t room =
+        options_.max_in_flight > in_flight_ ? options_.max_in_flight - in_flight_ : 0;
     due = schedule_.pop_due(now, room);
     in_flight_ += due.size();
     int64_t lag = due.empty() ? 0 : now - due.front().due;
@@ -146,9 +162,115 @@ void Refresher::start(const ocsp::CacheKey& key, int64_t now) {
     job->serials.push_back(ocsp::serial_hex(id.serial));
     job->cert_ids.push_back(ocsp::cert_id_key(id));
   }
-  job->routes = routes;
-  FetchRequest fetch{key, request, std::move(routes), route, nullptr};
-  p_.fetcher.fetch(std::move(fetch), [this, job](FetchResult result) { finished(job, std::move(result)); });
+  job->request = std::move(request);
+  job->routes = std::move(routes);
+  job->route = route;
+  if (fleet_ != nullptr) {
+    consult_fleet(job);
+  } else {
+    fetch(job);
+  }
+}
+
+void Refresher::fetch(const std::shared_ptr<Job>& job) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) {  // draining: the fleet's answer or state came after stop()
+      --in_flight_;
+      p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);
+      if (job->claimed) fleet_->abandon(job->key);
+      return;
+    }
+  }
+  FetchRequest fetch{job->key, job->request, job->routes, job->route, nullptr};
+  p_.fetcher.fetch(std::move(fetch),
+                   [this, job](FetchResult result) { finished(job, std::move(result)); });
+}
+
+void Refresher::consult_fleet(const std::shared_ptr<Job>& job) {
+  fleet_->state(job->key, [this, job](FleetState st) {
+    if (!st.available) return fetch(job);  // alone, as without Redis
+    if (!st.der.empty() && adopt(job, st.der, st.due)) return;
+    if (st.due && *st.due > p_.clock.unix_seconds()) {
+      // Another instance has done this refresh (the responder gave it the
+      // answer we hold, or it failed and backs off): its time is ours.
+      return follow(job, *st.due);
+    }
+    fleet_->claim(job->key, std::move(st.der), [this, job](FleetClaim claim) {
+      switch (claim.status) {
+        case FleetClaim::Status::kOurs:
+          job->claimed = true;
+          return fetch(job);
+        case FleetClaim::Status::kUnavailable:
+          return fetch(job);
+        case FleetClaim::Status::kAnswered:
+          if (adopt(job, claim.der, std::nullopt)) return;
+          break;  // not an answer we can take: the holder's time comes
+        case FleetClaim::Status::kHeld:
+          break;
+      }
+      follow(job, p_.clock.unix_seconds() + kFleetHeldRetrySeconds);
+    });
+  });
+}
+
+bool Refresher::adopt(const std::shared_ptr<Job>& job, std::span<const uint8_t> der,
+                      std::optional<int64_t> fleet_due) {
+  const int64_t now = p_.clock.unix_seconds();
+  int64_t skew = 0;
+  {
+    std::lock_guard lock(mu_);
+    skew = options_.clock_skew_seconds;
+  }
+  const auto decoded = ocsp::decode_request(job->request);  // ours: it decodes
+  if (!decoded.ok()) return false;
+  auto v = ocsp::validate_response(der, *decoded, job->route->issuer, now, skew);
+  if (!v.ok()) {
+    std::string why(ocsp::to_string(v.error().error));
+    if (!v.error().detail.empty()) why += ": " + v.error().detail;
+    log::upstream_errors().warn("fleet_invalid:" + job->key.hex(), "refresh_fleet_answer_invalid",
+                                "key=" + job->key.hex().substr(0, 16) + " reason=" +
+                                    log::quoted(why) + " answer=\"asking the responder\"");
+    return false;
+  }
+  if (v->this_update <= job->old_this_update) return false;  // what we hold already
+  std::vector<AnsweredCert> answered;
+  for (size_t i = 0; i < v->singles.size() && i < job->serials.size(); ++i) {
+    answered.push_back({job->issuer, job->serials[i], v->singles[i], job->cert_ids[i]});
+  }
+  // Committed as a fetched answer is: the writer's event schedules it.
+  if (!p_.writer.commit(job->key, der, *v, answered, now, false)) return false;
+  std::lock_guard lock(mu_);
+  --in_flight_;
+  p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);
+  p_.stats.fleet.fetch_add(1, std::memory_order_relaxed);
+  failures_.erase(job->key);
+  if (fleet_due && *fleet_due > now && *fleet_due < v->next_update) {
+    const auto after =
+        static_cast<int64_t>(kFleetFollowSeconds + kFleetFollowJitterSeconds * jitter());
+    schedule_.set(job->key, std::min(*fleet_due + after, v->next_update - 1));
+    p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+  }
+  return true;
+}
+
+void Refresher::follow(const std::shared_ptr<Job>& job, int64_t fleet_due) {
+  const int64_t now = p_.clock.unix_seconds();
+  std::lock_guard lock(mu_);
+  --in_flight_;
+  p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);
+  p_.stats.deferred.fetch_add(1, std::memory_order_relaxed);
+  const auto after =
+      static_cast<int64_t>(kFleetFollowSeconds + kFleetFollowJitterSeconds * jitter());
+  int64_t due = std::max(fleet_due + after, now + 1);
+  if (!job->pinned) due = std::min(due, job->next_update - 1);
+  if (due > now) schedule_.set(job->key, due);
+  p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+}
+
+void Refresher::tell_fleet(const ocsp::CacheKey& key) {
+  if (fleet_ == nullptr) return;
+  if (auto due = schedule_.due(key)) fleet_->schedule(key, *due);
 }
 
 void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
@@ -165,11 +287,15 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
   if (result.ok()) {
     std::vector<AnsweredCert> answered;
     for (size_t i = 0; i < result.answer.singles.size() && i < job->serials.size(); ++i) {
-      answered.push_back({job->issuer, job->serials[i], result.answer.singles[i], job->cert_ids[i]});
+      answered.push_back(
+          {job->issuer, job->serials[i], result.answer.singles[i], job->cert_ids[i]});
     }
     // tracked=false: what clients asked of the key is carried over from
     // the entry replaced, never created by the refresh itself.
     stored = p_.writer.commit(job->key, result.der, result.answer, answered, now, false);
+    // The fleet's copy too (a newer one there wins), releasing our lock.
+    if (stored && fleet_ != nullptr)
+      fleet_->stored(job->key, result.der, result.answer.next_update);
   } else {
     // The valid answer stays served; the series keep its status.
     // An inventory certificate's series exists from start-up (pinned):
@@ -178,6 +304,8 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
       certs.exhausted(job->issuer, serial, result.last_error(), now, /*tracked=*/job->pinned);
     }
   }
+
+  if (!stored && job->claimed) fleet_->abandon(job->key);  // others stop waiting on us
 
   std::lock_guard lock(mu_);
   --in_flight_;
@@ -194,12 +322,15 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
             log::quoted(result.ok() ? "older than a recorded revocation" : result.last_error()) +
             " kept=cached_until_next_update");
     retry_later(job->key, now, job->next_update, failures, job->pinned);
+    // The fleet backs off with us rather than each instance asking anew.
+    tell_fleet(job->key);
     return;
   }
   failures_.erase(job->key);
   if (result.answer.this_update > job->old_this_update) {
     p_.stats.refreshed.fetch_add(1, std::memory_order_relaxed);
-    return;  // the writer's event scheduled the new answer
+    tell_fleet(job->key);  // the writer's event scheduled the new answer
+    return;
   }
   // The responder still serves the answer we have: ask again after a
   // share of what is left of it, not at its (past) refresh time.
@@ -210,6 +341,7 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
   const int64_t due = std::min(now + wait, next_update - 1);
   if (due > now) schedule_.set(job->key, due);
   p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
+  tell_fleet(job->key);
 }
 
 void Refresher::retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update,

@@ -22,7 +22,9 @@ namespace {
 
 class RedisClusterTest : public ProxyTest {
  protected:
-  static constexpr unsigned kThreads = 2;  // a connection per node per worker
+  // A connection per node per worker, and the refresher's per node.
+  static constexpr unsigned kThreads = 2;
+  static constexpr unsigned kConnectionsPerNode = kThreads + 1;
   void SetUp() override {
     for (int i = 0; i < 3; ++i) {
       nodes.push_back(std::make_unique<RedisServer>(
@@ -75,7 +77,7 @@ TEST_F(RedisClusterTest, AnswersSpreadOverTheShardsAndSurviveAReshard) {
   ASSERT_TRUE(wait_until(
       [&] {
         return metric(*daemon, "ocspcache_redis_up") == 1 &&
-               metric(*daemon, "ocspcache_redis_connections") == 3 * kThreads;
+               metric(*daemon, "ocspcache_redis_connections") == 3 * kConnectionsPerNode;
       },
       10s, 20ms))
       << "the other two nodes were not learned from the seed";

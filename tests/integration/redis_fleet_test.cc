@@ -30,12 +30,14 @@ class RedisFleetTest : public ProxyTest {
   void SetUp() override { redis = std::make_unique<RedisServer>(); }
 
   std::unique_ptr<Daemon> instance(const std::string& responder,
-                                   const std::string& redis_timeout = "250ms") {
+                                   const std::string& redis_timeout = "250ms",
+                                   const std::string& cache_toml = "") {
     DaemonOptions options;
     options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder}});
     options.upstream_toml = "negative_ttl = \"0s\"\n";
-    options.extra_toml = "[cache]\nbackend = \"redis\"\n[redis]\nurl = \"" + redis->url() +
-                         "\"\nkey_prefix = \"t:\"\ntimeout = \"" + redis_timeout + "\"\n";
+    options.extra_toml = "[cache]\nbackend = \"redis\"\n" + cache_toml + "[redis]\nurl = \"" +
+                         redis->url() + "\"\nkey_prefix = \"t:\"\ntimeout = \"" + redis_timeout +
+                         "\"\n";
     return std::make_unique<Daemon>(std::move(options));
   }
   HttpResponse ask(Daemon& d, const std::filesystem::path& cert) {
@@ -306,6 +308,60 @@ TEST_F(RedisFleetTest, UnixSocketForm) {
   EXPECT_TRUE(wait_until([&] { return redis->keys("t:r:*").size() == 1; }, 5s));
   HttpClient admin(daemon->admin_port());
   EXPECT_NE(admin.get("/status").body.find("\"address\":\"unix:" + sock + "\""), std::string::npos);
+}
+
+// Issue 12 with Redis: two instances hold the same one-minute answer
+// (-nmin 1, refreshed after ~6 s with refresh_ahead 0.1); no client asks.
+// Each refresh reaches the responder once, from whichever instance comes
+// due first; the other takes its answer from Redis. Without the fleet's
+// schedule and locks both would ask each round (upstream = 1 + 2 x rounds).
+TEST_F(RedisFleetTest, EachDueRefreshReachesTheResponderOnceAcrossTheFleet) {
+  OpensslResponder responder(ResponderOptions{.nmin = 1});
+  daemon = instance(responder.url(), "250ms", "refresh_ahead = 0.1\n");
+  other = instance(responder.url(), "250ms", "refresh_ahead = 0.1\n");
+  ASSERT_TRUE(wait_redis_up(*daemon, 1));
+  ASSERT_TRUE(wait_redis_up(*other, 1));
+  const auto first = parse(ask(*daemon, pki.good()), pki.good());
+  ASSERT_TRUE(first.has_single) << first.error;
+  ASSERT_TRUE(wait_until([&] { return redis->keys("t:r:*").size() == 1; }, 5s));
+  ASSERT_EQ(status_of(ask(*other, pki.good()), pki.good()), kGood);
+  ASSERT_EQ(metric(*other, "ocspcache_redis_lookups_total", {{"result", "hit"}}), 1);
+
+  const auto upstream = [&] {
+    return metric(*daemon, "ocspcache_upstream_requests_total") +
+           metric(*other, "ocspcache_upstream_requests_total");
+  };
+  const auto refreshes = [&](const char* result) {
+    return metric(*daemon, "ocspcache_refreshes_total", {{"result", result}}) +
+           metric(*other, "ocspcache_refreshes_total", {{"result", result}});
+  };
+  ASSERT_TRUE(wait_until([&] { return refreshes("refreshed") >= 3; }, 45s, 100ms))
+      << daemon->log() << other->log();
+  // Settled between rounds: every exchange made one new generation.
+  EXPECT_TRUE(wait_until([&] { return upstream() == 1 + refreshes("refreshed"); }, 5s, 50ms))
+      << "upstream " << upstream() << " refreshed " << refreshes("refreshed") << "\n"
+      << daemon->log() << other->log();
+  EXPECT_GE(refreshes("fleet"), refreshes("refreshed") - 1)
+      << "the other instance takes each round from Redis";
+  EXPECT_EQ(refreshes("failed"), 0);
+  EXPECT_EQ(
+      metric(*daemon, "ocspcache_requests_total") + metric(*other, "ocspcache_requests_total"), 2)
+      << "no client asked after the first two";
+
+  // DESIGN.md's layout: the fleet's next time for the key in `due`.
+  const std::string key = only_key("t:r:*");
+  ASSERT_FALSE(key.empty());
+  const std::string hex = key.substr(std::string("t:r:").size());
+  const std::string score = redis->cli({"ZSCORE", "t:due", hex});
+  ASSERT_FALSE(score.empty()) << "no refresh time in t:due";
+  EXPECT_GT(std::stod(score), static_cast<double>(first.this_update));
+  EXPECT_EQ(redis->keys("*").size(), 2u) << "t:r:<hex> and t:due, no locks left";
+
+  // Both serve a refreshed answer, newer than the first, as hits.
+  const auto a_now = parse(ask(*daemon, pki.good()), pki.good());
+  const auto b_now = parse(ask(*other, pki.good()), pki.good());
+  EXPECT_GT(a_now.this_update, first.this_update);
+  EXPECT_GT(b_now.this_update, first.this_update);
 }
 
 }  // namespace

@@ -6,10 +6,11 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
-#include "ocspcache/util/loop_timers.h"
 #include "ocspcache/util/clock.h"
+#include "ocspcache/util/loop_timers.h"
 
 struct event_base;
 struct event;
@@ -33,6 +34,11 @@ class ControlLoop {
   TimerQueue::TimerId every(Millis period, std::function<void()> fn);
   void cancel(TimerQueue::TimerId id);
 
+  // Runs `fn` on this loop soon; callable from any thread (the upstream
+  // thread hands the refresher's fleet writes over this way). Functions
+  // still queued when the loop is destroyed are dropped, not run.
+  void post(std::function<void()> fn);
+
   // Runs until exit() (called from a callback on this loop).
   void run();
   void exit();
@@ -50,10 +56,14 @@ class ControlLoop {
     EventPtr ev;
   };
   static void on_signal_event(int fd, short what, void* arg);
+  static void on_mailbox(int fd, short what, void* arg);
 
   std::unique_ptr<event_base, BaseDeleter> base_;
   LoopTimers timers_;
   std::vector<std::unique_ptr<Signal>> signals_;
+  EventPtr mailbox_event_;
+  std::mutex mailbox_mu_;
+  std::vector<std::function<void()>> mailbox_;
 };
 
 }  // namespace ocspcache

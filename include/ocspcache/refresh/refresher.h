@@ -14,6 +14,9 @@
 //   refresh replaces the entry, so refreshing never counts as asking).
 // - At most `max_in_flight` refreshes at a time (cache.refresh_share of
 //   upstream.max_fetches), so clients' misses always find room upstream.
+// - With a fleet (cache.backend = "redis", fleet_refresh.h), a due answer
+//   another instance has refreshed is taken from the shared store, and only
+//   the instance holding the key's lock asks the responder.
 // - ocspcache_refresh_lag_seconds: how far behind its due time the most
 //   overdue refresh waiting to start is.
 //
@@ -26,10 +29,13 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <span>
 
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/entry_events.h"
+#include "ocspcache/cache/fleet_refresh.h"
 #include "ocspcache/cache/refresh_stats.h"
 #include "ocspcache/cache/store.h"
 #include "ocspcache/metrics/metrics.h"
@@ -41,9 +47,10 @@
 namespace ocspcache {
 
 struct RefreshOptions {
-  double ahead = 0.5;            // cache.refresh_ahead
-  int64_t idle_seconds = 3600;   // cache.refresh_idle
-  size_t max_in_flight = 64;     // cache.refresh_share x upstream.max_fetches
+  double ahead = 0.5;                // cache.refresh_ahead
+  int64_t idle_seconds = 3600;       // cache.refresh_idle
+  size_t max_in_flight = 64;         // cache.refresh_share x upstream.max_fetches
+  int64_t clock_skew_seconds = 300;  // upstream.clock_skew: for answers taken from the fleet
 };
 
 class Refresher final : public EntryListener {
@@ -62,6 +69,11 @@ class Refresher final : public EntryListener {
   Refresher& operator=(const Refresher&) = delete;
 
   void configure(RefreshOptions options);  // SIGHUP
+
+  // The fleet's shared schedule and locks (start-up, before the first
+  // tick); null: this instance refreshes alone. Outlived by the refresher's
+  // last use of it: the app stops the control loop first.
+  void set_fleet(FleetRefresh* fleet) { fleet_ = fleet; }
 
   // The writer stored an answer: (re)schedule its key.
   void on_entry_changed(const EntryChange& change) override;
@@ -85,12 +97,19 @@ class Refresher final : public EntryListener {
  private:
   struct Job;
   void start(const ocsp::CacheKey& key, int64_t now);
+  void fetch(const std::shared_ptr<Job>& job);
+  void consult_fleet(const std::shared_ptr<Job>& job);
+  bool adopt(const std::shared_ptr<Job>& job, std::span<const uint8_t> der,
+             std::optional<int64_t> fleet_due);
+  void follow(const std::shared_ptr<Job>& job, int64_t fleet_due);
+  void tell_fleet(const ocsp::CacheKey& key);  // under mu_
   void finished(const std::shared_ptr<Job>& job, FetchResult result);
   void retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update, uint32_t failures,
                    bool pinned);
   double jitter();  // [0, 1), under mu_
 
   Parts p_;
+  FleetRefresh* fleet_ = nullptr;
   mutable std::mutex mu_;
   RefreshOptions options_;
   RefreshSchedule schedule_;
