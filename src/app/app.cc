@@ -50,6 +50,7 @@ RefreshOptions refresh_options(const Config& c) {
   return {.ahead = c.cache.refresh_ahead,
           .idle_seconds = c.cache.refresh_idle.count() / 1000,
           .max_in_flight = std::max<size_t>(share, 1),
+          .pinned_margin_seconds = c.stapling.min_remaining.count() / 1000,
           .clock_skew_seconds =
               std::chrono::duration_cast<std::chrono::seconds>(c.upstream.clock_skew).count()};
 }
@@ -59,7 +60,9 @@ RefreshOptions refresh_options(const Config& c) {
 constexpr Millis kRefreshTick{250};
 
 CertTracker::Options tracker_options(const Config& c) {
-  return {.idle_seconds = c.metrics.track_idle.count() / 1000, .max_series = c.metrics.max_series};
+  return {.idle_seconds = c.metrics.track_idle.count() / 1000,
+          .max_series = c.metrics.max_series,
+          .pinned_margin_seconds = c.stapling.min_remaining.count() / 1000};
 }
 
 // metrics.track_clients: [] means loopback and the private ranges.

@@ -151,7 +151,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "max_bytes",
      .kind = K::kSize,
      .default_toml = R"("512MiB")",
-     .doc = "memory budget for cached responses: each costs its DER bytes + 192 B; the least recently asked go first",
+     .doc = "memory budget for cached responses: each costs its DER bytes + 192 B; the least "
+            "recently asked go first",
      .min = kMiB,
      .field = field<&C::cache, &CacheConfig::max_bytes>()},
     {.table = "cache",
@@ -182,7 +183,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "snapshot",
      .kind = K::kPath,
      .default_toml = R"("")",
-     .doc = R"(memory backend: file the cache and the revocation ledger are written to (atomically, every snapshot_interval and at shutdown) and warmed from at start, every entry re-validated; "" = none)",
+     .doc =
+         R"(memory backend: file the cache and the revocation ledger are written to (atomically, every snapshot_interval and at shutdown) and warmed from at start, every entry re-validated; "" = none)",
      .field = field<&C::cache, &CacheConfig::snapshot>()},
     {.table = "cache",
      .name = "snapshot_interval",
@@ -229,7 +231,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "sentinels",
      .kind = K::kStringList,
      .default_toml = "[]",
-     .doc = R"("host:port" of Redis Sentinels; with master_name, they replace url's host and port (its password and db still apply))",
+     .doc =
+         R"("host:port" of Redis Sentinels; with master_name, they replace url's host and port (its password and db still apply))",
      .field = field<&C::redis, &RedisConfig::sentinels>()},
     {.table = "redis",
      .name = "master_name",
@@ -241,7 +244,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "cluster",
      .kind = K::kStringList,
      .default_toml = "[]",
-     .doc = R"("host:port" seed nodes of a Redis Cluster; they replace url's host and port (its password still applies; a cluster has no db))",
+     .doc =
+         R"("host:port" seed nodes of a Redis Cluster; they replace url's host and port (its password still applies; a cluster has no db))",
      .field = field<&C::redis, &RedisConfig::cluster>()},
     // [upstream]
     {.table = "upstream",
@@ -257,7 +261,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "deadline",
      .kind = K::kDuration,
      .default_toml = R"("3s")",
-     .doc = "what a client waits at most for a miss, all responders together; none is asked after it",
+     .doc =
+         "what a client waits at most for a miss, all responders together; none is asked after it",
      .min = 1,
      .max = 5 * kMinute,
      .reload = Reload::kLive,
@@ -454,7 +459,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .name = "after_update",
      .kind = K::kString,
      .default_toml = R"("")",
-     .doc = R"(command run by /bin/sh after a batch of staple files changed, e.g. "nginx -s reload"; killed after 30 s; "" = none)",
+     .doc =
+         R"(command run by /bin/sh after a batch of staple files changed, e.g. "nginx -s reload"; killed after 30 s; "" = none)",
      .reload = Reload::kLive,
      .field = field<&C::stapling, &StaplingConfig::after_update>()},
     {.table = "stapling",
@@ -462,7 +468,8 @@ const KeySpec<Config> kGlobalKeys[] = {
      .kind = K::kDuration,
      .default_toml = R"("10m")",
      .doc = "never write an answer with less than this left before its nextUpdate (HAProxy treats "
-            "the last 5 minutes as expired); the files keep the previous one",
+            "the last 5 minutes as expired); the files keep the previous one, and a certificate "
+            "that cannot be renewed says 2 in ssl_ocsp_response_status from then on",
      .max = kDay,
      .reload = Reload::kLive,
      .field = field<&C::stapling, &StaplingConfig::min_remaining>()},

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <limits>
 
-
 namespace ocspcache {
 
 std::string_view to_string(TrackedStatus s) {
@@ -165,7 +164,9 @@ void CertTracker::read_hits(Record& rec, int64_t now) const {
   }
 }
 
-int64_t CertTracker::last_asked(const Record& rec) { return std::max(rec.touched, rec.asked); }
+int64_t CertTracker::last_asked(const Record& rec) {
+  return std::max(rec.touched, rec.asked);
+}
 
 void CertTracker::on_entry_changed(const EntryChange& change) {
   std::lock_guard lock(mu_);
@@ -234,7 +235,9 @@ void CertTracker::exhausted(std::string_view issuer, std::string_view serial,
   }
   // A still-valid answer is cached and served (until nextUpdate), so the
   // certificate's status is still known; only when none is left is it 2.
-  const bool valid_copy = rec->has_answer && rec->answer.next_update > now;
+  // A stapled one's answer counts as gone min_remaining earlier.
+  const int64_t margin = rec->pinned ? options_.pinned_margin_seconds : 0;
+  const bool valid_copy = rec->has_answer && rec->answer.next_update - margin > now;
   rec->has_status = true;
   rec->status = valid_copy ? from(rec->answer) : TrackedStatus::kUnavailable;
   rec->touched = std::max(rec->touched, now);

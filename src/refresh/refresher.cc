@@ -351,8 +351,11 @@ void Refresher::retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next
   const auto wait = static_cast<int64_t>(static_cast<double>(base) * (0.8 + 0.4 * jitter()));
   // An inventory certificate is tried for as long as it fails, past its
   // answer's end too (then with the request it was configured with).
-  const int64_t due = pinned ? now + std::max<int64_t>(wait, 1)
-                             : std::min(now + std::max<int64_t>(wait, 1), next_update - 1);
+  int64_t due = pinned ? now + std::max<int64_t>(wait, 1)
+                       : std::min(now + std::max<int64_t>(wait, 1), next_update - 1);
+  if (const int64_t stale = next_update - options_.pinned_margin_seconds; pinned && stale > now) {
+    due = std::min(due, stale);
+  }
   if (due > now) {
     schedule_.set(key, due);
   } else {

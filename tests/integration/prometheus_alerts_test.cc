@@ -10,12 +10,16 @@
 
 #include <algorithm>
 #include <cctype>
-#include <thread>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "harness/daemon.h"
 #include "harness/fault_server.h"
+#include "harness/http_client.h"
 #include "harness/json.h"
 #include "harness/ocsp_tools.h"
 #include "harness/openssl_responder.h"
@@ -23,7 +27,9 @@
 #include "harness/ports.h"
 #include "harness/process.h"
 #include "harness/prometheus.h"
+#include "harness/prometheus_text.h"
 #include "harness/raw_connection.h"
+#include "harness/temp_dir.h"
 
 namespace ocspcache::it {
 namespace {
@@ -57,9 +63,9 @@ struct Cert {
 bool alert_for(const std::vector<PromAlert>& alerts, const std::string& name,
                const std::string& state, const Cert& cert) {
   return std::any_of(alerts.begin(), alerts.end(), [&](const PromAlert& a) {
-    return a.name == name && (state.empty() || a.state == state) &&
-           a.labels.count("issuer") && a.labels.at("issuer") == cert.issuer &&
-           a.labels.count("serial") && same_serial(a.labels.at("serial"), cert.serial_hex);
+    return a.name == name && (state.empty() || a.state == state) && a.labels.count("issuer") &&
+           a.labels.at("issuer") == cert.issuer && a.labels.count("serial") &&
+           same_serial(a.labels.at("serial"), cert.serial_hex);
   });
 }
 
@@ -89,9 +95,9 @@ TEST(PrometheusAlerts, RealPrometheusLoadsTheRulesAndScrapesTheDaemon) {
   DaemonOptions options;
   options.issuers = {IssuerEntry{"test intermediate", {}, {responder.url()}}};
   Daemon daemon(options);
-  Prometheus prometheus(PrometheusOptions{
-      .targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-      .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(
+      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
+                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
 
   std::vector<std::string> rules;
   const Json loaded = prometheus.api("/api/v1/rules");  // named: the loop below reads into it
@@ -102,10 +108,10 @@ TEST(PrometheusAlerts, RealPrometheusLoadsTheRulesAndScrapesTheDaemon) {
       rules.push_back(rule["name"].str());
     }
   }
-  for (const char* name : {kUnknownAlert, kRevokedAlert, "OcspcacheResponseExpiringSoon",
-                           "OcspcacheResponderDown", "OcspcacheRedisDown",
-                           "OcspcacheRefreshLagging", "OcspcacheUpstreamFailureRatioHigh",
-                           "ocspcache:response_expiry_margin_seconds"}) {
+  for (const char* name :
+       {kUnknownAlert, kRevokedAlert, "OcspcacheResponseExpiringSoon", "OcspcacheResponderDown",
+        "OcspcacheRedisDown", "OcspcacheRefreshLagging", "OcspcacheUpstreamFailureRatioHigh",
+        "ocspcache:response_expiry_margin_seconds"}) {
     EXPECT_NE(std::find(rules.begin(), rules.end(), name), rules.end()) << name;
   }
 
@@ -157,9 +163,9 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
   auto other = ask(pki.other_leaf(), pki.other_ca(), pki.other_ca());
   EXPECT_EQ(other.responder_error, "trylater") << other.out << other.err;
 
-  Prometheus prometheus(PrometheusOptions{
-      .targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-      .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(
+      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
+                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
 
   // Poll until everything expected is there; clients keep asking for the
   // unobtainable certificate meanwhile (each ask fails upstream again), as
@@ -178,8 +184,10 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
   const bool arrived = wait_until(all_there, 45s, 500ms);
   ASSERT_TRUE(arrived) << "alerts now:\n"
                        << describe(alerts) << "ssl_ocsp_response_status in Prometheus: "
-                       << prometheus.api("/api/v1/query?query=ssl_ocsp_response_status")["data"]
-                                                ["result"].items().size()
+                       << prometheus
+                              .api("/api/v1/query?query=ssl_ocsp_response_status")["data"]["result"]
+                              .items()
+                              .size()
                        << " series\nocspcache log:\n"
                        << daemon.log() << "\nprometheus log:\n"
                        << prometheus.log();
@@ -211,9 +219,9 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
   EXPECT_FALSE(alert_for_responder(alerts, "OcspcacheUpstreamFailureRatioHigh", responder.url()));
   for (const char* silent :
        {"OcspcacheRedisDown", "OcspcacheRefreshLagging", "OcspcacheResponseExpiringSoon"}) {
-    EXPECT_FALSE(std::any_of(alerts.begin(), alerts.end(),
-                             [&](const PromAlert& a) { return a.name == silent; }))
-        << silent;
+    EXPECT_FALSE(std::any_of(alerts.begin(), alerts.end(), [&](const PromAlert& a) {
+      return a.name == silent;
+    })) << silent;
   }
 
   // The seed alert as shipped: severity, annotations, runbook page that exists.
@@ -228,11 +236,11 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
 
   // The dashboard against this live scrape (whose every family must be in
   // the daemon's catalogue), and the scrape against promtool.
-  auto dashboard = run_command({"python3", (kSource / "packaging/grafana/check_dashboard.py").string(),
-                                (kSource / "packaging/grafana/ocspcache.json").string(), "--url",
-                                daemon.admin_url() + "/metrics", "--catalogue-from",
-                                OCSPCACHE_BINARY},
-                               30s);
+  auto dashboard =
+      run_command({"python3", (kSource / "packaging/grafana/check_dashboard.py").string(),
+                   (kSource / "packaging/grafana/ocspcache.json").string(), "--url",
+                   daemon.admin_url() + "/metrics", "--catalogue-from", OCSPCACHE_BINARY},
+                  30s);
   EXPECT_EQ(dashboard.exit_code, 0) << dashboard.out << dashboard.err;
   auto lint = run_command(
       {"sh", "-c", "curl -sf \"$0\" | promtool check metrics", daemon.admin_url() + "/metrics"},
@@ -284,9 +292,9 @@ TEST(PrometheusAlerts, InventedSerialsFromAnUntrackedClientCannotFireTheAlert) {
   }
   EXPECT_EQ(answered, requests.size()) << "untracked clients are answered all the same";
 
-  Prometheus prometheus(PrometheusOptions{
-      .targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-      .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(
+      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
+                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
   std::vector<PromAlert> alerts;
   ASSERT_TRUE(wait_until(
       [&] {
@@ -305,7 +313,8 @@ TEST(PrometheusAlerts, InventedSerialsFromAnUntrackedClientCannotFireTheAlert) {
 
   Json series = prometheus.query("ssl_ocsp_response_status");
   std::vector<std::string> serials;
-  for (const Json& s : series["data"]["result"].items()) serials.push_back(s["metric"]["serial"].str());
+  for (const Json& s : series["data"]["result"].items())
+    serials.push_back(s["metric"]["serial"].str());
   std::sort(serials.begin(), serials.end());
   std::vector<std::string> want = {good.serial_hex, unknown.serial_hex};
   std::sort(want.begin(), want.end());
@@ -313,6 +322,73 @@ TEST(PrometheusAlerts, InventedSerialsFromAnUntrackedClientCannotFireTheAlert) {
   Json refused = prometheus.query("ocspcache_cert_series_refused_total");
   ASSERT_EQ(refused["data"]["result"].items().size(), 1u);
   EXPECT_EQ(refused["data"]["result"].items()[0]["value"].items()[1].str(), "1000");
+}
+
+// Issue 12: a stapled certificate whose responder goes down. Its staple is
+// written while the responder answers (one-minute answers, -nmin 1); then
+// no renewal can be had, and once less than stapling.min_remaining (50 s)
+// is left of the answer, its series says 2 and the seed alert fires: before
+// the answer's nextUpdate, while the web servers still staple the old file.
+// The files keep that last answer: never truncated, never rewritten.
+TEST(PrometheusAlerts, AStapledCertificateWhoseResponderIsDownFiresBeforeItsStapleExpires) {
+  const Pki& pki = Pki::get();
+  const Cert good{"test intermediate", serial_hex(pki.good())};
+  OpensslResponder responder(ResponderOptions{.nmin = 1});
+  TempDir dir("ocspcache-staple-alert");
+  const auto slurp = [](const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const auto chain = dir / "good.pem";
+  std::ofstream(chain) << slurp(pki.good()) << slurp(pki.intermediate());
+  std::filesystem::create_directories(dir / "nginx");
+
+  DaemonOptions options;
+  options.issuers = {IssuerEntry{"test intermediate", {}, {responder.url()}}};
+  options.extra_toml = "[cache]\nrefresh_ahead = 0.05\n[stapling]\ncerts = [\"" + chain.string() +
+                       "\"]\ndir = \"" + (dir / "nginx").string() + "\"\nmin_remaining = \"50s\"\n";
+  Daemon daemon(options);
+  const auto ocsp_file = dir / "good.pem.ocsp";
+  const auto der_file = dir / "nginx" / "good.der";
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(der_file); }, 15s)) << daemon.log();
+  responder.stop();
+  const std::string staple = slurp(ocsp_file);
+  const auto written = std::filesystem::last_write_time(ocsp_file);
+  const auto parsed = parse_response(staple, pki.good(), pki.intermediate(), pki.root());
+  ASSERT_TRUE(parsed.has_single) << parsed.error;
+  ASSERT_EQ(parsed.cert_status, kGood);
+
+  Prometheus prometheus(
+      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
+                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  std::vector<PromAlert> alerts;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        alerts = prometheus.alerts();
+        return alert_for(alerts, kUnknownAlert, "firing", good);
+      },
+      45s, 250ms))
+      << describe(alerts) << daemon.log();
+  EXPECT_LT(std::time(nullptr), parsed.next_update)
+      << "fired by min_remaining, before the staple's nextUpdate";
+  EXPECT_TRUE(slurp(ocsp_file) == staple) << "the HAProxy file keeps the last answer";
+  EXPECT_TRUE(slurp(der_file) == staple) << "the nginx file keeps the last answer";
+  EXPECT_EQ(std::filesystem::last_write_time(ocsp_file), written) << "not rewritten";
+  const std::string log = daemon.log();
+  EXPECT_NE(log.find("event=refresh_failed"), std::string::npos) << log;
+
+  // The responder back: a renewal ends the alert's cause (series 0).
+  responder.start();
+  HttpClient admin(daemon.admin_port());
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return metric_value(admin.get("/metrics").body, "ssl_ocsp_response_status",
+                            {{"serial", good.serial_hex}}) == std::optional<double>(0);
+      },
+      20s, 250ms))
+      << daemon.log();
+  EXPECT_TRUE(wait_until([&] { return slurp(ocsp_file) != staple; }, 10s))
+      << "the renewed answer is written";
 }
 
 }  // namespace

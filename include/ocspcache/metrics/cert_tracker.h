@@ -56,6 +56,11 @@ int metric_value(TrackedStatus s);
 struct CertTrackerOptions {
   int64_t idle_seconds = 3600;  // metrics.track_idle
   size_t max_series = 10'000;   // metrics.max_series
+  // stapling.min_remaining: an inventory (pinned) certificate whose answer
+  // cannot be renewed says 2 once less than this is left of it, since the
+  // staple files stop following there (HAProxy treats the last 5 minutes
+  // as expired), not only at its nextUpdate.
+  int64_t pinned_margin_seconds = 0;
 };
 
 class CertTracker final : public EntryListener {

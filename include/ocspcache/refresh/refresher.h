@@ -47,9 +47,13 @@
 namespace ocspcache {
 
 struct RefreshOptions {
-  double ahead = 0.5;                // cache.refresh_ahead
-  int64_t idle_seconds = 3600;       // cache.refresh_idle
-  size_t max_in_flight = 64;         // cache.refresh_share x upstream.max_fetches
+  double ahead = 0.5;           // cache.refresh_ahead
+  int64_t idle_seconds = 3600;  // cache.refresh_idle
+  size_t max_in_flight = 64;    // cache.refresh_share x upstream.max_fetches
+  // stapling.min_remaining: a failing inventory certificate is retried at
+  // the moment its answer gets that close to nextUpdate, so its series
+  // turns 2 (CertTracker) then and not up to a back-off later.
+  int64_t pinned_margin_seconds = 0;
   int64_t clock_skew_seconds = 300;  // upstream.clock_skew: for answers taken from the fleet
 };
 

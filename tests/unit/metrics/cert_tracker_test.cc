@@ -86,6 +86,24 @@ TEST(CertTracker, FailureKeepsStatusWhileAValidCopyIsCachedThenTwo) {
   EXPECT_EQ(row(t, "0E", kT + 700)->status, TrackedStatus::kGood);
 }
 
+// A stapled (inventory) certificate's files stop following its answer
+// min_remaining before nextUpdate: a failure from there on says 2, while a
+// proxied certificate's still says what its copy says.
+TEST(CertTracker, AStapledCertificateSaysTwoOnceItsAnswerIsWithinMinRemaining) {
+  CertTracker t({.pinned_margin_seconds = 120});
+  t.set_pinned(kCa, "0F", true, kT);
+  t.answered(kCa, "0F", answer(ocsp::CertStatus::kGood, kT, 600), kT, kT);
+  t.answered(kCa, "10", answer(ocsp::CertStatus::kGood, kT, 600), kT, kT);
+  t.exhausted(kCa, "0F", "http://r: timeout", kT + 479);  // 121 s left
+  EXPECT_EQ(row(t, "0F", kT + 479)->status, TrackedStatus::kGood);
+  t.exhausted(kCa, "0F", "http://r: timeout", kT + 480);  // 120 s left
+  t.exhausted(kCa, "10", "http://r: timeout", kT + 480);
+  EXPECT_EQ(row(t, "0F", kT + 480)->status, TrackedStatus::kUnavailable);
+  EXPECT_EQ(row(t, "10", kT + 480)->status, TrackedStatus::kGood) << "not stapled: no margin";
+  t.answered(kCa, "0F", answer(ocsp::CertStatus::kGood, kT + 500), kT + 500, kT + 500);
+  EXPECT_EQ(row(t, "0F", kT + 500)->status, TrackedStatus::kGood) << "a new answer ends it";
+}
+
 TEST(CertTracker, OlderAnswerDoesNotReplaceNewer) {
   CertTracker t;
   t.answered(kCa, "0F", answer(ocsp::CertStatus::kRevoked, kT), kT, kT);
@@ -287,10 +305,10 @@ TEST(CertTracker, UntrackedAsksMakeNoSeriesButKeepExistingOnesCurrent) {
 
   // An untracked client's answer or failure for a certificate that has a
   // series still updates it: the series stays true.
-  EntryPtr revoked_now = CachedResponse::make(key(1), std::vector<uint8_t>(16, 0x30),
-                                              CachedResponse::Facts{.this_update = kT,
-                                                                    .next_update = kT + 86'400,
-                                                                    .status = ocsp::CertStatus::kRevoked});
+  EntryPtr revoked_now = CachedResponse::make(
+      key(1), std::vector<uint8_t>(16, 0x30),
+      CachedResponse::Facts{
+          .this_update = kT, .next_update = kT + 86'400, .status = ocsp::CertStatus::kRevoked});
   ocsp::SingleStatus single{ocsp::CertStatus::kRevoked, kT, kT + 86'400, kT - 10};
   const AnsweredCert cert{kCa, serial_of(1), single};
   t.on_entry_changed(EntryChange{*revoked_now, true, {&cert, 1}, kT + 20, /*tracked=*/false});
@@ -307,8 +325,9 @@ TEST(CertTracker, UntrackedAsksMakeNoSeriesButKeepExistingOnesCurrent) {
 // to the metrics (2), with no revocation time, not a revocation (1).
 TEST(CertTracker, NonIssuedRevokedIsReportedAsUnknown) {
   CertTracker t;
-  ocsp::SingleStatus single{ocsp::CertStatus::kRevoked, kT - 60, kT + 3600, 0,
-                            ocsp::SingleStatus::kCertificateHold, /*non_issued=*/true};
+  ocsp::SingleStatus single{
+      ocsp::CertStatus::kRevoked, kT - 60, kT + 3600, 0, ocsp::SingleStatus::kCertificateHold,
+      /*non_issued=*/true};
   t.answered(kCa, "0BAD", single, kT, kT);
   auto r = row(t, "0BAD", kT);
   ASSERT_TRUE(r);
@@ -361,7 +380,8 @@ TEST(CertTracker, CapOfTenWithAThousandCertificates) {
   for (int i = 0; i < 1000; ++i) {
     const auto s = i % 200 == 7 ? ocsp::CertStatus::kRevoked : ocsp::CertStatus::kGood;
     t.answered(kCa, serial_of(static_cast<uint32_t>(i)), answer(s), kT, kT + i);
-    EXPECT_LE(t.tracked(), 10u + 10u / 8 + 64u) << "between prunes the table grows only by a bounded slack";
+    EXPECT_LE(t.tracked(), 10u + 10u / 8 + 64u)
+        << "between prunes the table grows only by a bounded slack";
   }
   auto rows = t.snapshot(kT + 1000);
   ASSERT_EQ(rows.size(), 10u);
@@ -369,7 +389,7 @@ TEST(CertTracker, CapOfTenWithAThousandCertificates) {
   EXPECT_EQ(t.dropped(), 990u);
   std::set<std::string> want;
   for (int i = 7; i < 1000; i += 200) want.insert(serial_of(static_cast<uint32_t>(i)));  // not good
-  for (int i = 995; i < 1000; ++i) want.insert(serial_of(static_cast<uint32_t>(i)));     // newest good
+  for (int i = 995; i < 1000; ++i) want.insert(serial_of(static_cast<uint32_t>(i)));  // newest good
   std::set<std::string> got;
   for (const auto& r : rows) got.insert(r.serial());
   EXPECT_EQ(got, want);

@@ -114,8 +114,9 @@ TEST_F(RefresherTest, ReplacedBeforeNextUpdateWithNoClientAsking) {
   EXPECT_EQ(stats.refreshed.load(), 1u);
   EXPECT_GT(*refresher.due(key), t1) << "scheduled again from the new answer";
   EXPECT_NE(text().find("ocspcache_refreshes_total{result=\"refreshed\"} 1"), std::string::npos);
-  EXPECT_NE(text().find(R"(ocspcache_upstream_requests_total{outcome="good",responder="http://r1/"} 1)"),
-            std::string::npos)
+  EXPECT_NE(
+      text().find(R"(ocspcache_upstream_requests_total{outcome="good",responder="http://r1/"} 1)"),
+      std::string::npos)
       << "refresh exchanges count like any other";
 }
 
@@ -144,7 +145,8 @@ TEST_F(RefresherTest, AFailureKeepsTheValidAnswerAndBacksOff) {
 
   run_until_calls(3, 60);
   ASSERT_EQ(client.calls.size(), 3u);
-  client.answer(2, FakeUpstreamClient::ok(answer(pki().leaf.get(), clock.unix_seconds() - 1, 3600)));
+  client.answer(2,
+                FakeUpstreamClient::ok(answer(pki().leaf.get(), clock.unix_seconds() - 1, 3600)));
   EXPECT_EQ(stats.refreshed.load(), 1u);
   EXPECT_GT(store.peek(key, clock.unix_seconds())->this_update(), before->this_update());
 }
@@ -158,7 +160,8 @@ TEST_F(RefresherTest, TheSameAnswerAgainIsAskedForLaterNotAtOnce) {
   run_until_calls(1, 3600);
   ASSERT_EQ(client.calls.size(), 1u);
   const int64_t t1 = clock.unix_seconds();
-  client.answer(0, FakeUpstreamClient::ok(std::vector<uint8_t>(same->der().begin(), same->der().end())));
+  client.answer(
+      0, FakeUpstreamClient::ok(std::vector<uint8_t>(same->der().begin(), same->der().end())));
   EXPECT_EQ(stats.unchanged.load(), 1u);
   const int64_t wait = *refresher.due(key) - t1;
   const int64_t left = same->next_update() - t1;
@@ -201,6 +204,34 @@ TEST_F(RefresherTest, AtMostMaxInFlightAndTheLagShowsTheQueue) {
   client.answer(0, FakeUpstreamClient::ok(answer(leaves[0], clock.unix_seconds() - 1, 3600)));
   refresher.tick();
   EXPECT_EQ(client.calls.size(), 2u) << "room again";
+}
+
+// An inventory certificate whose responder fails keeps being retried with
+// back-off, and once at the moment its answer has only min_remaining left,
+// so its series turns 2 then (CertTracker), not a back-off later.
+TEST_F(RefresherTest, AFailingInventoryCertificateIsRetriedWhenItReachesMinRemaining) {
+  const int64_t t0 = clock.unix_seconds();
+  const auto key = store_answer(pki().leaf.get(), t0 - 300, 600);  // 300 s left
+  const auto request = testpki::make_request({{pki().leaf.get(), pki().ca.get()}});
+  refresher.configure(
+      {.ahead = 0.5, .idle_seconds = 3600, .max_in_flight = 2, .pinned_margin_seconds = 200});
+  refresher.set_inventory({{key, request}});
+  std::vector<int64_t> asked;
+  for (int s = 0; s < 200; ++s) {
+    clock.advance_seconds(1);
+    timers.run_due();
+    refresher.tick();
+    for (size_t c = 0; c < client.calls.size(); ++c) {
+      if (client.calls[c].answered) continue;
+      asked.push_back(clock.unix_seconds() - t0);
+      client.answer(c, FakeUpstreamClient::ok({}, 500));
+    }
+  }
+  // 100 s in: nextUpdate (t0 + 300) minus min_remaining (200).
+  ASSERT_FALSE(asked.empty());
+  EXPECT_NE(std::find(asked.begin(), asked.end(), 100), asked.end())
+      << "asked at " << ::testing::PrintToString(asked);
+  EXPECT_GE(asked.size(), 5u) << "and with back-off before and after";
 }
 
 TEST_F(RefresherTest, StoppedStartsNothing) {
