@@ -12,9 +12,10 @@
 #include <thread>
 
 #include "harness/openssl_responder.h"
-#include "harness/prometheus_text.h"
 #include "harness/ports.h"
 #include "harness/process.h"
+#include "harness/prometheus_text.h"
+#include "harness/raw_connection.h"
 #include "harness/temp_dir.h"
 #include "proxy_fixture.h"
 
@@ -48,8 +49,10 @@ TEST_F(RefreshTest, AnAnswerIsReplacedBeforeItsNextUpdateWithNoClientAsking) {
 
   // Half-way (30 s, up to 6 s earlier by jitter), never past nextUpdate - 6 s.
   ASSERT_TRUE(wait_until(
-      [&] { return metric("ocspcache_refreshes_total", {{"result", "refreshed"}}) >= 1; }, 50s,
-      250ms))
+      [&] {
+        return metric("ocspcache_refreshes_total", {{"result", "refreshed"}}) >= 1;
+      },
+      50s, 250ms))
       << metrics() << daemon->log();
   EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 2) << "one refresh, one exchange";
   EXPECT_LE(metric("ocspcache_refresh_lag_seconds"), 1) << "started on time";
@@ -87,7 +90,8 @@ TEST_F(RefreshTest, InventoryStaplesAreWrittenAtStartAndRewrittenByRefresh) {
   std::filesystem::create_directories(chains);
   std::filesystem::create_directories(out);
   const std::string intermediate = read_file(pki.intermediate());
-  for (const auto& [name, leaf] : {std::pair{"good.pem", pki.good()}, {"revoked.crt", pki.revoked()}}) {
+  for (const auto& [name, leaf] :
+       {std::pair{"good.pem", pki.good()}, {"revoked.crt", pki.revoked()}}) {
     std::ofstream(chains / name) << read_file(leaf) << intermediate;
   }
   std::ofstream(chains / "stray.pem") << "not a certificate\n";
@@ -115,7 +119,8 @@ TEST_F(RefreshTest, InventoryStaplesAreWrittenAtStartAndRewrittenByRefresh) {
       << daemon->log();
   EXPECT_EQ(metric("ocspcache_requests_total"), 0) << "no client asked";
   EXPECT_EQ(read_file(good_ocsp), read_file(good_der)) << "both forms hold the same answer";
-  const auto good = parse_response(read_file(good_ocsp), pki.good(), pki.intermediate(), pki.root());
+  const auto good =
+      parse_response(read_file(good_ocsp), pki.good(), pki.intermediate(), pki.root());
   ASSERT_TRUE(good.has_single) << good.error;
   EXPECT_EQ(good.cert_status, kGood);
   EXPECT_TRUE(good.signature_ok);
@@ -128,19 +133,71 @@ TEST_F(RefreshTest, InventoryStaplesAreWrittenAtStartAndRewrittenByRefresh) {
   const std::string m = metrics();
   EXPECT_EQ(metric_value(m, "ssl_ocsp_response_status", {{"serial", "1001"}}), 0) << m;
   EXPECT_EQ(metric_value(m, "ssl_ocsp_response_status", {{"serial", "1002"}}), 1) << m;
-  ASSERT_TRUE(wait_until([&] { return metric("ocspcache_staple_commands_total", {{"result", "ok"}}) >= 1; }, 10s));
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return metric("ocspcache_staple_commands_total", {{"result", "ok"}}) >= 1;
+      },
+      10s));
 
   // Half-way through the minute the refresher renews both, and the files follow.
   ASSERT_TRUE(wait_until(
       [&] {
-        const auto now = parse_response(read_file(good_der), pki.good(), pki.intermediate(), pki.root());
+        const auto now =
+            parse_response(read_file(good_der), pki.good(), pki.intermediate(), pki.root());
         return now.has_single && now.this_update > good.this_update;
       },
       50s, 500ms))
       << daemon->log();
-  const auto newer = parse_response(read_file(good_ocsp), pki.good(), pki.intermediate(), pki.root());
+  const auto newer =
+      parse_response(read_file(good_ocsp), pki.good(), pki.intermediate(), pki.root());
   EXPECT_GT(newer.this_update, good.this_update) << "the .ocsp file too";
   EXPECT_EQ(metric("ocspcache_requests_total"), 0) << "still no client";
+}
+
+// SIGHUP re-reads the inventory (the same config, its glob matching one
+// more chain file): the new certificate is fetched and written with no
+// client asking and its series appears; a certificate whose chain file is
+// gone stops being refreshed and its staple stays as it is; a keep-alive
+// client connection is answered before and after on the same connection.
+TEST_F(RefreshTest, SighupRereadsTheInventoryWithoutDroppingConnections) {
+  OpensslResponder responder;
+  TempDir dir;
+  const auto chains = dir.path() / "chains";
+  std::filesystem::create_directories(chains);
+  const std::string intermediate = read_file(pki.intermediate());
+  std::ofstream(chains / "good.pem") << read_file(pki.good()) << intermediate;
+  DaemonOptions options;
+  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+  options.extra_toml = "[stapling]\ncerts = [\"" + (chains / "*.pem").string() + "\"]\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(chains / "good.pem.ocsp"); }, 15s))
+      << daemon->log();
+  EXPECT_EQ(metric("ocspcache_stapling_certificates"), 1);
+
+  RawConnection client(daemon->port(), 10s);
+  ASSERT_TRUE(client.connected());
+  const std::string unknown = make_request_der(pki.unknown(), pki.intermediate());
+  ASSERT_TRUE(client.send(post_request(unknown)));
+  ASSERT_EQ(client.read_response().status, 200);
+
+  std::ofstream(chains / "revoked.pem") << read_file(pki.revoked()) << intermediate;
+  std::filesystem::remove(chains / "good.pem");
+  const std::string good_staple = read_file(chains / "good.pem.ocsp");
+  daemon->reload();
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(chains / "revoked.pem.ocsp"); }, 15s))
+      << daemon->log();
+  EXPECT_EQ(metric("ocspcache_stapling_certificates"), 1) << "revoked.pem in, good.pem out";
+  const auto revoked = parse_response(read_file(chains / "revoked.pem.ocsp"), pki.revoked(),
+                                      pki.intermediate(), pki.root());
+  EXPECT_EQ(revoked.cert_status, kRevoked);
+  EXPECT_EQ(metric_value(metrics(), "ssl_ocsp_response_status", {{"serial", "1002"}}), 1);
+  EXPECT_TRUE(read_file(chains / "good.pem.ocsp") == good_staple) << "left as it was";
+  EXPECT_EQ(metric("ocspcache_requests_total"), 1) << "only the keep-alive client asked";
+
+  ASSERT_TRUE(client.send(post_request(unknown))) << "the connection survived the reload";
+  const HttpResponse after = client.read_response();
+  EXPECT_EQ(after.status, 200) << after.error;
+  EXPECT_EQ(metric("ocspcache_requests_total", {{"result", "hit"}}), 1) << "and the cache did";
 }
 
 }  // namespace
@@ -157,8 +214,9 @@ void write_nginx_conf(const std::filesystem::path& prefix, uint16_t port,
   std::filesystem::create_directories(prefix / "logs");
   const std::string tmp = (prefix / "tmp").string();
   std::ofstream(prefix / "nginx.conf")
-      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid " << (prefix / "nginx.pid").string()
-      << ";\nerror_log " << (prefix / "logs/error.log").string() << " info;\n"
+      << "daemon off;\nmaster_process off;\nworker_processes 1;\npid "
+      << (prefix / "nginx.pid").string() << ";\nerror_log " << (prefix / "logs/error.log").string()
+      << " info;\n"
       << "events { worker_connections 64; }\nhttp {\n  access_log off;\n"
       << "  client_body_temp_path " << tmp << ";\n  proxy_temp_path " << tmp << ";\n"
       << "  fastcgi_temp_path " << tmp << ";\n  uwsgi_temp_path " << tmp << ";\n"
@@ -210,7 +268,8 @@ TEST_F(RefreshTest, NginxStaplesTheWrittenFileFromTheFirstHandshake) {
   const std::string handshake = s_client_status(port.port());
   EXPECT_NE(handshake.find("OCSP Response Status: successful"), std::string::npos)
       << "the first handshake is stapled:\n"
-      << handshake << "\n" << nginx.stderr_text();
+      << handshake << "\n"
+      << nginx.stderr_text();
   EXPECT_NE(handshake.find("Cert Status: good"), std::string::npos) << handshake;
   nginx.stop();
 }
@@ -241,10 +300,32 @@ TEST_F(RefreshTest, NginxStaplesWithOcspcacheAsItsResponder) {
         return handshake.find("OCSP Response Status: successful") != std::string::npos;
       },
       15s, 300ms))
-      << handshake << "\n" << nginx.stderr_text() << daemon->log();
+      << handshake << "\n"
+      << nginx.stderr_text() << daemon->log();
   EXPECT_NE(handshake.find("Cert Status: good"), std::string::npos) << handshake;
   EXPECT_GE(metric("ocspcache_requests_total", {{"method", "GET"}}), 1) << "nginx asks with GET";
   nginx.stop();
+
+  // A second nginx (a restart: its staple cache is gone) asks again with
+  // its own request format, and the answer comes from ocspcache's cache.
+  ASSERT_EQ(metric("ocspcache_upstream_requests_total"), 1);
+  Process again({.argv = {"nginx", "-p", prefix.string(), "-c", (prefix / "nginx.conf").string()},
+                 .env = {},
+                 .cwd = {}},
+                dir.path(), "nginx-again");
+  ASSERT_TRUE(wait_listening(port.port(), 10s)) << again.stderr_text();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        handshake = s_client_status(port.port());
+        return handshake.find("OCSP Response Status: successful") != std::string::npos;
+      },
+      15s, 300ms))
+      << handshake << "\n"
+      << again.stderr_text() << daemon->log();
+  EXPECT_GE(metric("ocspcache_requests_total", {{"method", "GET"}, {"result", "hit"}}), 1)
+      << "nginx's request is answered from the cache";
+  EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 1) << "the responder is not asked again";
+  again.stop();
 }
 
 }  // namespace
@@ -292,8 +373,8 @@ TEST_F(RefreshTest, HaproxyStaplesTheFileAndTakesRefreshedAnswersOverItsSocket) 
                      << "frontend https\n  bind 127.0.0.1:" << port.port() << " ssl crt "
                      << bundle.string() << "\n"
                      << "  http-request return status 200 content-type text/plain string ok\n";
-  Process haproxy({.argv = {"haproxy", "-db", "-f", cfg.string()}, .env = {}, .cwd = {}}, dir.path(),
-                  "haproxy");
+  Process haproxy({.argv = {"haproxy", "-db", "-f", cfg.string()}, .env = {}, .cwd = {}},
+                  dir.path(), "haproxy");
   ASSERT_TRUE(wait_listening(port.port(), 10s)) << haproxy.stderr_text();
 
   const std::string first = stapled_this_update(s_client_status(port.port()));
@@ -306,7 +387,8 @@ TEST_F(RefreshTest, HaproxyStaplesTheFileAndTakesRefreshedAnswersOverItsSocket) 
         return !now.empty() && now != first;
       },
       50s, 1s))
-      << "still " << first << "\n" << daemon->log();
+      << "still " << first << "\n"
+      << daemon->log();
   EXPECT_GE(metric("ocspcache_staple_pushes_total", {{"result", "ok"}}), 1) << metrics();
   EXPECT_TRUE(haproxy.running()) << "never reloaded or restarted";
   haproxy.stop();
