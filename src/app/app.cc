@@ -284,6 +284,9 @@ void wire_refresh(App::Parts& p) {
                        p.refresh_stats},
       refresh_options(p.config));
   p.writer.subscribe(*p.refresher);
+  // A backlog (more due than refresh_share lets run) is worked off as
+  // fetches end, not max_in_flight per 250 ms tick.
+  p.refresher->set_wake([&p] { p.loop.post([&p] { p.refresher->tick(); }); });
   p.metrics.set_refresh(&p.refresh_stats);
   if (p.config.cache.backend == "redis") {
     // The fleet's refresh schedule and locks: one more connection, on the

@@ -88,12 +88,25 @@ void Refresher::tick() {
     due = schedule_.pop_due(now, room);
     in_flight_ += due.size();
     int64_t lag = due.empty() ? 0 : now - due.front().due;
-    if (auto next = schedule_.earliest(); next && *next < now) lag = std::max(lag, now - *next);
+    const auto next = schedule_.earliest();
+    if (next && *next < now) lag = std::max(lag, now - *next);
+    // More are due than there was room for: each refresh that ends wakes a
+    // tick for the next, rather than the backlog waiting for the timer.
+    backlog_ = next && *next <= now;
     p_.stats.lag_seconds.store(lag, std::memory_order_relaxed);
     p_.stats.scheduled.store(schedule_.size(), std::memory_order_relaxed);
     p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);
   }
   for (const auto& d : due) start(d.key, now);
+}
+
+void Refresher::maybe_wake() {
+  bool wake = false;
+  {
+    std::lock_guard lock(mu_);
+    wake = backlog_ && !stopped_ && in_flight_ < options_.max_in_flight;
+  }
+  if (wake && wake_) wake_();
 }
 
 void Refresher::stop() {
@@ -120,9 +133,12 @@ std::optional<int64_t> Refresher::due(const ocsp::CacheKey& key) const {
 
 void Refresher::start(const ocsp::CacheKey& key, int64_t now) {
   auto skip = [&] {
-    std::lock_guard lock(mu_);
-    --in_flight_;
-    failures_.erase(key);
+    {
+      std::lock_guard lock(mu_);
+      --in_flight_;
+      failures_.erase(key);
+    }
+    maybe_wake();
   };
   const EntryPtr entry = p_.store.peek(key, now);
   int64_t idle_seconds = 0;
@@ -190,11 +206,12 @@ void Refresher::fetch(const std::shared_ptr<Job>& job) {
 void Refresher::consult_fleet(const std::shared_ptr<Job>& job) {
   fleet_->state(job->key, [this, job](FleetState st) {
     if (!st.available) return fetch(job);  // alone, as without Redis
-    if (!st.der.empty() && adopt(job, st.der, st.due)) return;
+    if (!st.der.empty() && adopt(job, st.der, st.due)) return maybe_wake();
     if (st.due && *st.due > p_.clock.unix_seconds()) {
       // Another instance has done this refresh (the responder gave it the
       // answer we hold, or it failed and backs off): its time is ours.
-      return follow(job, *st.due);
+      follow(job, *st.due);
+      return maybe_wake();
     }
     fleet_->claim(job->key, std::move(st.der), [this, job](FleetClaim claim) {
       switch (claim.status) {
@@ -204,12 +221,13 @@ void Refresher::consult_fleet(const std::shared_ptr<Job>& job) {
         case FleetClaim::Status::kUnavailable:
           return fetch(job);
         case FleetClaim::Status::kAnswered:
-          if (adopt(job, claim.der, std::nullopt)) return;
+          if (adopt(job, claim.der, std::nullopt)) return maybe_wake();
           break;  // not an answer we can take: the holder's time comes
         case FleetClaim::Status::kHeld:
           break;
       }
       follow(job, p_.clock.unix_seconds() + kFleetHeldRetrySeconds);
+      maybe_wake();
     });
   });
 }
@@ -307,6 +325,12 @@ void Refresher::finished(const std::shared_ptr<Job>& job, FetchResult result) {
 
   if (!stored && job->claimed) fleet_->abandon(job->key);  // others stop waiting on us
 
+  settle(job, result, stored != nullptr, now);
+  maybe_wake();
+}
+
+void Refresher::settle(const std::shared_ptr<Job>& job, const FetchResult& result, bool stored,
+                       int64_t now) {
   std::lock_guard lock(mu_);
   --in_flight_;
   p_.stats.in_flight.store(in_flight_, std::memory_order_relaxed);

@@ -27,6 +27,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,6 +80,12 @@ class Refresher final : public EntryListener {
   // last use of it: the app stops the control loop first.
   void set_fleet(FleetRefresh* fleet) { fleet_ = fleet; }
 
+  // How a refresh that ends asks for a tick when more are due than
+  // max_in_flight let the last tick start (any thread; the app posts a
+  // tick to the control loop). Without it the backlog waits for the next
+  // timer tick: max_in_flight per tick at most. Start-up only.
+  void set_wake(std::function<void()> wake) { wake_ = std::move(wake); }
+
   // The writer stored an answer: (re)schedule its key.
   void on_entry_changed(const EntryChange& change) override;
 
@@ -107,6 +114,9 @@ class Refresher final : public EntryListener {
              std::optional<int64_t> fleet_due);
   void follow(const std::shared_ptr<Job>& job, int64_t fleet_due);
   void tell_fleet(const ocsp::CacheKey& key);  // under mu_
+  void settle(const std::shared_ptr<Job>& job, const FetchResult& result, bool stored,
+              int64_t now);  // takes mu_
+  void maybe_wake();
   void finished(const std::shared_ptr<Job>& job, FetchResult result);
   void retry_later(const ocsp::CacheKey& key, int64_t now, int64_t next_update, uint32_t failures,
                    bool pinned);
@@ -114,6 +124,7 @@ class Refresher final : public EntryListener {
 
   Parts p_;
   FleetRefresh* fleet_ = nullptr;
+  std::function<void()> wake_;
   mutable std::mutex mu_;
   RefreshOptions options_;
   RefreshSchedule schedule_;
@@ -124,6 +135,7 @@ class Refresher final : public EntryListener {
   absl::flat_hash_map<ocsp::CacheKey, std::vector<uint8_t>, ocsp::CacheKeyHash> pinned_;
   size_t in_flight_ = 0;
   bool stopped_ = false;
+  bool backlog_ = false;  // the last tick left due refreshes waiting for room
   std::mt19937_64 rng_;
 };
 

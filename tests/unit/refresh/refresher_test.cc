@@ -234,6 +234,28 @@ TEST_F(RefresherTest, AFailingInventoryCertificateIsRetriedWhenItReachesMinRemai
   EXPECT_GE(asked.size(), 5u) << "and with back-off before and after";
 }
 
+// More due than max_in_flight: each refresh that ends asks for a tick
+// (the app posts one to the control loop), so a backlog is worked off at
+// the responders' pace, not max_in_flight per timer tick.
+TEST_F(RefresherTest, ARefreshThatEndsWakesATickWhileOthersWait) {
+  const int64_t t0 = clock.unix_seconds();
+  for (X509* leaf : {pki().leaf.get(), pki().leaf2.get()}) store_answer(leaf, t0 - 3000, 3600);
+  int wakes = 0;
+  refresher.set_wake([&] { ++wakes; });
+  refresher.configure({.ahead = 0.5, .idle_seconds = 3600, .max_in_flight = 1});
+  clock.advance_seconds(10);
+  refresher.tick();
+  ASSERT_EQ(client.calls.size(), 1u) << "room for one";
+  client.answer(0,
+                FakeUpstreamClient::ok(answer(pki().leaf.get(), clock.unix_seconds() - 1, 3600)));
+  EXPECT_EQ(wakes, 1) << "the other is waiting: wake a tick";
+  refresher.tick();  // what the posted wake runs
+  ASSERT_EQ(client.calls.size(), 2u) << "started without waiting for the timer";
+  client.answer(1,
+                FakeUpstreamClient::ok(answer(pki().leaf2.get(), clock.unix_seconds() - 1, 3600)));
+  EXPECT_EQ(wakes, 1) << "nothing waits any more: no wake";
+}
+
 TEST_F(RefresherTest, StoppedStartsNothing) {
   const int64_t t0 = clock.unix_seconds();
   store_answer(pki().leaf.get(), t0 - 3000, 3600);
