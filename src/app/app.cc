@@ -302,13 +302,29 @@ void wire_refresh(App::Parts& p) {
 }
 
 // stapling.certs (start-up and SIGHUP): the inventory read from its chain
-// files; its certificates pinned in the metrics (series from start-up),
-// always refreshed, and written out by the staple writer.
-void apply_inventory(App::Parts& p, const Config& c, const ocsp::IssuerRegistry& registry) {
-  Inventory inventory = load_inventory(c.stapling, registry);
+// files against the configured issuers. Issuers found in the chain files
+// join the registry `configured` was loaded from (returned: the one to
+// route with), and are logged once per load.
+std::shared_ptr<const ocsp::IssuerRegistry> read_inventory(
+    const Config& c, std::shared_ptr<const ocsp::IssuerRegistry> configured, Inventory& inventory) {
+  inventory = load_inventory(c.stapling, *configured);
   for (const std::string& problem : inventory.problems) {
     log::warn("stapling_skipped", "reason=" + log::quoted(problem));
   }
+  if (inventory.chain_issuers.empty()) return configured;
+  for (const ocsp::Issuer& issuer : inventory.chain_issuers) {
+    std::string urls;
+    for (const HttpUrl& url : issuer.responders()) urls += (urls.empty() ? "" : ",") + url.original;
+    log::info("stapling_issuer_from_chain",
+              "issuer=" + log::quoted(issuer.name()) + " responders=" + log::quoted(urls));
+  }
+  return std::make_shared<const ocsp::IssuerRegistry>(
+      ocsp::IssuerRegistry::load(c.issuers, std::move(inventory.chain_issuers)));
+}
+
+// The inventory's certificates pinned in the metrics (series from
+// start-up), always refreshed, and written out by the staple writer.
+void apply_inventory(App::Parts& p, const Config& c, Inventory inventory) {
   const int64_t now = p.clock.unix_seconds();
   std::vector<std::pair<ocsp::CacheKey, std::vector<uint8_t>>> pinned;
   for (const StapledCert& cert : inventory.certs) {
@@ -548,9 +564,11 @@ App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
   budget_descriptors(*p_);
   wire_cache_and_metrics(*p_);
   build_upstream(*p_);
+  Inventory inventory;
+  issuers = read_inventory(p_->config, std::move(issuers), inventory);
   wire_services(*p_, std::move(issuers));
   wire_refresh(*p_);
-  apply_inventory(*p_, p_->config, p_->services.routes.load()->registry());
+  apply_inventory(*p_, p_->config, std::move(inventory));
   load_snapshot(*p_);
   build_front_end(*p_);
   p_->loop.on_signal(SIGHUP, [this] { reload(); });
@@ -581,10 +599,12 @@ void App::reload() {
   Parts& p = *p_;
   Config next;
   std::shared_ptr<const ocsp::IssuerRegistry> registry;
+  Inventory inventory;
   try {
     next = load_config(p.config.path);
     registry =
         std::make_shared<const ocsp::IssuerRegistry>(ocsp::IssuerRegistry::load(next.issuers));
+    registry = read_inventory(next, std::move(registry), inventory);
   } catch (const ConfigError& e) {
     log::error("reload_failed", "kept=previous reason=" + log::quoted(e.what()));
     return;
@@ -600,7 +620,7 @@ void App::reload() {
   p.metrics.certs().configure(tracker_options(next));
   p.services.track_clients.store(tracked_clients(next));
   p.refresher->configure(refresh_options(next));
-  apply_inventory(p, next, *registry);
+  apply_inventory(p, next, std::move(inventory));
   log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +
                             " log_level=" + next.log.level);
   // Compared with what runs (the start-up values), not with the last

@@ -6,10 +6,12 @@ namespace ocspcache::ocsp {
 
 IssuerRegistry::IssuerRegistry(std::vector<Issuer> issuers) : issuers_(std::move(issuers)) {}
 
-IssuerRegistry IssuerRegistry::load(const std::vector<IssuerConfig>& cfgs) {
+IssuerRegistry IssuerRegistry::load(const std::vector<IssuerConfig>& cfgs,
+                                    std::vector<Issuer> extra) {
   std::vector<Issuer> issuers;
-  issuers.reserve(cfgs.size());
+  issuers.reserve(cfgs.size() + extra.size());
   for (const IssuerConfig& cfg : cfgs) issuers.push_back(Issuer::load(cfg));
+  for (Issuer& issuer : extra) issuers.push_back(std::move(issuer));
   return IssuerRegistry(std::move(issuers));
 }
 

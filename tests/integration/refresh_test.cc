@@ -11,6 +11,7 @@
 #include <iterator>
 #include <thread>
 
+#include "harness/ocsp_tools.h"
 #include "harness/openssl_responder.h"
 #include "harness/ports.h"
 #include "harness/process.h"
@@ -198,6 +199,68 @@ TEST_F(RefreshTest, SighupRereadsTheInventoryWithoutDroppingConnections) {
   const HttpResponse after = client.read_response();
   EXPECT_EQ(after.status, 200) << after.error;
   EXPECT_EQ(metric("ocspcache_requests_total", {{"result", "hit"}}), 1) << "and the cache did";
+}
+
+// A chain file whose issuer is not an [[issuer]]: the issuer is taken from
+// the chain (it signed the leaf) and asked at the responder the leaf's
+// authorityInfoAccess names, as nginx and HAProxy would. The leaf is
+// re-issued here (serial 0x1001, the good one's, so the responder's index
+// knows it) with an AIA URL on the responder's ephemeral port.
+TEST_F(RefreshTest, AChainWhoseIssuerIsNotConfiguredIsAskedAtItsLeafsResponder) {
+  OpensslResponder responder;
+  TempDir dir;
+  const auto run = [](const std::vector<std::string>& argv) {
+    const CommandResult r = run_command(argv, 20s);
+    EXPECT_EQ(r.exit_code, 0) << argv[0] << " " << argv[1] << ": " << r.err;
+  };
+  const auto ext = dir.path() / "aia.ext";
+  std::ofstream(ext) << "authorityInfoAccess = OCSP;URI:" << responder.url() << "\n";
+  run({"openssl", "req", "-new", "-key", pki.dir().string() + "/good.key", "-subj", "/CN=aia.test",
+       "-out", (dir.path() / "leaf.csr").string()});
+  const auto leaf = dir.path() / "leaf.pem";
+  run({"openssl", "x509", "-req", "-in", (dir.path() / "leaf.csr").string(), "-CA",
+       pki.intermediate().string(), "-CAkey", pki.dir().string() + "/intermediate.key",
+       "-set_serial", "0x1001", "-days", "30", "-extfile", ext.string(), "-out", leaf.string()});
+  const auto chain = dir.path() / "aia.pem";
+  std::ofstream(chain) << read_file(leaf) << read_file(pki.intermediate());
+  // The same leaf without its issuer in the file: nothing to check it with.
+  std::ofstream(dir.path() / "alone.pem") << read_file(leaf);
+
+  DaemonOptions options;  // only another CA is configured
+  options.issuers.push_back(
+      {.name = "other CA", .cert = pki.other_ca(), .responders = {responder.url()}});
+  options.extra_toml = "[stapling]\ncerts = [\"" + chain.string() + "\", \"" +
+                       (dir.path() / "alone.pem").string() + "\"]\n";
+  daemon = std::make_unique<Daemon>(std::move(options));
+  const auto staple = dir.path() / "aia.pem.ocsp";
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(staple); }, 15s)) << daemon->log();
+  const auto answer = parse_response(read_file(staple), leaf, pki.intermediate(), pki.root());
+  ASSERT_TRUE(answer.has_single) << answer.error;
+  EXPECT_EQ(answer.cert_status, kGood);
+  EXPECT_TRUE(answer.signature_ok) << "checked against the chain's issuer";
+  EXPECT_NE(
+      daemon->log().find("event=stapling_issuer_from_chain issuer=\"ocspcache test intermediate\" "
+                         "responders=\"" +
+                         responder.url() + "\""),
+      std::string::npos)
+      << daemon->log();
+  EXPECT_EQ(metric_value(metrics(), "ssl_ocsp_response_status",
+                         {{"issuer", "ocspcache test intermediate"}, {"serial", "1001"}}),
+            0);
+  EXPECT_NE(daemon->log().find("alone.pem: no [[issuer]] signed its certificate and the file holds "
+                               "no certificate that did"),
+            std::string::npos)
+      << daemon->log();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "alone.pem.ocsp"));
+  EXPECT_EQ(metric("ocspcache_stapling_certificates"), 1);
+
+  // A client (nginx in responder mode, here openssl) asking ocspcache for
+  // it is answered from the cache, not refused as an unknown issuer.
+  const auto asked =
+      openssl_client(daemon->url(), leaf, pki.intermediate(), pki.root(), {.nonce = false});
+  EXPECT_EQ(asked.cert_status, "good") << asked.out << asked.err;
+  EXPECT_EQ(metric("ocspcache_requests_total", {{"result", "hit"}}), 1);
+  EXPECT_EQ(metric("ocspcache_upstream_requests_total"), 1);
 }
 
 }  // namespace

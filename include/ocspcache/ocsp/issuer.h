@@ -56,8 +56,10 @@ class IssuerRegistry {
  public:
   IssuerRegistry() = default;
   explicit IssuerRegistry(std::vector<Issuer> issuers);
-  // Throws ConfigError for the first issuer that cannot be loaded.
-  static IssuerRegistry load(const std::vector<IssuerConfig>& cfgs);
+  // Throws ConfigError for the first issuer that cannot be loaded. `extra`
+  // (issuers found in the stapling inventory's chain files) come after the
+  // configured ones, which win a CertID both would match.
+  static IssuerRegistry load(const std::vector<IssuerConfig>& cfgs, std::vector<Issuer> extra = {});
 
   // nullptr when no configured issuer matches (the request is answered
   // `unauthorized`). A linear scan: fleets configure a handful of issuers.
