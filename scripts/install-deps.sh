@@ -12,6 +12,7 @@ build_pkgs=(
   build-essential cmake pkg-config
   libevent-dev libssl-dev libhiredis-dev prometheus-cpp-dev libtomlplusplus-dev
   libhttp-parser-dev libabsl-dev
+  libsystemd-dev     # sd_notify for the unit's Type=notify
   openssl iproute2   # the demo: make-test-pki.sh and its responder, ss(8)
 )
 test_pkgs=(
