@@ -23,6 +23,10 @@ test_pkgs=(
   nginx wrk          # the bench-smoke test runs bench/run.sh --quick
   redis-server redis-tools redis-sentinel  # the Redis backend's tests run real servers
   haproxy            # the stapling tests run a real HAProxy 2.6 on the .ocsp files
+  apache2            # packaging/examples/apache-stapling.conf, loaded by a real Apache 2.4
+  lintian dpkg-dev fakeroot file  # the .deb test: cpack (dpkg-shlibdeps), lintian
+  systemd            # systemd-analyze verify/security on the unit
+  man-db             # man --warnings on the man page
 )
 bench_pkgs=(
   linux-perf         # bench/run.sh --profile
