@@ -13,9 +13,11 @@ file(MAKE_DIRECTORY ${_gz})
 
 # Debian policy: man pages and changelogs gzip -9n (no name, no timestamp),
 # so the package is reproducible.
+# The man page's header carries the project version (@PROJECT_VERSION@).
+configure_file(${_pkg}/ocspcache.8 ${_gz}/ocspcache.8 @ONLY)
 add_custom_command(OUTPUT ${_gz}/ocspcache.8.gz
-  COMMAND gzip -9n -c ${_pkg}/ocspcache.8 > ${_gz}/ocspcache.8.gz
-  DEPENDS ${_pkg}/ocspcache.8 VERBATIM)
+  COMMAND gzip -9n -c ${_gz}/ocspcache.8 > ${_gz}/ocspcache.8.gz
+  DEPENDS ${_gz}/ocspcache.8 VERBATIM)
 add_custom_command(OUTPUT ${_gz}/changelog.gz
   COMMAND gzip -9n -c ${_pkg}/debian/changelog > ${_gz}/changelog.gz
   DEPENDS ${_pkg}/debian/changelog VERBATIM)

@@ -86,6 +86,10 @@ bin="$dest/usr/bin/ocspcache"
 [[ $("$bin" --version) == "ocspcache $version" ]] || die "the installed binary says $("$bin" --version)"
 "$bin" --check-config "$dest/etc/ocspcache/ocspcache.toml" || die "--check-config refuses the installed config"
 
+zcat "$dest/usr/share/man/man8/ocspcache.8.gz" | head -n 1 | grep -qF "\"ocspcache $version\"" ||
+  die "the man page's header does not say ocspcache $version"
+zcat "$dest/usr/share/doc/ocspcache/changelog.gz" | head -n 1 | grep -qF "ocspcache ($version)" ||
+  die "packaging/debian/changelog has no entry for $version on top"
 man_warnings=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z \
   "$dest/usr/share/man/man8/ocspcache.8.gz" 2>&1 >/dev/null)
 [[ -z $man_warnings ]] || die "man --warnings on ocspcache.8: $man_warnings"
