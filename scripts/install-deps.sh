@@ -24,7 +24,7 @@ test_pkgs=(
   redis-server redis-tools redis-sentinel  # the Redis backend's tests run real servers
   haproxy            # the stapling tests run a real HAProxy 2.6 on the .ocsp files
   apache2            # packaging/examples/apache-stapling.conf, loaded by a real Apache 2.4
-  lintian dpkg-dev fakeroot file  # the .deb test: cpack (dpkg-shlibdeps), lintian
+  lintian dpkg-dev file  # the .deb test: cpack (dpkg-shlibdeps; file finds ELF files), lintian
   systemd            # systemd-analyze verify/security on the unit
   man-db             # man --warnings on the man page
 )
