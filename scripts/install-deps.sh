@@ -12,6 +12,7 @@ build_pkgs=(
   build-essential cmake pkg-config
   libevent-dev libssl-dev libhiredis-dev prometheus-cpp-dev libtomlplusplus-dev
   libhttp-parser-dev libabsl-dev
+  libsystemd-dev     # sd_notify for the unit's Type=notify
   openssl iproute2   # the demo: make-test-pki.sh and its responder, ss(8)
 )
 test_pkgs=(
@@ -22,6 +23,10 @@ test_pkgs=(
   nginx wrk          # the bench-smoke test runs bench/run.sh --quick
   redis-server redis-tools redis-sentinel  # the Redis backend's tests run real servers
   haproxy            # the stapling tests run a real HAProxy 2.6 on the .ocsp files
+  apache2            # packaging/examples/apache-stapling.conf, loaded by a real Apache 2.4
+  lintian dpkg-dev file  # the .deb test: cpack (dpkg-shlibdeps; file finds ELF files), lintian
+  systemd            # systemd-analyze verify/security on the unit
+  man-db             # man --warnings on the man page
 )
 bench_pkgs=(
   linux-perf         # bench/run.sh --profile

@@ -14,6 +14,7 @@
 #include "ocspcache/app/control_loop.h"
 #include "ocspcache/app/drain.h"
 #include "ocspcache/app/lifecycle.h"
+#include "ocspcache/app/notifier.h"
 #include "ocspcache/app/trust_reload.h"
 #include "ocspcache/cache/cache_writer.h"
 #include "ocspcache/cache/memory_store.h"
@@ -153,6 +154,7 @@ struct App::Parts {
   std::unique_ptr<DrainSequence> drain;
   TimerQueue::TimerId housekeeping = 0;
   TimerQueue::TimerId snapshots = 0;
+  std::unique_ptr<Notifier> notifier = make_systemd_notifier();  // systemd, when under it
   Lifecycle lifecycle;  // last: stops the running parts before any member goes
 };
 
@@ -556,6 +558,17 @@ void drop_untrusted(App::Parts& p, const ocsp::IssuerRegistry& before,
                                           " reason=\"issuer removed or its certificate replaced\"");
 }
 
+// The STATUS= line systemctl shows: what happened last, where it serves,
+// how many issuers the running routes know.
+std::string serving_status(App::Parts& p, const std::string& what) {
+  std::string listen;
+  for (const auto& hp : p.config.server.listen) {
+    listen += (listen.empty() ? "" : ",") + hp.to_string();
+  }
+  return what + " on " + listen + ", " +
+         std::to_string(p.services.routes.load()->registry().issuers().size()) + " issuers";
+}
+
 }  // namespace
 
 App::App(Config config, std::shared_ptr<const ocsp::IssuerRegistry> issuers)
@@ -586,6 +599,7 @@ int App::run() {
   log::info("ready", "version=" OCSPCACHE_VERSION " issuers=" +
                          std::to_string(p.services.routes.load()->registry().issuers().size()) +
                          " cache_max_bytes=" + std::to_string(p.config.cache.max_bytes));
+  p.notifier->ready(serving_status(p, "serving"));
   p.loop.run();
   p.lifecycle.stop_all();
   log::info("stopped");
@@ -597,6 +611,7 @@ int App::run() {
 // built at start-up, and the log says which changed.
 void App::reload() {
   Parts& p = *p_;
+  p.notifier->reloading("reloading " + p.config.path);
   Config next;
   std::shared_ptr<const ocsp::IssuerRegistry> registry;
   Inventory inventory;
@@ -607,6 +622,8 @@ void App::reload() {
     registry = read_inventory(next, std::move(registry), inventory);
   } catch (const ConfigError& e) {
     log::error("reload_failed", "kept=previous reason=" + log::quoted(e.what()));
+    p.notifier->ready(serving_status(p, "reload failed, previous config kept: " +
+                                            std::string(e.what()) + "; serving"));
     return;
   }
   p.responders.set_breaker_policy(breaker_policy(next));
@@ -623,6 +640,7 @@ void App::reload() {
   apply_inventory(p, next, std::move(inventory));
   log::info("reloaded", "issuers=" + std::to_string(registry->issuers().size()) +
                             " log_level=" + next.log.level);
+  p.notifier->ready(serving_status(p, "reloaded; serving"));
   // Compared with what runs (the start-up values), not with the last
   // reload: until a restart the file and the process differ, and each
   // reload says so again.
@@ -646,6 +664,7 @@ void App::begin_shutdown(const char* signal_name) {
   log::info("shutdown", std::string("signal=") + signal_name + " drain_timeout_ms=" +
                             std::to_string(p.config.server.drain_timeout.count()));
   p.readiness.draining = true;
+  p.notifier->stopping(std::string("draining (SIG") + signal_name + ")");
   p.refresher->stop();  // no new background fetches while clients drain
   std::vector<DrainTarget> targets;
   for (auto& w : p.workers) {

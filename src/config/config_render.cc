@@ -25,6 +25,48 @@ void sample_rows(std::ostringstream& out, std::string_view table,
   }
 }
 
+// The packaged config: every key with its meaning and reload policy,
+// commented out at its default, so the installed file loads to the
+// built-in defaults and a new key reaches it by regeneration. Where a
+// production install would point a key into the package's directories
+// (/var/lib/ocspcache is the unit's StateDirectory), an "e.g." line shows
+// the value. The [[issuer]] example stays commented: the package trusts no
+// CA until the operator names one.
+struct PackagedExample {
+  std::string_view key;    // "table.name"
+  std::string_view value;  // TOML text of the example shown (commented)
+};
+constexpr PackagedExample kPackagedExamples[] = {
+    {"cache.snapshot", "\"/var/lib/ocspcache/cache.snapshot\""},
+    {"stapling.certs", "[\"/etc/ssl/ocspcache/*.pem\"]"},
+    {"stapling.dir", "\"/var/lib/ocspcache/staples\""},
+    {"issuer.name", "\"Example CA\""},
+    {"issuer.cert", "\"/etc/ocspcache/issuers/example-ca.pem\""},
+    {"issuer.responders", "[\"http://ocsp.example.com/\"]"},
+};
+
+template <class Target>
+void packaged_rows(std::ostringstream& out, std::string_view table,
+                   std::span<const KeySpec<Target>> rows) {
+  for (const auto& row : rows) {
+    if (row.table != table) continue;
+    const std::string key = std::string(table) + "." + std::string(row.name);
+    std::string_view example;
+    for (const auto& e : kPackagedExamples) {
+      if (e.key == key) example = e.value;
+    }
+    out << "# " << row.doc << (row.required ? " (required)" : "")
+        << (row.not_yet.empty() ? "" : " (not yet supported)")
+        << (row.reload == Reload::kLive ? "" : " [restart]") << "\n";
+    if (table == "issuer") {
+      out << "#" << row.name << " = " << (example.empty() ? row.default_toml : example) << "\n";
+      continue;
+    }
+    if (!example.empty()) out << "# e.g. " << row.name << " = " << example << "\n";
+    out << "#" << row.name << " = " << row.default_toml << "\n";
+  }
+}
+
 // Markdown table cells: '|' ends a cell and '<x>' reads as an HTML tag.
 std::string cell(std::string_view text) {
   std::string out;
@@ -134,6 +176,44 @@ std::string render_sample_config() {
     } else {
       out << "[" << table << "]\n";
       sample_rows(out, table, global_keys());
+    }
+  }
+  return out.str();
+}
+
+std::string render_packaged_config() {
+  std::ostringstream out;
+  out << "# /etc/ocspcache/ocspcache.toml, as the ocspcache package installs it.\n"
+         "#\n"
+         "# A production start: the memory backend, the OCSP front end and the admin\n"
+         "# endpoint (/metrics) on loopback only, and no [[issuer]] yet: until you add\n"
+         "# one per CA, every request is answered \"unauthorized\". Every key is listed\n"
+         "# with its meaning, commented out at its default; uncomment a line to change\n"
+         "# it. /var/lib/ocspcache (owned by the ocspcache user) is the place for the\n"
+         "# warm-restart snapshot (cache.snapshot) and nginx staples (stapling.dir).\n"
+         "#\n"
+         "# Check a change: ocspcache --check-config /etc/ocspcache/ocspcache.toml\n"
+         "# Apply it: systemctl reload ocspcache (keys marked [restart] apply only at\n"
+         "# start-up: systemctl restart ocspcache). A file that does not load is\n"
+         "# refused on reload and the running config kept (journalctl -u ocspcache).\n"
+         "# Durations: \"250ms\" \"3s\" \"5m\" \"1h\" \"1d\". Sizes: bytes, or \"64KiB\" "
+         "\"512MiB\" \"1GiB\".\n"
+         "# Reference: ocspcache(8) and docs/configuration.md of the source.\n"
+         "#\n"
+         "# Generated from src/config/config_schema.cc (packaging/ocspcache.toml); after\n"
+         "# changing the schema run\n"
+         "#   "
+      << kRegenerate << "\n";
+  for (std::string_view table : table_names()) {
+    out << "\n# " << table_doc(table) << "\n";
+    if (table == "issuer") {
+      out << "# For each CA: its certificate (PEM) and its responders, from the\n"
+             "# \"OCSP - URI\" of its certificates' Authority Information Access.\n"
+             "#[[issuer]]\n";
+      packaged_rows(out, table, issuer_keys());
+    } else {
+      out << "[" << table << "]\n";
+      packaged_rows(out, table, global_keys());
     }
   }
   return out.str();

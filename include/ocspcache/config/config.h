@@ -152,6 +152,10 @@ std::vector<std::string> keys_needing_restart(const Config& running, const Confi
 // parsing, so conf/ocspcache.toml and docs/configuration.md cannot drift from
 // the code (a unit test compares them).
 std::string render_sample_config();
+// packaging/ocspcache.toml: the production default the Debian package installs
+// as /etc/ocspcache/ocspcache.toml (every key commented out at its default,
+// no issuer).
+std::string render_packaged_config();
 std::string render_config_reference();
 
 }  // namespace ocspcache

@@ -52,7 +52,7 @@ Daemon::Daemon(DaemonOptions options)
     : port_(port_reservation_.port()), admin_port_(admin_reservation_.port()) {
   config_path_ = dir_.write("ocspcache.toml", config_text(options, port_, admin_port_));
   process_ = std::make_unique<Process>(
-      SpawnOptions{{OCSPCACHE_BINARY, "--config", config_path_.string()}, {}, dir_.path()},
+      SpawnOptions{{OCSPCACHE_BINARY, "--config", config_path_.string()}, options.env, dir_.path()},
       dir_.path(), "ocspcache");
   bool up = wait_until(
       [&] {

@@ -35,6 +35,8 @@ struct DaemonOptions {
   std::string upstream_toml;
   // Appended verbatim: more [sections] for later features (cache, redis, ...).
   std::string extra_toml;
+  // "KEY=VALUE" added to the daemon's environment (e.g. NOTIFY_SOCKET).
+  std::vector<std::string> env{};
 };
 
 class Daemon {

@@ -47,7 +47,8 @@ std::string config_text(const PrometheusOptions& o) {
   t += "  scrape_timeout: " + o.interval + "\n";
   t += "  evaluation_interval: " + o.interval + "\n";
   t += "rule_files:\n";
-  for (const auto& f : o.rule_files) t += "  - " + quoted(std::filesystem::absolute(f).string()) + "\n";
+  for (const auto& f : o.rule_files)
+    t += "  - " + quoted(std::filesystem::absolute(f).string()) + "\n";
   if (o.rule_files.empty()) t += "  []\n";
   t += "scrape_configs:\n";
   t += "  - job_name: ocspcache\n";
@@ -78,13 +79,13 @@ std::string url_encode(std::string_view text) {
 
 Prometheus::Prometheus(PrometheusOptions options) : port_(reservation_.port()) {
   const std::string binary = find_prometheus();
-  auto config = dir_.write("prometheus.yml", config_text(options));
+  auto config =
+      dir_.write("prometheus.yml", options.config.empty() ? config_text(options) : options.config);
   std::filesystem::create_directories(dir_ / "data");
   process_ = std::make_unique<Process>(
       SpawnOptions{{binary, "--config.file=" + config.string(),
                     "--storage.tsdb.path=" + (dir_ / "data").string(),
-                    "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                    "--log.level=info"},
+                    "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=info"},
                    {},
                    dir_.path()},
       dir_.path(), "prometheus");

@@ -30,6 +30,9 @@ struct PrometheusOptions {
   std::vector<std::string> targets;  // "127.0.0.1:PORT", scraped at /metrics, job "ocspcache"
   std::vector<std::filesystem::path> rule_files;
   std::string interval = "1s";  // scrape and evaluation interval
+  // Non-empty: this prometheus.yml as it is (e.g. a shipped example), and
+  // the three fields above are not used.
+  std::string config{};
 };
 
 // One entry of /api/v1/alerts.

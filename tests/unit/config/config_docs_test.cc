@@ -16,6 +16,7 @@ namespace {
 const std::string kSourceDir = OCSPCACHE_SOURCE_DIR;
 const std::string kSamplePath = kSourceDir + "/conf/ocspcache.toml";
 const std::string kDocsPath = kSourceDir + "/docs/configuration.md";
+const std::string kPackagedPath = kSourceDir + "/packaging/ocspcache.toml";
 constexpr std::string_view kBegin = "<!-- BEGIN KEY REFERENCE -->\n";
 constexpr std::string_view kEnd = "<!-- END KEY REFERENCE -->\n";
 
@@ -78,6 +79,44 @@ TEST(ConfigDocs, SampleConfigLoadsToTheDefaults) {
   defaults.path = path;
   config.issuers.clear();
   EXPECT_EQ(config, defaults) << "a default_toml in config_schema.cc disagrees with config.h";
+}
+
+// packaging/ocspcache.toml (the package's /etc/ocspcache/ocspcache.toml)
+// follows the schema too, so a new key reaches the installed config.
+TEST(ConfigDocs, PackagedConfigIsRenderedFromTheSchema) {
+  std::string expected = render_packaged_config();
+  if (update_golden()) std::ofstream(kPackagedPath, std::ios::binary) << expected;
+  EXPECT_EQ(read(kPackagedPath), expected) << kPackagedPath << " is " << kHowToFix;
+}
+
+// The production default is the built-in one (memory backend, loopback
+// listeners) with no issuer: every key is commented out, yet each is there.
+TEST(ConfigDocs, PackagedConfigLoadsToTheDefaultsAndListsEveryKey) {
+  testing::ConfigTestDir dir;
+  const std::string text = read(kPackagedPath);
+  std::string path = dir.write("ocspcache.toml", text);
+  Config config = load_config(path);
+  EXPECT_TRUE(config.issuers.empty()) << "no demo issuer in the package";
+  ASSERT_EQ(config.server.listen.size(), 1u);
+  EXPECT_EQ(config.server.listen[0].host, "127.0.0.1");
+  ASSERT_TRUE(config.admin.listen.has_value());
+  EXPECT_EQ(config.admin.listen->host, "127.0.0.1");
+  EXPECT_EQ(config.cache.backend, "memory");
+  Config defaults;
+  defaults.path = path;
+  EXPECT_EQ(config, defaults);
+
+  // Every key of the sample (which has them all) is in the packaged file,
+  // commented out.
+  std::istringstream sample(read(kSamplePath));
+  size_t keys = 0;
+  for (std::string line; std::getline(sample, line);) {
+    if (line.empty() || line[0] == '#' || line[0] == '[') continue;
+    const std::string key = line.substr(0, line.find(' '));
+    ++keys;
+    EXPECT_NE(text.find("\n#" + key + " = "), std::string::npos) << key;
+  }
+  EXPECT_GT(keys, 50u);
 }
 
 }  // namespace
