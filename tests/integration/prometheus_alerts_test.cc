@@ -335,7 +335,11 @@ TEST(PrometheusAlerts, InventedSerialsFromAnUntrackedClientCannotFireTheAlert) {
 TEST(PrometheusAlerts, AStapledCertificateWhoseResponderIsDownFiresBeforeItsStapleExpires) {
   const Pki& pki = Pki::get();
   const Cert good{"test intermediate", serial_hex(pki.good())};
+  // The daemon asks through a FaultServer in front of the responder, so
+  // "down" and "back" never give the port up (another test could take it).
   OpensslResponder responder(ResponderOptions{.nmin = 2});
+  FaultServer front;
+  front.forward_to(responder.port());
   TempDir dir("ocspcache-staple-alert");
   const auto slurp = [](const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -346,7 +350,7 @@ TEST(PrometheusAlerts, AStapledCertificateWhoseResponderIsDownFiresBeforeItsStap
   std::filesystem::create_directories(dir / "nginx");
 
   DaemonOptions options;
-  options.issuers = {IssuerEntry{"test intermediate", {}, {responder.url()}}};
+  options.issuers = {IssuerEntry{"test intermediate", {}, {front.url()}}};
   options.extra_toml = "[cache]\nrefresh_ahead = 0.05\n[stapling]\ncerts = [\"" + chain.string() +
                        "\"]\ndir = \"" + (dir / "nginx").string() +
                        "\"\nmin_remaining = \"100s\"\n";
@@ -354,7 +358,7 @@ TEST(PrometheusAlerts, AStapledCertificateWhoseResponderIsDownFiresBeforeItsStap
   const auto ocsp_file = dir / "good.pem.ocsp";
   const auto der_file = dir / "nginx" / "good.der";
   ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(der_file); }, 15s)) << daemon.log();
-  responder.stop();
+  front.reply_status(503);  // the responder is down
   const std::string staple = slurp(ocsp_file);
   const auto written = std::filesystem::last_write_time(ocsp_file);
   const auto parsed = parse_response(staple, pki.good(), pki.intermediate(), pki.root());
@@ -381,7 +385,7 @@ TEST(PrometheusAlerts, AStapledCertificateWhoseResponderIsDownFiresBeforeItsStap
   EXPECT_NE(log.find("event=refresh_failed"), std::string::npos) << log;
 
   // The responder back: a renewal ends the alert's cause (series 0).
-  responder.start();
+  front.forward_to(responder.port());
   HttpClient admin(daemon.admin_port());
   EXPECT_TRUE(wait_until(
       [&] {

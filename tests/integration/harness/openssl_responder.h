@@ -41,7 +41,10 @@ class OpensslResponder {
   bool running() const { return process_ != nullptr; }
 
   void stop();
-  void start();  // again, on the same port
+  // Again, on the same port. In a parallel suite another test may have
+  // taken the port since stop(): to take a responder down and bring it
+  // back, put a FaultServer in front and switch it instead.
+  void start();
   std::string log() const;
 
  private:
