@@ -55,5 +55,18 @@ sudo=()
 ((EUID == 0)) || sudo=(sudo)
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# nginx, apache2, haproxy, redis-server and prometheus would each start a
+# system service on install, and the first two both want port 80: on a
+# machine that lets packages start services, the second one's postinst
+# fails and so does the install. The tests run their own servers on
+# loopback ports, so no service is started (policy-rc.d, honoured by
+# invoke-rc.d and deb-systemd-invoke), unless the machine has its own policy.
+policy=/usr/sbin/policy-rc.d
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\n# install-deps.sh: no service starts while it installs\nexit 101\n' |
+    "${sudo[@]}" tee "$policy" >/dev/null
+  "${sudo[@]}" chmod 755 "$policy"
+  trap '"${sudo[@]}" rm -f "$policy"' EXIT
+fi
 "${sudo[@]}" apt-get update -qq >/dev/null
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
