@@ -17,6 +17,7 @@ build_pkgs=(
 )
 test_pkgs=(
   googletest libgtest-dev libbenchmark-dev
+  ninja-build        # scripts/test.sh builds with Ninja: objects compile while libraries link
   curl               # GET client in integration tests
   prometheus         # promtool (rules, check metrics) and a real Prometheus in alert tests
   python3            # packaging checks (runbooks, Grafana dashboard); json.tool on /status
