@@ -21,34 +21,14 @@ event_base* checked(event_base* b) {
 }  // namespace
 
 ControlLoop::ControlLoop(const Clock& clock)
-    : base_(checked(event_base_new())), timers_(base_.get(), clock) {
-  mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &ControlLoop::on_mailbox, this));
-  if (!mailbox_event_) throw std::runtime_error("event_new failed (control loop)");
-}
+    : base_(checked(event_base_new())), timers_(base_.get(), clock), mailbox_(base_.get()) {}
 
 ControlLoop::~ControlLoop() {
   signals_.clear();
-  mailbox_event_.reset();
+  mailbox_.clear();
 }
 
-void ControlLoop::post(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mailbox_mu_);
-    mailbox_.push_back(std::move(fn));
-  }
-  // Thread-safe once evthread_use_pthreads() ran (the app does, first).
-  event_active(mailbox_event_.get(), EV_READ, 0);
-}
-
-void ControlLoop::on_mailbox(int, short, void* arg) {
-  auto* self = static_cast<ControlLoop*>(arg);
-  std::vector<std::function<void()>> work;
-  {
-    std::lock_guard lock(self->mailbox_mu_);
-    work.swap(self->mailbox_);
-  }
-  for (auto& fn : work) fn();
-}
+void ControlLoop::post(std::function<void()> fn) { mailbox_.post(std::move(fn)); }
 
 void ControlLoop::on_signal(int signo, std::function<void()> fn) {
   auto s = std::make_unique<Signal>();

@@ -24,13 +24,21 @@
 
 namespace ocspcache {
 
+namespace {
+event_base* checked(event_base* b) {
+  if (b == nullptr) throw std::runtime_error("event_base_new failed (worker)");
+  return b;
+}
+}  // namespace
+
 void Worker::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
 void Worker::EventDeleter::operator()(event* e) const { event_free(e); }
 
 Worker::Worker(int index, Services& services)
-    : index_(index), services_(services), base_(event_base_new()) {
-  if (!base_) throw std::runtime_error("event_base_new failed");
-  mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_mailbox, this));
+    : index_(index),
+      services_(services),
+      base_(checked(event_base_new())),
+      mailbox_(base_.get(), [this] { refresh_now(); }) {
   sweep_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &Worker::on_sweep, this));
   // Timeouts are checked by a sweep rather than a timer per connection (no
   // timer churn per request); it runs often enough to keep them to within a
@@ -71,7 +79,7 @@ Worker::~Worker() {
   forwarder_.reset();
   resolver_.reset();
   shared_.reset();  // before the loop it has events on
-  mailbox_event_.reset();
+  mailbox_.clear();
   sweep_event_.reset();
   cleanup_event_.reset();
   accept_resume_event_.reset();
@@ -110,26 +118,7 @@ void Worker::refresh_now() {
   now_ms_ = static_cast<int64_t>(monotonic_ns() / 1'000'000);
 }
 
-void Worker::post(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mailbox_mu_);
-    mailbox_.push_back(std::move(fn));
-  }
-  // event_active is thread-safe once evthread_use_pthreads() ran (daemon main).
-  event_active(mailbox_event_.get(), EV_READ, 0);
-}
-
-void Worker::on_mailbox(int, short, void* arg) { static_cast<Worker*>(arg)->run_mailbox(); }
-
-void Worker::run_mailbox() {
-  std::vector<std::function<void()>> batch;
-  {
-    std::lock_guard lock(mailbox_mu_);
-    batch.swap(mailbox_);
-  }
-  refresh_now();
-  for (auto& fn : batch) fn();
-}
+void Worker::post(std::function<void()> fn) { mailbox_.post(std::move(fn)); }
 
 void Worker::on_accept(int fd, short, void* arg) {
   static_cast<Worker*>(arg)->accept_all(fd, 64);

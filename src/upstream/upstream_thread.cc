@@ -20,16 +20,14 @@ event_base* checked(event_base* b) {
 }  // namespace
 
 void UpstreamThread::BaseDeleter::operator()(event_base* b) const { event_base_free(b); }
-void UpstreamThread::EventDeleter::operator()(event* e) const { event_free(e); }
 
 UpstreamThread::UpstreamThread(const Clock& clock, FetcherOptions options,
                                const ClientFactory& make_client)
-    : base_(checked(event_base_new())), clock_(clock), timers_(base_.get(), clock) {
+    : base_(checked(event_base_new())), clock_(clock), timers_(base_.get(), clock),
+      mailbox_(base_.get()) {
   client_ = make_client(base_.get());
   if (!client_) throw std::runtime_error("upstream thread without a client");
   fetcher_ = std::make_unique<Fetcher>(*client_, clock_, timers_, options);
-  mailbox_event_.reset(event_new(base_.get(), -1, EV_PERSIST, &UpstreamThread::on_mailbox, this));
-  if (!mailbox_event_) throw std::runtime_error("event_new failed (upstream thread)");
 }
 
 UpstreamThread::~UpstreamThread() {
@@ -83,24 +81,5 @@ void UpstreamThread::set_options(const FetcherOptions& options) {
 }
 
 void UpstreamThread::on_late_attempt(Fetcher::LateAttempt fn) { fetcher_->on_late_attempt(std::move(fn)); }
-
-void UpstreamThread::post(std::function<void()> fn) {
-  {
-    std::lock_guard lock(mailbox_mu_);
-    mailbox_.push_back(std::move(fn));
-  }
-  // Thread-safe once evthread_use_pthreads() ran (the app does, first).
-  event_active(mailbox_event_.get(), EV_READ, 0);
-}
-
-void UpstreamThread::on_mailbox(int, short, void* arg) {
-  auto* self = static_cast<UpstreamThread*>(arg);
-  std::vector<std::function<void()>> batch;
-  {
-    std::lock_guard lock(self->mailbox_mu_);
-    batch.swap(self->mailbox_);
-  }
-  for (auto& fn : batch) fn();
-}
 
 }  // namespace ocspcache

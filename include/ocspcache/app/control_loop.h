@@ -6,10 +6,10 @@
 
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <vector>
 
 #include "ocspcache/util/clock.h"
+#include "ocspcache/util/loop_mailbox.h"
 #include "ocspcache/util/loop_timers.h"
 
 struct event_base;
@@ -56,14 +56,11 @@ class ControlLoop {
     EventPtr ev;
   };
   static void on_signal_event(int fd, short what, void* arg);
-  static void on_mailbox(int fd, short what, void* arg);
 
   std::unique_ptr<event_base, BaseDeleter> base_;
   LoopTimers timers_;
   std::vector<std::unique_ptr<Signal>> signals_;
-  EventPtr mailbox_event_;
-  std::mutex mailbox_mu_;
-  std::vector<std::function<void()>> mailbox_;
+  LoopMailbox mailbox_;
 };
 
 }  // namespace ocspcache

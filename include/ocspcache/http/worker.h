@@ -9,7 +9,6 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,6 +16,7 @@
 #include "ocspcache/http/miss_resolver.h"
 #include "ocspcache/http/services.h"
 #include "ocspcache/metrics/worker_stats.h"
+#include "ocspcache/util/loop_mailbox.h"
 
 struct event_base;
 struct event;
@@ -65,7 +65,6 @@ class Worker {
 
  private:
   static void on_accept(int fd, short what, void* arg);
-  static void on_mailbox(int fd, short what, void* arg);
   static void on_sweep(int fd, short what, void* arg);
   static void on_cleanup(int fd, short what, void* arg);
   static void on_accept_resume(int fd, short what, void* arg);
@@ -76,7 +75,6 @@ class Worker {
   // until one of our connections closes, as nginx does.
   void pause_accepting();
   void resume_accepting();
-  void run_mailbox();
   void sweep();
   void maybe_finish_drain();
 
@@ -93,14 +91,12 @@ class Worker {
   std::unique_ptr<event_base, BaseDeleter> base_;
   std::vector<int> listen_fds_;
   std::vector<EventPtr> listen_events_;
-  EventPtr mailbox_event_;
+  LoopMailbox mailbox_;
   EventPtr sweep_event_;
   EventPtr cleanup_event_;
   EventPtr accept_resume_event_;
   bool accept_paused_ = false;
   std::vector<std::unique_ptr<Connection>> graveyard_;
-  std::mutex mailbox_mu_;
-  std::vector<std::function<void()>> mailbox_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<Connection>> conns_;
   uint64_t next_conn_id_ = 1;
   int64_t now_ = 0;

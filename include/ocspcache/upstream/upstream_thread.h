@@ -14,14 +14,13 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
-#include <vector>
 
 #include "ocspcache/upstream/client.h"
 #include "ocspcache/upstream/fetcher.h"
 #include "ocspcache/util/clock.h"
 #include "ocspcache/util/duration.h"
+#include "ocspcache/util/loop_mailbox.h"
 #include "ocspcache/util/loop_timers.h"
 
 struct event_base;
@@ -56,21 +55,15 @@ class UpstreamThread final : public FetchService {
   struct BaseDeleter {
     void operator()(event_base* b) const;
   };
-  struct EventDeleter {
-    void operator()(event* e) const;
-  };
-  void post(std::function<void()> fn);
+  void post(std::function<void()> fn) { mailbox_.post(std::move(fn)); }
   void stop_when_idle(int64_t until_ms);
-  static void on_mailbox(int fd, short what, void* arg);
 
   std::unique_ptr<event_base, BaseDeleter> base_;
   const Clock& clock_;
   LoopTimers timers_;
   std::unique_ptr<UpstreamClient> client_;
   std::unique_ptr<Fetcher> fetcher_;
-  std::unique_ptr<event, EventDeleter> mailbox_event_;
-  std::mutex mailbox_mu_;
-  std::vector<std::function<void()>> mailbox_;
+  LoopMailbox mailbox_;
   std::thread thread_;
 };
 
