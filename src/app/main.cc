@@ -21,7 +21,9 @@ constexpr const char* kUsage =
     "       ocspcache --version\n"
     "       ocspcache --help\n"
     "\n"
-    "A caching OCSP proxy. Signals: SIGTERM/SIGINT drain and exit 0.\n"
+    "A caching OCSP proxy. Signals: SIGTERM/SIGINT drain and exit 0; SIGHUP re-reads\n"
+    "FILE, the issuer certificates and the stapling inventory (a bad file is logged\n"
+    "and the running configuration kept).\n"
     "Configuration reference: docs/configuration.md; sample: conf/ocspcache.toml\n";
 
 int usage_error(const std::string& msg) {

@@ -26,6 +26,7 @@ TEST(CliTest, ListMetricsPrintsTheCatalogue) {
   EXPECT_EQ(r.out, render_metric_list());
   auto help = run_command({OCSPCACHE_BINARY, "--help"});
   EXPECT_NE(help.out.find("--list-metrics"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("SIGHUP re-reads"), std::string::npos) << help.out;
 }
 
 TEST(CliTest, CheckConfigAcceptsWhatTheHarnessWrites) {
