@@ -3,6 +3,7 @@
 #include <event2/event.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -400,7 +401,10 @@ void Connection::flush() {
   if (out_sent_ == out_.size()) {
     out_.clear();
     out_sent_ = 0;
-    if (closing_ && linger_on_close_ && !peer_closed_) {
+    // Closing with requests still unread (a pipelining client, or one the
+    // drain answered with Connection: close) must not reset the stream:
+    // the FIN goes after the answers, the rest is read and dropped.
+    if (closing_ && !peer_closed_ && (linger_on_close_ || unread_input())) {
       start_lingering();
       return;
     }
@@ -416,6 +420,13 @@ void Connection::handle_writable() {
   last_activity_ = worker_.now_ms();
   flush();
   if (fd_ >= 0 && out_.empty() && !pending_) process_input();
+  // The drain found this connection still sending answers it had promised
+  // to keep alive; now it is idle, it ends as the idle ones did at the drain
+  // (drain() below), instead of waiting out drain_timeout for a request.
+  if (draining_ && fd_ >= 0 && idle()) {
+    handle_readable();
+    if (fd_ >= 0 && idle()) close();
+  }
 }
 
 void Connection::update_events() {
@@ -456,6 +467,12 @@ void Connection::drain_lingering() {
     close();  // the client closed (or reset): done
     return;
   }
+}
+
+bool Connection::unread_input() const {
+  if (in_start_ < in_len_) return true;
+  int queued = 0;
+  return ::ioctl(fd_, FIONREAD, &queued) == 0 && queued > 0;
 }
 
 bool Connection::idle() const {

@@ -93,6 +93,10 @@ class Connection {
   bool add_header_bytes(size_t n, bool in_target);
   void flush();
   void start_lingering();
+  // Requests we have not read (or read but not answered) are waiting: a
+  // close() now would reset the connection and throw away answers the kernel
+  // has not sent yet.
+  bool unread_input() const;
   void drain_lingering();
   void update_events();
   void close();
