@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <limits>
 #include <mutex>
@@ -36,6 +37,66 @@ long long ms_since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
+// A client with a small receive window (set before connect(), so the daemon
+// sees it) and a small MSS, which keeps the daemon's kernel send buffer
+// small too: on loopback's 64 KB segments it starts at over a megabyte and
+// would take every answer at once; on a real network it is tens of KB.
+// The descriptor, or -1.
+int connect_slow_reader(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
+  const int rcvbuf = 2048;
+  const int mss = 536;
+  if (fd.get() < 0 ||
+      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0 ||
+      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0) {
+    return -1;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
+  return ::dup(fd.get());
+}
+
+struct StreamEnd {
+  std::string data;
+  bool eof = false;    // the daemon's FIN
+  bool reset = false;  // ECONNRESET: answers the kernel still held are lost
+};
+
+StreamEnd read_to_end(int fd, std::chrono::seconds timeout) {
+  StreamEnd end;
+  timeval tv{.tv_sec = timeout.count(), .tv_usec = 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n > 0) {
+      end.data.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    end.eof = n == 0;
+    end.reset = n < 0 && errno == ECONNRESET;
+    return end;
+  }
+}
+
+int count_of(const std::string& haystack, std::string_view needle) {
+  int n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+struct DrainRun {
+  StreamEnd end;
+  long long ended_after_ms = 0;
+};
+
 class FrontendLifecycleTest : public ProxyTest {
  protected:
   // Tests that end the daemon themselves check its exit status; the
@@ -52,6 +113,41 @@ class FrontendLifecycleTest : public ProxyTest {
   std::string get_path(const std::filesystem::path& cert) {
     return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
   }
+  // The drain scenario of the slow-reader tests: a daemon (drain_timeout
+  // 10 s) in front of RESPONDER with the good leaf's answer cached; a slow
+  // reader pipelines REQUESTS hits for it and waits 300 ms (read, answered,
+  // stuck behind its window); then SIGTERM, and it reads to the end of the
+  // stream and closes. Also checks the daemon exits 0 within 4 s.
+  DrainRun pipelined_drain(OpensslResponder& responder, int requests) {
+    DrainRun run;
+    DaemonOptions options;
+    options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
+    options.server_toml = "drain_timeout = \"10s\"\n";
+    daemon = std::make_unique<Daemon>(std::move(options));
+    const std::string path = get_path(pki.good());
+    EXPECT_EQ(HttpClient(daemon->port()).get(path).status, 200);  // cached: hits below
+    std::string pipelined;
+    for (int i = 0; i < requests; ++i) pipelined += get_request(path);
+    UniqueFd fd(connect_slow_reader(daemon->port()));
+    if (fd.get() < 0 || ::send(fd.get(), pipelined.data(), pipelined.size(), MSG_NOSIGNAL) !=
+                            static_cast<ssize_t>(pipelined.size())) {
+      ADD_FAILURE() << "cannot connect and send: " << std::strerror(errno);
+      return run;
+    }
+    std::this_thread::sleep_for(300ms);
+    exited_on_purpose = true;
+    const auto signalled = Clock::now();
+    daemon->signal(SIGTERM);
+    run.end = read_to_end(fd.get(), 8s);
+    run.ended_after_ms = ms_since(signalled);
+    ::shutdown(fd.get(), SHUT_RDWR);  // the client is done once it has seen the end
+    auto status = daemon->wait_exit(8s);
+    EXPECT_TRUE(status.has_value()) << "still running after SIGTERM";
+    EXPECT_EQ(status.value_or(-1), 0);
+    EXPECT_LT(ms_since(signalled), 4000);
+    return run;
+  }
+
   // True once /readyz says the daemon is draining (it does so before the
   // workers are told to stop accepting).
   bool wait_draining() {
@@ -232,61 +328,6 @@ TEST_F(FrontendLifecycleTest, DrainTimeoutBoundsTheWaitForAHangingUpstream) {
   hanging.stop();
 }
 
-// A client with a small receive window (set before connect(), so the daemon
-// sees it) and a small MSS, which keeps the daemon's kernel send buffer
-// small too: on loopback's 64 KB segments it starts at over a megabyte and
-// would take every answer at once; on a real network it is tens of KB.
-// The descriptor, or -1.
-int connect_slow_reader(uint16_t port) {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM, 0));
-  const int rcvbuf = 2048;
-  const int mss = 536;
-  if (fd.get() < 0 ||
-      ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) != 0 ||
-      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss) != 0) {
-    return -1;
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
-  return ::dup(fd.get());
-}
-
-struct StreamEnd {
-  std::string data;
-  bool eof = false;    // the daemon's FIN
-  bool reset = false;  // ECONNRESET: answers the kernel still held are lost
-};
-
-StreamEnd read_to_end(int fd, std::chrono::seconds timeout) {
-  StreamEnd end;
-  timeval tv{.tv_sec = timeout.count(), .tv_usec = 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) {
-      end.data.append(buf, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    end.eof = n == 0;
-    end.reset = n < 0 && errno == ECONNRESET;
-    return end;
-  }
-}
-
-int count_of(const std::string& haystack, std::string_view needle) {
-  int n = 0;
-  for (size_t at = haystack.find(needle); at != std::string::npos;
-       at = haystack.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
-}
-
 // SIGTERM while a keep-alive client is still taking its answers: 25
 // pipelined hits, all read and answered before the signal, most of the
 // answers (60 KB) still queued in the daemon's kernel buffer behind the
@@ -296,40 +337,17 @@ int count_of(const std::string& haystack, std::string_view needle) {
 // the connection is idle at the drain; the case where our own buffer still
 // holds answers, Connection::handle_writable, could not be produced here.)
 TEST_F(FrontendLifecycleTest, AnswersQueuedForASlowReaderAtTheDrainArriveWholeThenAFin) {
-  ResponderOptions larger;  // answers carrying the intermediate too: 25 of them
-  larger.include_intermediate = true;  // overflow the daemon's send buffer
+  ResponderOptions larger;  // answers carrying the intermediate too
+  larger.include_intermediate = true;
   OpensslResponder responder(larger);
-  DaemonOptions options;
-  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
-  options.server_toml = "drain_timeout = \"10s\"\n";
-  daemon = std::make_unique<Daemon>(std::move(options));
-  const std::string path = get_path(pki.good());
-  ASSERT_EQ(HttpClient(daemon->port()).get(path).status, 200);  // cached: hits below
-
   constexpr int kRequests = 25;
-  std::string pipelined;
-  for (int i = 0; i < kRequests; ++i) pipelined += get_request(path);
-  ASSERT_LT(pipelined.size(), 4000u) << "must arrive in the daemon's first read (4 KB)";
-  auto fd = std::make_unique<UniqueFd>(connect_slow_reader(daemon->port()));
-  ASSERT_GE(fd->get(), 0);
-  ASSERT_EQ(::send(fd->get(), pipelined.data(), pipelined.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(pipelined.size()));
-  std::this_thread::sleep_for(300ms);  // read, answered, stuck behind the window
-
-  exited_on_purpose = true;
-  const auto signalled = Clock::now();
-  daemon->signal(SIGTERM);
-  StreamEnd end = read_to_end(fd->get(), 8s);
-  const auto ended_after = ms_since(signalled);
-  fd.reset();  // the client closes once it has seen the end
-  EXPECT_EQ(count_of(end.data, "HTTP/1.1 200 "), kRequests)
-      << "every request read before the drain is answered (" << end.data.size() << " bytes)";
-  EXPECT_TRUE(end.eof) << (end.reset ? "reset" : "still open");
-  EXPECT_LT(ended_after, 3000) << "ended only at drain_timeout";
-  auto status = daemon->wait_exit(8s);
-  ASSERT_TRUE(status.has_value()) << "still running after SIGTERM";
-  EXPECT_EQ(*status, 0);
-  EXPECT_LT(ms_since(signalled), 4000);
+  ASSERT_LT(kRequests * get_request(get_path(pki.good())).size(), 4000u)
+      << "must arrive in the daemon's first read (4 KB)";
+  const DrainRun run = pipelined_drain(responder, kRequests);
+  EXPECT_EQ(count_of(run.end.data, "HTTP/1.1 200 "), kRequests)
+      << "every request read before the drain is answered (" << run.end.data.size() << " bytes)";
+  EXPECT_TRUE(run.end.eof) << (run.end.reset ? "reset" : "still open");
+  EXPECT_LT(run.ended_after_ms, 3000) << "ended only at drain_timeout";
 }
 
 // SIGTERM while a client has pipelined more than the daemon has read (300
@@ -339,45 +357,23 @@ TEST_F(FrontendLifecycleTest, AnswersQueuedForASlowReaderAtTheDrainArriveWholeTh
 // The requests after that one are the client's to retry (RFC 9112 9.3.2).
 TEST_F(FrontendLifecycleTest, PipelinedRequestsAtTheDrainEndInConnectionCloseNotAReset) {
   OpensslResponder responder;
-  DaemonOptions options;
-  options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder.url()}});
-  options.server_toml = "drain_timeout = \"10s\"\n";
-  daemon = std::make_unique<Daemon>(std::move(options));
-  const std::string path = get_path(pki.good());
-  ASSERT_EQ(HttpClient(daemon->port()).get(path).status, 200);
-
   constexpr int kRequests = 300;
-  std::string pipelined;
-  for (int i = 0; i < kRequests; ++i) pipelined += get_request(path);
-  auto fd = std::make_unique<UniqueFd>(connect_slow_reader(daemon->port()));
-  ASSERT_GE(fd->get(), 0);
-  ASSERT_EQ(::send(fd->get(), pipelined.data(), pipelined.size(), MSG_NOSIGNAL),
-            static_cast<ssize_t>(pipelined.size()));
-  std::this_thread::sleep_for(300ms);
-
-  exited_on_purpose = true;
-  const auto signalled = Clock::now();
-  daemon->signal(SIGTERM);
-  StreamEnd end = read_to_end(fd->get(), 8s);
-  fd.reset();  // the client closes once it has seen the end
-  EXPECT_TRUE(end.eof) << (end.reset ? "reset: answers lost" : "still open");
-  const int answers = count_of(end.data, "HTTP/1.1 200 ");
+  const DrainRun run = pipelined_drain(responder, kRequests);
+  const std::string& got = run.end.data;
+  EXPECT_TRUE(run.end.eof) << (run.end.reset ? "reset: answers lost" : "still open");
+  const int answers = count_of(got, "HTTP/1.1 200 ");
   EXPECT_GT(answers, 1);
   EXPECT_LT(answers, kRequests) << "all answered: the drain never reached this connection";
-  EXPECT_EQ(count_of(end.data, "Connection: close"), 1) << "the last answer, and only it";
-  const size_t last = end.data.rfind("HTTP/1.1 200 ");
+  EXPECT_EQ(count_of(got, "Connection: close"), 1) << "the last answer, and only it";
+  const size_t last = got.rfind("HTTP/1.1 200 ");
   ASSERT_NE(last, std::string::npos);
-  EXPECT_NE(end.data.find("Connection: close", last), std::string::npos);
+  EXPECT_NE(got.find("Connection: close", last), std::string::npos);
   // The last answer arrived whole: its body is as long as it says.
-  const size_t body = end.data.find("\r\n\r\n", last);
+  const size_t body = got.find("\r\n\r\n", last);
   ASSERT_NE(body, std::string::npos);
-  const size_t cl = end.data.find("Content-Length: ", last);
+  const size_t cl = got.find("Content-Length: ", last);
   ASSERT_LT(cl, body);
-  EXPECT_EQ(end.data.size() - (body + 4), std::stoul(end.data.substr(cl + 16)));
-  auto status = daemon->wait_exit(8s);
-  ASSERT_TRUE(status.has_value()) << "still running after SIGTERM";
-  EXPECT_EQ(*status, 0);
-  EXPECT_LT(ms_since(signalled), 4000);
+  EXPECT_EQ(got.size() - (body + 4), std::stoul(got.substr(cl + 16)));
 }
 
 // SIGHUP with an added [[issuer]]: the other CA's leaf goes from
