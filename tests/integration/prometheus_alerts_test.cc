@@ -69,6 +69,25 @@ bool alert_for(const std::vector<PromAlert>& alerts, const std::string& name,
   });
 }
 
+// A real Prometheus scraping DAEMON's admin port with the shipped rules.
+PrometheusOptions scraping_with_shipped_rules(const Daemon& daemon) {
+  return PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
+                           .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}};
+}
+
+// Polls PROMETHEUS until NAME fires for CERT or TIMEOUT passes; ALERTS
+// keeps the last poll's alerts for the failure message.
+bool wait_firing(Prometheus& prometheus, const std::string& name, const Cert& cert,
+                 std::chrono::seconds timeout, std::chrono::milliseconds every,
+                 std::vector<PromAlert>& alerts) {
+  return wait_until(
+      [&] {
+        alerts = prometheus.alerts();
+        return alert_for(alerts, name, "firing", cert);
+      },
+      timeout, every);
+}
+
 bool alert_for_responder(const std::vector<PromAlert>& alerts, const std::string& name,
                          const std::string& responder) {
   return std::any_of(alerts.begin(), alerts.end(), [&](const PromAlert& a) {
@@ -95,9 +114,7 @@ TEST(PrometheusAlerts, RealPrometheusLoadsTheRulesAndScrapesTheDaemon) {
   DaemonOptions options;
   options.issuers = {IssuerEntry{"test intermediate", {}, {responder.url()}}};
   Daemon daemon(options);
-  Prometheus prometheus(
-      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(scraping_with_shipped_rules(daemon));
 
   std::vector<std::string> rules;
   const Json loaded = prometheus.api("/api/v1/rules");  // named: the loop below reads into it
@@ -163,9 +180,7 @@ TEST(PrometheusAlerts, StatusAlertsFireForUnknownUnobtainableAndRevokedOnly) {
   auto other = ask(pki.other_leaf(), pki.other_ca(), pki.other_ca());
   EXPECT_EQ(other.responder_error, "trylater") << other.out << other.err;
 
-  Prometheus prometheus(
-      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(scraping_with_shipped_rules(daemon));
 
   // Poll until everything expected is there; clients keep asking for the
   // unobtainable certificate meanwhile (each ask fails upstream again), as
@@ -292,16 +307,9 @@ TEST(PrometheusAlerts, InventedSerialsFromAnUntrackedClientCannotFireTheAlert) {
   }
   EXPECT_EQ(answered, requests.size()) << "untracked clients are answered all the same";
 
-  Prometheus prometheus(
-      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(scraping_with_shipped_rules(daemon));
   std::vector<PromAlert> alerts;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        alerts = prometheus.alerts();
-        return alert_for(alerts, kUnknownAlert, "firing", unknown);
-      },
-      45s, 500ms))
+  ASSERT_TRUE(wait_firing(prometheus, kUnknownAlert, unknown, 45s, 500ms, alerts))
       << "the real unknown certificate must still fire:\n"
       << describe(alerts) << daemon.log();
   // A few more evaluations, so a late series would have had its chance.
@@ -365,16 +373,9 @@ TEST(PrometheusAlerts, AStapledCertificateWhoseResponderIsDownFiresBeforeItsStap
   ASSERT_TRUE(parsed.has_single) << parsed.error;
   ASSERT_EQ(parsed.cert_status, kGood);
 
-  Prometheus prometheus(
-      PrometheusOptions{.targets = {"127.0.0.1:" + std::to_string(daemon.admin_port())},
-                        .rule_files = {kSource / "packaging/prometheus/ocspcache.rules.yml"}});
+  Prometheus prometheus(scraping_with_shipped_rules(daemon));
   std::vector<PromAlert> alerts;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        alerts = prometheus.alerts();
-        return alert_for(alerts, kUnknownAlert, "firing", good);
-      },
-      90s, 250ms))
+  ASSERT_TRUE(wait_firing(prometheus, kUnknownAlert, good, 90s, 250ms, alerts))
       << describe(alerts) << daemon.log();
   EXPECT_LT(std::time(nullptr), parsed.next_update)
       << "fired by min_remaining, before the staple's nextUpdate";
