@@ -155,6 +155,24 @@ void reference_rows(std::ostringstream& out, std::string_view table,
   }
 }
 
+// Every table in schema order, each under its doc line: ISSUER_HEAD opens
+// the [[issuer]] table, "[name]" the others, and ROWS(out, table, keys)
+// writes a table's keys. The sample and the packaged config differ only in
+// those two.
+template <class Rows>
+void each_table(std::ostringstream& out, std::string_view issuer_head, const Rows& rows) {
+  for (std::string_view table : table_names()) {
+    out << "\n# " << table_doc(table) << "\n";
+    if (table == "issuer") {
+      out << issuer_head;
+      rows(out, table, issuer_keys());
+    } else {
+      out << "[" << table << "]\n";
+      rows(out, table, global_keys());
+    }
+  }
+}
+
 }  // namespace
 
 std::string render_sample_config() {
@@ -167,17 +185,12 @@ std::string render_sample_config() {
          "# Generated from src/config/config_schema.cc; after changing the schema run\n"
          "#   "
       << kRegenerate << "\n";
-  for (std::string_view table : table_names()) {
-    out << "\n# " << table_doc(table) << "\n";
-    if (table == "issuer") {
-      out << "# This one is the demo CA that scripts/demo.sh creates under .demo/pki/.\n"
-             "[[issuer]]\n";
-      sample_rows(out, table, issuer_keys());
-    } else {
-      out << "[" << table << "]\n";
-      sample_rows(out, table, global_keys());
-    }
-  }
+  each_table(out,
+             "# This one is the demo CA that scripts/demo.sh creates under .demo/pki/.\n"
+             "[[issuer]]\n",
+             [](std::ostringstream& o, std::string_view table, auto keys) {
+               sample_rows(o, table, keys);
+             });
   return out.str();
 }
 
@@ -204,18 +217,13 @@ std::string render_packaged_config() {
          "# changing the schema run\n"
          "#   "
       << kRegenerate << "\n";
-  for (std::string_view table : table_names()) {
-    out << "\n# " << table_doc(table) << "\n";
-    if (table == "issuer") {
-      out << "# For each CA: its certificate (PEM) and its responders, from the\n"
+  each_table(out,
+             "# For each CA: its certificate (PEM) and its responders, from the\n"
              "# \"OCSP - URI\" of its certificates' Authority Information Access.\n"
-             "#[[issuer]]\n";
-      packaged_rows(out, table, issuer_keys());
-    } else {
-      out << "[" << table << "]\n";
-      packaged_rows(out, table, global_keys());
-    }
-  }
+             "#[[issuer]]\n",
+             [](std::ostringstream& o, std::string_view table, auto keys) {
+               packaged_rows(o, table, keys);
+             });
   return out.str();
 }
 
