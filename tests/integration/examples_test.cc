@@ -21,6 +21,7 @@
 #include "harness/prometheus.h"
 #include "harness/prometheus_text.h"
 #include "harness/temp_dir.h"
+#include "harness/tls_probe.h"
 #include "proxy_fixture.h"
 
 namespace ocspcache::it {
@@ -51,18 +52,8 @@ std::filesystem::path render_example(const std::string& name, const Substitution
   return out;
 }
 
-std::string s_client_status(uint16_t port) {
-  return run_command({"sh", "-c",
-                      "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
-                          " -servername www.example.com -status </dev/null 2>&1"},
-                     20s)
-      .out;
-}
-
-bool stapled_good(const std::string& handshake) {
-  return handshake.find("OCSP Response Status: successful") != std::string::npos &&
-         handshake.find("Cert Status: good") != std::string::npos;
-}
+// The examples' server name.
+std::string handshake_at(uint16_t port) { return s_client_status(port, "www.example.com"); }
 
 class ExamplesTest : public ProxyTest {
  protected:
@@ -82,9 +73,6 @@ class ExamplesTest : public ProxyTest {
     options.issuers.push_back({.cert = pki.intermediate(), .responders = {responder->url()}});
     options.extra_toml = extra_toml;
     daemon = std::make_unique<Daemon>(std::move(options));
-  }
-  double metric(std::string_view name, const std::map<std::string, std::string>& labels = {}) {
-    return metric_sum(metrics(), name, labels);
   }
   // The /etc/ssl paths of the nginx and Apache examples, moved under dir.
   Substitutions ssl_paths() const {
@@ -136,13 +124,9 @@ TEST_F(ExamplesTest, NginxResponderExampleStaplesOcspcachesAnswer) {
   auto nginx = start_nginx(render_example("nginx-responder.conf", subs, dir.path() / "site.conf"),
                            port.port());
   // nginx fetches after the first handshake that asked: retry, bounded.
-  std::string handshake;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        handshake = s_client_status(port.port());
-        return stapled_good(handshake);
-      },
-      20s, 300ms))
+  const std::string handshake =
+      wait_for_handshake(port.port(), "www.example.com", stapled_good, 20s);
+  ASSERT_TRUE(stapled_good(handshake))
       << handshake << "\n"
       << nginx->stderr_text() << read_file(dir.path() / "nginx/logs/error.log");
   EXPECT_GE(metric("ocspcache_requests_total", {{"method", "GET"}}), 1) << "nginx asked ocspcache";
@@ -164,7 +148,7 @@ TEST_F(ExamplesTest, NginxStapleFileExampleStaplesTheFileFromTheFirstHandshake) 
   subs.push_back({"/var/lib/ocspcache/staples/", staples.string() + "/"});
   auto nginx = start_nginx(render_example("nginx-staple-file.conf", subs, dir.path() / "site.conf"),
                            port.port());
-  const std::string handshake = s_client_status(port.port());
+  const std::string handshake = handshake_at(port.port());
   EXPECT_TRUE(stapled_good(handshake)) << "the first handshake is stapled:\n" << handshake;
   EXPECT_EQ(metric("ocspcache_requests_total"), 0) << "nginx never asked: it read the file";
   nginx->stop();
@@ -198,7 +182,7 @@ TEST_F(ExamplesTest, HaproxyExampleStaplesTheOcspFileAndTakesPushes) {
   Process haproxy({.argv = {"haproxy", "-db", "-f", cfg.string()}, .env = {}, .cwd = {}},
                   dir.path(), "haproxy");
   ASSERT_TRUE(wait_listening(port.port(), 10s)) << haproxy.stderr_text();
-  const std::string handshake = s_client_status(port.port());
+  const std::string handshake = handshake_at(port.port());
   EXPECT_TRUE(stapled_good(handshake)) << "HAProxy staples the .ocsp file:\n"
                                        << handshake << haproxy.stderr_text();
   ASSERT_TRUE(wait_until(
@@ -243,13 +227,9 @@ TEST_F(ExamplesTest, ApacheExampleStaplesOcspcachesAnswer) {
                  dir.path(), "apache2");
   ASSERT_TRUE(wait_listening(port.port(), 10s))
       << apache.stderr_text() << read_file(run / "error.log");
-  std::string handshake;
-  ASSERT_TRUE(wait_until(
-      [&] {
-        handshake = s_client_status(port.port());
-        return stapled_good(handshake);
-      },
-      20s, 300ms))
+  const std::string handshake =
+      wait_for_handshake(port.port(), "www.example.com", stapled_good, 20s);
+  ASSERT_TRUE(stapled_good(handshake))
       << handshake << "\n"
       << apache.stderr_text() << read_file(run / "error.log") << daemon->log();
   EXPECT_GE(metric("ocspcache_requests_total", {{"method", "POST"}}), 1)

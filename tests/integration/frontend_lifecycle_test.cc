@@ -110,9 +110,6 @@ class FrontendLifecycleTest : public ProxyTest {
   }
   bool exited_on_purpose = false;
 
-  std::string get_path(const std::filesystem::path& cert) {
-    return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
-  }
   // The drain scenario of the slow-reader tests: a daemon (drain_timeout
   // 10 s) in front of RESPONDER with the good leaf's answer cached; a slow
   // reader pipelines REQUESTS hits for it and waits 300 ms (read, answered,

@@ -46,9 +46,6 @@ class FrontendLimitsTest : public ProxyTest {
     options.server_toml = server_toml;
     daemon = std::make_unique<Daemon>(std::move(options));
   }
-  std::string get_path(const std::filesystem::path& cert) {
-    return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
-  }
   void expect_status(const HttpResponse& r, const std::filesystem::path& cert, int want,
                      const std::string& what) {
     EXPECT_EQ(r.status, 200) << what << ": " << r.error;

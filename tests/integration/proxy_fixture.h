@@ -6,14 +6,18 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/daemon.h"
 #include "harness/http_client.h"
 #include "harness/ocsp_tools.h"
 #include "harness/pki.h"
+#include "harness/prometheus_text.h"
 
 namespace ocspcache::it {
 
@@ -39,6 +43,14 @@ class ProxyTest : public ::testing::Test {
   std::string metrics() {
     HttpClient admin(daemon->admin_port());
     return admin.get("/metrics").body;
+  }
+  // A metric's value summed over the series matching LABELS (0 when none).
+  double metric(std::string_view name, const std::map<std::string, std::string>& labels = {}) {
+    return metric_sum(metrics(), name, labels);
+  }
+  // The GET path (base64 DER, URL-escaped) of a request for CERT.
+  std::string get_path(const std::filesystem::path& cert) {
+    return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
   }
 
   HttpResponse post(const std::string& body) {

@@ -18,6 +18,7 @@
 #include "harness/prometheus_text.h"
 #include "harness/raw_connection.h"
 #include "harness/temp_dir.h"
+#include "harness/tls_probe.h"
 #include "proxy_fixture.h"
 
 namespace ocspcache::it {
@@ -25,15 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RefreshTest : public ProxyTest {
- protected:
-  double metric(std::string_view name, const std::map<std::string, std::string>& labels = {}) {
-    return metric_sum(metrics(), name, labels);
-  }
-  std::string get_path(const std::filesystem::path& cert) {
-    return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
-  }
-};
+class RefreshTest : public ProxyTest {};
 
 TEST_F(RefreshTest, AnAnswerIsReplacedBeforeItsNextUpdateWithNoClientAsking) {
   OpensslResponder responder(ResponderOptions{.nmin = 1});
@@ -296,25 +289,13 @@ void write_nginx_conf(const std::filesystem::path& prefix, uint16_t port,
       << "    location / { return 200 \"ok\\n\"; }\n  }\n}\n";
 }
 
-std::string s_client_status(uint16_t port) {
-  return run_command({"sh", "-c",
-                      "openssl s_client -connect 127.0.0.1:" + std::to_string(port) +
-                          " -servername www.test -status </dev/null 2>&1"},
-                     20s)
-      .out;
-}
+// The test PKI's leaf names www.test.
+std::string handshake_at(uint16_t port) { return s_client_status(port, "www.test"); }
 
 // Handshakes until one carries a staple (nginx in responder mode fetches
 // only after a client asked for status) or 15 s pass: the last handshake.
 std::string wait_stapled_handshake(uint16_t port) {
-  std::string handshake;
-  wait_until(
-      [&] {
-        handshake = s_client_status(port);
-        return handshake.find("OCSP Response Status: successful") != std::string::npos;
-      },
-      15s, 300ms);
-  return handshake;
+  return wait_for_handshake(port, "www.test", stapled, 15s);
 }
 
 // Issue 12: a real nginx with ssl_stapling_file pointed at the staple
@@ -346,7 +327,7 @@ TEST_F(RefreshTest, NginxStaplesTheWrittenFileFromTheFirstHandshake) {
                 dir.path(), "nginx");
   ASSERT_TRUE(wait_listening(port.port(), 10s)) << nginx.stderr_text();
 
-  const std::string handshake = s_client_status(port.port());
+  const std::string handshake = handshake_at(port.port());
   EXPECT_NE(handshake.find("OCSP Response Status: successful"), std::string::npos)
       << "the first handshake is stapled:\n"
       << handshake << "\n"
@@ -449,13 +430,13 @@ TEST_F(RefreshTest, HaproxyStaplesTheFileAndTakesRefreshedAnswersOverItsSocket) 
                   dir.path(), "haproxy");
   ASSERT_TRUE(wait_listening(port.port(), 10s)) << haproxy.stderr_text();
 
-  const std::string first = stapled_this_update(s_client_status(port.port()));
+  const std::string first = stapled_this_update(handshake_at(port.port()));
   ASSERT_NE(first, "") << "HAProxy staples the .ocsp file:\n"
-                       << s_client_status(port.port()) << haproxy.stderr_text();
+                       << handshake_at(port.port()) << haproxy.stderr_text();
   std::string now;
   ASSERT_TRUE(wait_until(
       [&] {
-        now = stapled_this_update(s_client_status(port.port()));
+        now = stapled_this_update(handshake_at(port.port()));
         return !now.empty() && now != first;
       },
       50s, 1s))

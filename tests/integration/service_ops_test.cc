@@ -22,15 +22,7 @@
 namespace ocspcache::it {
 namespace {
 
-class ServiceOpsTest : public ProxyTest {
- protected:
-  double metric(std::string_view name, const std::map<std::string, std::string>& labels = {}) {
-    return metric_sum(metrics(), name, labels);
-  }
-  std::string get_path(const std::filesystem::path& cert) {
-    return "/" + url_escape(base64(make_request_der(cert, pki.intermediate())));
-  }
-};
+class ServiceOpsTest : public ProxyTest {};
 
 TEST_F(ServiceOpsTest, KeepAliveClientIsAnsweredOnOneConnectionAcrossReloadsGoodAndBad) {
   OpensslResponder responder;
